@@ -1,0 +1,53 @@
+# Two commands on a fresh machine:  make demo   and   make test
+# Both create .venv, install the project with its test extras and (for tests)
+# Debian chromium for the browser tests.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_ROOT ?= $(CURDIR)/demo_data
+SERVE ?= 1
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint format browser clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Browser tests drive Debian chromium; install it when missing (CI runs as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium missing: run 'sudo apt-get install -y chromium' (needed by browser tests)"; exit 1; \
+	  fi; \
+	fi
+
+demo: setup
+	$(BIN)/scan-analysis demo --root "$(DEMO_ROOT)" $(if $(filter 0,$(SERVE)),--no-serve,)
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) demo_data .pytest_cache

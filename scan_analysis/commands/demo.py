@@ -1,0 +1,55 @@
+"""``scan-analysis demo``: build the demo day and run the main job on it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+EXAMPLE = """\
+example:
+  scan-analysis demo --root ./demo_data --no-serve
+
+Builds the demo day (Undulator 2026-05-08) under ROOT, then analyses every
+scan of it with the demo analyzer group, as the control room would, and prints
+where the figures, the updated s-files and the e-log page are.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="build the demo day and run the demo analysis group over it",
+        description=__doc__,
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--root", type=Path, default=Path("demo_data"), help="where to build it")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep an existing demo day instead of rebuilding it"
+    )
+    parser.add_argument(
+        "--no-serve", action="store_true", help="never start a server (always true for now)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the demo day, then run the main job on it."""
+    from scan_analysis.data.demo import build_demo_day
+
+    root: Path = args.root.resolve()
+    started = time.perf_counter()
+    if root.exists() and not args.keep:
+        shutil.rmtree(root)
+    day = build_demo_day(root)
+    print(f"demo day built in {time.perf_counter() - started:.1f} s: {day.day_dir}")
+    for number, scan in sorted(day.scans.items()):
+        print(f"  Scan{number:03d}  {scan.kind:<14} {scan.n_shots:>4} shots")
+    print(f"data root: {day.data_root}  (set SCAN_ANALYSIS_DATA_ROOT={day.data_root} to use it)")
+    return 0

@@ -1,0 +1,208 @@
+"""The DAQ's ``ScanInfoScan{NNN}.ini``: what was scanned, how, and what kind of scan it is."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scan_analysis.errors import ScanInfoError
+
+logger = logging.getLogger(__name__)
+
+SECTION = "Scan Info"
+_NOSCAN_PARAMETERS = {"noscan", "shotnumber"}
+_LINE = re.compile(r"^\s*([^=]+?)\s*=\s*(.*?)\s*$")
+
+
+class ScanMode(enum.Enum):
+    """``ScanMode`` as written by the DAQ (absent on old scans)."""
+
+    NOSCAN = "noscan"
+    ONE_D = "1D"
+    OPTIMIZATION = "optimization"
+
+    @classmethod
+    def parse(cls, text: str | None) -> ScanMode | None:
+        """Read a ``ScanMode`` value; unknown values are logged and give None."""
+        if text is None or not text.strip():
+            return None
+        cleaned = text.strip().lower()
+        for mode in cls:
+            if mode.value.lower() == cleaned:
+                return mode
+        logger.warning("unknown ScanMode %r; deciding the scan kind from the parameter", text)
+        return None
+
+
+class ScanKind(enum.Enum):
+    """How a scan's shots are grouped for analysis."""
+
+    NOSCAN = "noscan"
+    ONE_D = "1D"
+    OPTIMIZATION = "optimization"
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value.strip()
+
+
+def _to_float(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _to_int(value: str | None) -> int | None:
+    number = _to_float(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
+def parse_ini_text(text: str) -> dict[str, str]:
+    """The key/value pairs of the ``[Scan Info]`` section (later duplicates win)."""
+    values: dict[str, str] = {}
+    in_section = None
+    for raw_line in text.lstrip("\ufeff").splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            in_section = line[1:-1].strip().lower() == SECTION.lower()
+            continue
+        if in_section is False:
+            continue
+        match = _LINE.match(line)
+        if match:
+            values[match.group(1).strip()] = _unquote(match.group(2))
+    return values
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """What the DAQ recorded about a scan in its ini file.
+
+    Build with :meth:`from_file` or :meth:`for_scan`. Missing keys are None.
+    """
+
+    path: Path | None
+    scan_number: int | None = None
+    description: str = ""
+    parameter: str | None = None
+    start: float | None = None
+    end: float | None = None
+    step_size: float | None = None
+    shots_per_step: int | None = None
+    end_info: str = ""
+    background: bool = False
+    scan_mode: ScanMode | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, text: str, path: Path | None = None) -> ScanInfo:
+        """Parse the contents of an ini file."""
+        raw = parse_ini_text(text)
+        if not raw:
+            where = path or "the text"
+            raise ScanInfoError(
+                f"{where} has no [Scan Info] values; "
+                "is it a ScanInfoScanNNN.ini written by the DAQ?"
+            )
+        return cls(
+            path=path,
+            scan_number=_to_int(raw.get("Scan No")),
+            description=raw.get("ScanStartInfo", ""),
+            parameter=raw.get("Scan Parameter") or None,
+            start=_to_float(raw.get("Start")),
+            end=_to_float(raw.get("End")),
+            step_size=_to_float(raw.get("Step size")),
+            shots_per_step=_to_int(raw.get("Shots per step")),
+            end_info=raw.get("ScanEndInfo", ""),
+            background=raw.get("Background", "").strip().lower() == "true",
+            scan_mode=ScanMode.parse(raw.get("ScanMode")),
+            raw=raw,
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ScanInfo:
+        """Read a ``ScanInfoScan{NNN}.ini``.
+
+        Raises
+        ------
+        ScanInfoError
+            When the file is missing or has no ``[Scan Info]`` values.
+        """
+        path = Path(path)
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            raise ScanInfoError(
+                f"scan info file {path} does not exist; the DAQ writes it into the scan folder "
+                "when the scan starts: check the scan number"
+            ) from None
+        except OSError as error:
+            raise ScanInfoError(f"cannot read scan info file {path}: {error}") from error
+        return cls.from_text(text, path=path)
+
+    @classmethod
+    def for_scan(cls, paths) -> ScanInfo:  # paths: ScanPaths (kept untyped to avoid a cycle)
+        """Read the ini of the scan that ``paths`` (a :class:`ScanPaths`) points at."""
+        return cls.from_file(paths.ini_file)
+
+    @property
+    def is_noscan_parameter(self) -> bool:
+        """True when the parameter is ``noscan`` or ``Shotnumber`` (any case) or absent."""
+        return self.parameter is None or self.parameter.strip().lower() in _NOSCAN_PARAMETERS
+
+    @property
+    def kind(self) -> ScanKind:
+        """No-scan, 1-D or optimization, by the rules of DATA_FORMAT.md."""
+        if self.scan_mode is ScanMode.OPTIMIZATION:
+            return ScanKind.OPTIMIZATION
+        if self.scan_mode is ScanMode.NOSCAN or self.is_noscan_parameter:
+            return ScanKind.NOSCAN
+        return ScanKind.ONE_D
+
+    def parameter_column(self, columns: Iterable[str]) -> str | None:
+        """The s-file column holding the scan parameter (see :func:`find_parameter_column`)."""
+        if self.parameter is None or self.is_noscan_parameter:
+            return None
+        return find_parameter_column(columns, self.parameter)
+
+
+def find_parameter_column(columns: Iterable[str], parameter: str) -> str | None:
+    """Find the s-file column of an ini scan parameter.
+
+    The column name is the parameter with its (first) colon turned into a
+    space, optionally followed by `` Alias:...``. An exact match wins over an
+    alias-suffixed one.
+
+    Examples
+    --------
+    >>> cols = ["Shotnumber", "U_ESP_JetXYZ Position.Axis 10",
+    ...         "U_ESP_JetXYZ Position.Axis 1 Alias:JetX"]
+    >>> find_parameter_column(cols, "U_ESP_JetXYZ:Position.Axis 1")
+    'U_ESP_JetXYZ Position.Axis 1 Alias:JetX'
+    """
+    wanted = parameter.strip().replace(":", " ", 1)
+    candidates = list(columns)
+    for column in candidates:
+        if column.strip() == wanted:
+            return column
+    for column in candidates:
+        stripped = column.strip()
+        if stripped.startswith(wanted + " ") and stripped[len(wanted) + 1 :].startswith("Alias:"):
+            return column
+    lowered = wanted.lower()
+    for column in candidates:
+        if column.strip().lower() == lowered:
+            return column
+    return None

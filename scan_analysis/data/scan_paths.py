@@ -1,0 +1,224 @@
+"""Where a scan's files live: data-root resolution and the GEECS folder layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from pathlib import Path
+
+from scan_analysis.data.lab_config import LAB_CONFIG_ENV, read_lab_config
+from scan_analysis.data.scan_tag import ScanTag, parse_date
+from scan_analysis.errors import DataRootError
+
+logger = logging.getLogger(__name__)
+
+DATA_ROOT_ENV = "SCAN_ANALYSIS_DATA_ROOT"
+CONFIG_DIR_ENV = "SCAN_ANALYSIS_CONFIG_DIR"
+MONTH_ABBREVIATIONS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+_SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
+_SFILE = re.compile(r"^s(\d+)\.txt$")
+
+_HOW_TO_SET_ROOT = (
+    f"pass data_root=..., set the environment variable {DATA_ROOT_ENV}, or set "
+    "[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini"
+)
+
+
+def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Find the data root: argument, env ``SCAN_ANALYSIS_DATA_ROOT``, lab config.ini.
+
+    Raises
+    ------
+    DataRootError
+        When none is set, or the one found does not exist; the message says
+        which source gave it and how to set it.
+    """
+    if explicit is not None:
+        source, root = "the data_root argument", Path(explicit)
+    elif os.environ.get(DATA_ROOT_ENV):
+        source, root = f"${DATA_ROOT_ENV}", Path(os.environ[DATA_ROOT_ENV])
+    else:
+        lab = read_lab_config()
+        if lab.data_root is None:
+            raise DataRootError(
+                f"no data root is set (looked at the argument, ${DATA_ROOT_ENV} and "
+                f"{lab.path}): {_HOW_TO_SET_ROOT}"
+            )
+        source, root = f"GEECS_DATA_LOCAL_BASE_PATH in {lab.path}", lab.data_root
+    root = root.expanduser()
+    if not root.is_dir():
+        raise DataRootError(f"data root {root} (from {source}) does not exist: {_HOW_TO_SET_ROOT}")
+    return root
+
+
+def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Find the config root: argument, env ``SCAN_ANALYSIS_CONFIG_DIR``, lab ini, repo default."""
+    if explicit is not None:
+        source, path = "the config_dir argument", Path(explicit)
+    elif os.environ.get(CONFIG_DIR_ENV):
+        source, path = f"${CONFIG_DIR_ENV}", Path(os.environ[CONFIG_DIR_ENV])
+    else:
+        lab = read_lab_config()
+        if lab.config_dir is not None:
+            source, path = f"scan_analysis_configs_path in {lab.path}", lab.config_dir
+        else:
+            source, path = (
+                "the default",
+                Path(__file__).resolve().parents[2] / "scan_analysis_configs",
+            )
+    path = path.expanduser()
+    if not path.is_dir():
+        raise DataRootError(
+            f"config folder {path} (from {source}) does not exist: pass config_dir=..., set "
+            f"${CONFIG_DIR_ENV}, or set [Paths] scan_analysis_configs_path in the lab config.ini "
+            f"(${LAB_CONFIG_ENV} names another one)"
+        )
+    return path
+
+
+def day_dir_for(data_root: Path, experiment: str, date: dt.date | str) -> Path:
+    """The day folder ``{root}/{experiment}/Y{YYYY}/{MM}-{Mon}/{YY}_{MMDD}``."""
+    day = parse_date(date)
+    return (
+        Path(data_root)
+        / experiment
+        / f"Y{day.year:04d}"
+        / f"{day.month:02d}-{MONTH_ABBREVIATIONS[day.month - 1]}"
+        / f"{day.year % 100:02d}_{day.month:02d}{day.day:02d}"
+    )
+
+
+def list_scans(day_dir: Path) -> list[int]:
+    """Scan numbers of a day: ``scans/ScanNNN`` folders and ``analysis/sN.txt`` files."""
+    numbers: set[int] = set()
+    scans_dir = Path(day_dir) / "scans"
+    if scans_dir.is_dir():
+        for entry in scans_dir.iterdir():
+            match = _SCAN_FOLDER.match(entry.name)
+            if match and entry.is_dir():
+                numbers.add(int(match.group(1)))
+    analysis_dir = Path(day_dir) / "analysis"
+    if analysis_dir.is_dir():
+        for entry in analysis_dir.iterdir():
+            match = _SFILE.match(entry.name)
+            if match and entry.is_file():
+                numbers.add(int(match.group(1)))
+    return sorted(n for n in numbers if n >= 1)
+
+
+def list_completed_scans(day_dir: Path) -> list[int]:
+    """Scan numbers whose s-file exists (the DAQ writes it when the scan ends)."""
+    analysis_dir = Path(day_dir) / "analysis"
+    if not analysis_dir.is_dir():
+        return []
+    found = (_SFILE.match(entry.name) for entry in analysis_dir.iterdir())
+    return sorted(int(m.group(1)) for m in found if m and int(m.group(1)) >= 1)
+
+
+def latest_scan(day_dir: Path) -> int | None:
+    """The highest scan number of a day, or None for a day without scans."""
+    numbers = list_scans(day_dir)
+    return numbers[-1] if numbers else None
+
+
+class ScanPaths:
+    """The folders and files of one scan.
+
+    Parameters
+    ----------
+    tag : ScanTag
+        Which scan.
+    data_root : path, optional
+        Overrides the resolution order of :func:`resolve_data_root`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> tag = ScanTag(year=2026, month=5, day=8, number=42, experiment="Undulator")
+    >>> paths = ScanPaths(tag, data_root=root)
+    >>> paths.scan_dir.relative_to(root).as_posix()
+    'Undulator/Y2026/05-May/26_0508/scans/Scan042'
+    >>> paths.sfile.name
+    's42.txt'
+    """
+
+    def __init__(self, tag: ScanTag, data_root: str | os.PathLike | None = None) -> None:
+        self.tag = tag
+        self.data_root = resolve_data_root(data_root)
+        self.day_dir = day_dir_for(self.data_root, tag.experiment, tag.date)
+
+    @property
+    def scans_dir(self) -> Path:
+        """``{day}/scans``."""
+        return self.day_dir / "scans"
+
+    @property
+    def scan_dir(self) -> Path:
+        """``{day}/scans/Scan{NNN}`` (raw data, read-only)."""
+        return self.scans_dir / f"Scan{self.tag.number:03d}"
+
+    @property
+    def analysis_dir(self) -> Path:
+        """``{day}/analysis``: s-files and everything analysis writes."""
+        return self.day_dir / "analysis"
+
+    @property
+    def scan_analysis_dir(self) -> Path:
+        """``{day}/analysis/Scan{NNN}``."""
+        return self.analysis_dir / f"Scan{self.tag.number:03d}"
+
+    @property
+    def sfile(self) -> Path:
+        """``{day}/analysis/s{N}.txt``."""
+        return self.analysis_dir / f"s{self.tag.number}.txt"
+
+    @property
+    def ini_file(self) -> Path:
+        """``{scan}/ScanInfoScan{NNN}.ini``."""
+        return self.scan_dir / f"ScanInfoScan{self.tag.number:03d}.ini"
+
+    def device_dir(self, stem: str) -> Path:
+        """The folder of one device output (``stem = device + directory_suffix``)."""
+        return self.scan_dir / stem
+
+    def output_dir(self, analyzer_id: str) -> Path:
+        """Where an analyzer writes for this scan: ``analysis/Scan{NNN}/{analyzer_id}``."""
+        if (
+            not analyzer_id
+            or any(sep in analyzer_id for sep in ("/", "\\"))
+            or analyzer_id
+            in {
+                ".",
+                "..",
+            }
+        ):
+            raise ValueError(f"analyzer id {analyzer_id!r} must be a plain folder name")
+        return self.scan_analysis_dir / analyzer_id
+
+    def require_day(self) -> Path:
+        """The day folder, or a DataRootError that says what was looked for."""
+        if not self.day_dir.is_dir():
+            raise DataRootError(
+                f"no day folder for {self.tag.experiment} {self.tag.date.isoformat()}: looked for "
+                f"{self.day_dir}; check the date and experiment, or the data root {self.data_root}"
+            )
+        return self.day_dir
+
+    def require_scan(self) -> Path:
+        """The scan folder, or a DataRootError listing the scans the day has."""
+        self.require_day()
+        if not self.scan_dir.is_dir():
+            present = list_scans(self.day_dir)
+            raise DataRootError(
+                f"{self.tag}: no scan folder {self.scan_dir}; the day has scans "
+                f"{', '.join(str(n) for n in present) or 'none'}"
+            )
+        return self.scan_dir
+
+    def __repr__(self) -> str:
+        return f"ScanPaths({self.tag!s}, scan_dir={self.scan_dir})"

@@ -233,12 +233,15 @@ def write_demo_scan(
         bin_values={b: setpoints[b] if column else float(b) for b in fractions},
         devices=devices,
     )
-    if kind == "jet_scan" and defects:
-        info.missing_files = [shots[min(7, n_shots - 1)], shots[n_shots // 2], shots[-3]]
-        info.missing_rows = [shots[n_shots // 2 + 3]]
-        corrupt_shot = shots[min(14, n_shots - 2)]
-    else:
-        corrupt_shot = None
+    corrupt_shot = None
+    if kind == "jet_scan" and defects and n_shots >= 6:
+        # spread over the scan, all different: 3 without files, 1 without a row, 1 corrupt
+        picks = sorted({int(round(f * (n_shots - 1))) for f in (0.07, 0.5, 0.97, 0.55, 0.15)})
+        if len(picks) == 5:
+            chosen = [shots[i] for i in picks]
+            info.missing_files = [chosen[0], chosen[2], chosen[4]]
+            info.missing_rows = [chosen[3]]
+            corrupt_shot = chosen[1]
 
     _write_ini(
         scan_dir,

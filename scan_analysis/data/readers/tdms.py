@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,35 @@ from scan_analysis.errors import ShotReadError
 EXTENSIONS = (".tdms",)
 
 
+class _NptdmsWarnings(logging.Handler):
+    """Collects nptdms's log warnings while a file is read (it reads truncated files silently)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _NptdmsWarnings:
+        logging.getLogger("nptdms").addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        logging.getLogger("nptdms").removeHandler(self)
+
+
 def read_tdms(path: Path, *, trace_index: int = 0, **options: object) -> np.ndarray:
     """Read channel ``trace_index`` (over all groups, in file order) as ``[time, y]``.
 
     The time axis comes from the channel's waveform properties
     (``wf_increment``/``wf_start_offset``) when present, else the sample index.
     """
-    tdms = TdmsFile.read(path)
+    with _NptdmsWarnings() as warnings:
+        tdms = TdmsFile.read(path)
+    truncated = [message for message in warnings.messages if "less data than expected" in message]
+    if truncated:
+        raise ShotReadError(f"{path} is truncated: {truncated[0]}", path)
     channels = [channel for group in tdms.groups() for channel in group.channels()]
     if not channels:
         raise ShotReadError(f"{path} holds no TDMS channels", path)

@@ -1,0 +1,40 @@
+"""LineAnalyzer: peak, centroid and width of a 1-D trace."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scan_analysis.image.base import ImageAnalyzer
+from scan_analysis.image.config.models import LineConfig
+from scan_analysis.image.result import ImageAnalyzerResult
+from scan_analysis.image.statistics import LINE_SCALARS, line_statistics
+
+
+class LineAnalyzer(ImageAnalyzer):
+    """Statistics of a processed trace, in x units.
+
+    Scalars: ``integral, peak_value, peak_position, centroid, rms_width, fwhm``
+    (``analysis: {scalars: [...]}`` limits them). The ROI is in x units.
+
+    Examples
+    --------
+    >>> x = np.linspace(700, 900, 401); y = 50 * np.exp(-0.5 * ((x - 810) / 10) ** 2)
+    >>> result = LineAnalyzer().analyze_image(np.vstack([x, y]))
+    >>> round(result.scalars["centroid"], 1), round(result.scalars["fwhm"])
+    (810.0, 24)
+    """
+
+    config_class = LineConfig
+
+    def analyze_image(
+        self, image: np.ndarray, auxiliary: dict | None = None
+    ) -> ImageAnalyzerResult:
+        processed = self.preprocess(image)
+        scalars = line_statistics(processed[0], processed[1])
+        wanted = (self.config.analysis or {}).get("scalars")
+        if wanted:
+            scalars = {name: value for name, value in scalars.items() if name in set(wanted)}
+        return ImageAnalyzerResult(processed, scalars, {"line": processed}, {})
+
+
+__all__ = ["LineAnalyzer", "LINE_SCALARS"]

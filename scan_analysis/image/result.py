@@ -1,0 +1,30 @@
+"""What analysing one shot gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ImageAnalyzerResult:
+    """The outcome of analysing one shot.
+
+    Attributes
+    ----------
+    processed : ndarray
+        The processed image (2-D) or trace (``[x, y]``).
+    scalars : dict
+        Named scalars (become s-file columns ``{analyzer_id}_{name}``).
+    lineouts : dict
+        Named 1-D arrays (projections, profiles) for figures.
+    overlays : dict
+        Data to draw over the image (centroid, ellipse...).
+    """
+
+    processed: np.ndarray
+    scalars: dict[str, float] = field(default_factory=dict)
+    lineouts: dict[str, np.ndarray] = field(default_factory=dict)
+    overlays: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,63 @@
+"""Background estimates and subtraction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def subtract_background(
+    image: np.ndarray, background: float | np.ndarray, *, additional_constant: float = 0.0
+) -> np.ndarray:
+    """Subtract a constant or per-pixel background (and an extra constant).
+
+    Examples
+    --------
+    >>> subtract_background(np.array([[10.0, 20.0]]), 5.0, additional_constant=1.0)
+    array([[ 4., 14.]])
+    """
+    result = np.subtract(image, background, dtype=image.dtype if image.dtype.kind == "f" else None)
+    if additional_constant:
+        result -= additional_constant
+    return result
+
+
+def edge_background(image: np.ndarray, *, width: int | None = None) -> float:
+    """The median of a band along the image edges (or both ends of a trace).
+
+    Examples
+    --------
+    >>> image = np.full((20, 20), 7.0); image[8:12, 8:12] = 100.0
+    >>> edge_background(image, width=2)
+    7.0
+    """
+    if image.ndim == 1:
+        band = width or max(image.size // 20, 1)
+        return float(np.median(np.concatenate([image[:band], image[-band:]])))
+    band = width or max(min(image.shape) // 20, 1)
+    edges = np.concatenate(
+        [
+            image[:band].ravel(),
+            image[-band:].ravel(),
+            image[band:-band, :band].ravel(),
+            image[band:-band, -band:].ravel(),
+        ]
+    )
+    return float(np.median(edges))
+
+
+def percentile_background(images: Iterable[np.ndarray], *, percentile: float = 5.0) -> np.ndarray:
+    """Per-pixel percentile over a set of shots (a background from the scan itself).
+
+    Examples
+    --------
+    >>> shots = [np.full((2, 2), v, dtype=float) for v in (1, 2, 3, 4, 5)]
+    >>> percentile_background(shots, percentile=50)
+    array([[3., 3.],
+           [3., 3.]], dtype=float32)
+    """
+    stack = np.stack([np.asarray(image, dtype=np.float32) for image in images])
+    if stack.size == 0:
+        raise ValueError("a percentile background needs at least one shot")
+    return np.percentile(stack, percentile, axis=0).astype(np.float32)

@@ -67,9 +67,11 @@ def beam_statistics(
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Statistics of a processed beam image, in camera pixels (and metres if calibrated).
 
-    Moments use the positive part of the image (noise below zero after
-    background subtraction does not pull the centroid); FWHM comes from the
-    projections. Positions include ``offset`` (the ROI origin).
+    Moments use the image as it is: zero-mean noise left after background
+    subtraction does not bias them (clipping it would), so subtract the
+    background and limit the region (ROI or threshold) for the best result.
+    FWHM comes from the projections. Positions include ``offset`` (the ROI
+    origin).
 
     Returns
     -------
@@ -88,9 +90,8 @@ def beam_statistics(
     (13.0, 2.0, 4.0)
     """
     data = np.asarray(image, dtype=np.float64)
-    positive = np.clip(data, 0.0, None)
-    projection_x = positive.sum(axis=0)
-    projection_y = positive.sum(axis=1)
+    projection_x = data.sum(axis=0)
+    projection_y = data.sum(axis=1)
     x = np.arange(data.shape[1], dtype=np.float64) + offset[0]
     y = np.arange(data.shape[0], dtype=np.float64) + offset[1]
     centroid_x, rms_x = _moments(x, projection_x)
@@ -132,7 +133,7 @@ def line_statistics(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     y = np.asarray(y, dtype=np.float64)
     if y.size == 0:
         return {name: float("nan") for name in LINE_SCALARS}
-    centroid, rms = _moments(x, np.clip(y, 0.0, None))
+    centroid, rms = _moments(x, y)
     peak = int(np.argmax(y))
     return {
         "integral": float(np.trapezoid(y, x)) if y.size > 1 else float(y.sum()),

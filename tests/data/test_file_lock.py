@@ -111,7 +111,9 @@ from scan_analysis.data.file_lock import break_if_stale, create_exclusive, LockO
 path, go = Path(sys.argv[1]), Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.001)
-won = break_if_stale(path, stale_after=10) and create_exclusive(path, LockOwner.new().to_json())
+# the winner's lock must outlive its short-lived process: record a fresh owner elsewhere
+fresh = LockOwner(host="winner", pid=1, token=str(time.time()), heartbeat=time.time())
+won = break_if_stale(path, stale_after=10) and create_exclusive(path, fresh.to_json())
 print("WON" if won else "lost")
 """
 

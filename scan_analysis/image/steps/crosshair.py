@@ -27,7 +27,12 @@ def crosshair_mask(
            [0, 0, 1, 0, 0],
            [0, 0, 0, 0, 0]])
     """
-    ys, xs = np.indices(shape, dtype=np.float32)
+    mask = np.zeros(shape, dtype=bool)
+    window = _bounding_window(shape, center, width, height, thickness)
+    if window is None:
+        return mask
+    (y0, y1), (x0, x1) = window
+    ys, xs = np.ogrid[y0:y1, x0:x1]
     dx, dy = xs - center[0], ys - center[1]
     theta = np.deg2rad(angle)
     # coordinates along the crosshair's own arms (counter-clockwise rotation, y down)
@@ -36,7 +41,20 @@ def crosshair_mask(
     half = thickness / 2
     horizontal = (np.abs(v) <= half) & (np.abs(u) <= width / 2)
     vertical = (np.abs(u) <= half) & (np.abs(v) <= height / 2)
-    return horizontal | vertical
+    mask[y0:y1, x0:x1] = horizontal | vertical
+    return mask
+
+
+def _bounding_window(shape, center, width, height, thickness):
+    """Rows and columns that can hold the crosshair, whatever its angle (None if off-image)."""
+    reach = int(np.ceil(np.hypot(max(width, height) / 2, thickness / 2))) + 1
+    x0, x1 = int(center[0]) - reach, int(center[0]) + reach + 1
+    y0, y1 = int(center[1]) - reach, int(center[1]) + reach + 1
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, shape[1]), min(y1, shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (y0, y1), (x0, x1)
 
 
 def mask_crosshairs(
@@ -45,5 +63,17 @@ def mask_crosshairs(
     """Set the pixels under each crosshair to ``fill``; returns a new array."""
     result = np.array(image, copy=True)
     for crosshair in crosshairs:
-        result[crosshair_mask(image.shape, **crosshair)] = fill  # type: ignore[arg-type]
+        window = _bounding_window(
+            image.shape,
+            crosshair["center"],
+            crosshair.get("width", 20.0),
+            crosshair.get("height", 20.0),
+            crosshair.get("thickness", 2.0),
+        )
+        if window is None:
+            continue
+        (y0, y1), (x0, x1) = window
+        local = dict(crosshair)
+        local["center"] = (crosshair["center"][0] - x0, crosshair["center"][1] - y0)
+        result[y0:y1, x0:x1][crosshair_mask((y1 - y0, x1 - x0), **local)] = fill  # type: ignore[arg-type]
     return result

@@ -1,0 +1,77 @@
+"""Per-shot cost: full pipeline + BeamAnalyzer on a 1024x1024 16-bit shot, against PNG decode.
+
+Prints the median time to decode the shot from PNG and the median time to run
+the whole processing pipeline and BeamAnalyzer on the decoded image, measured
+in the same run, and their ratio (target: analysis / decode < 1).
+
+    python benchmarks/image_pipeline.py [--repeats 30] [--size 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from scan_analysis.data.demo import beam_truth, render_beam_image
+from scan_analysis.data.readers import read_shot
+from scan_analysis.image import BeamAnalyzer
+
+CONFIG = {
+    "bit_depth": 16,
+    "background": {"method": "constant", "constant_level": 100},
+    "crosshair_masking": {
+        "crosshairs": [{"center": [768, 256], "width": 130, "height": 130, "thickness": 3}]
+    },
+    "roi": {"x_min": 112, "x_max": 912, "y_min": 112, "y_max": 912},
+    "thresholding": {"method": "absolute", "value": 20, "mode": "to_zero"},
+    "filtering": {"gaussian_sigma": 1.0},
+    "transforms": {"flip_vertical": True},
+    "metadata": {"spatial_calibration": 2.5e-5},
+}
+
+
+def median_time(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--size", type=int, default=1024)
+    args = parser.parse_args()
+    shape = (args.size, args.size)
+    image = render_beam_image(beam_truth(0.5, shape), shape, np.random.default_rng(0))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "UC_TopView_3861020001.000.png"
+        from PIL import Image
+
+        Image.fromarray(image).save(path, compress_level=1)
+        analyzer = BeamAnalyzer(CONFIG)
+        decoded = read_shot(path)
+        analyzer.analyze_image(decoded)  # warm-up (caches masks)
+        decode = median_time(lambda: read_shot(path), args.repeats)
+        analyse = median_time(lambda: analyzer.analyze_image(decoded), args.repeats)
+        tracemalloc.start()
+        analyzer.analyze_image(decoded)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"shot: {shape[1]}x{shape[0]} uint16 PNG, {args.repeats} repeats, medians")
+    print(f"decode PNG:                 {decode * 1e3:7.2f} ms")
+    print(f"pipeline + BeamAnalyzer:    {analyse * 1e3:7.2f} ms")
+    print(f"ratio analysis / decode:    {analyse / decode:7.2f}   (target < 1)")
+    print(f"peak extra memory per shot: {peak / 2**20:7.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

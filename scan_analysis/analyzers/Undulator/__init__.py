@@ -1,1 +1,5 @@
-"""analyzers/Undulator."""
+"""Analyzers specific to the Undulator experiment."""
+
+from scan_analysis.analyzers.Undulator.beam_charge_correlation import BeamChargeCorrelation
+
+__all__ = ["BeamChargeCorrelation"]

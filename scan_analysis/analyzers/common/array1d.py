@@ -1,0 +1,114 @@
+"""Array1DScanAnalyzer: traces (spectra, scope signals) of a scan, as waterfall and overlay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyzer
+from scan_analysis.data.scan_info import ScanKind
+from scan_analysis.image.basic_analyzers import BasicLineAnalyzer
+from scan_analysis.render import (
+    save_line_overlay,
+    save_scalar_histories,
+    save_scalars_vs_parameter,
+    save_waterfall,
+)
+
+
+class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
+    """Analyse a trace device over a scan.
+
+    1-D scan: waterfall of per-bin average traces against the parameter, the
+    overlay of those averages, and scalars against the parameter. No-scan:
+    waterfall of every shot's trace, the average, and scalar histories.
+    """
+
+    default_image_analyzer = BasicLineAnalyzer
+
+    def _x_label(self) -> str:
+        metadata = self.image_analyzer.config.metadata
+        unit = metadata.x_units if metadata and metadata.x_units else None
+        return f"x ({unit})" if unit else "x"
+
+    def _render(self) -> list[Path]:
+        options = self.render_options
+        numbers, values, label = self._parameter_axis()
+        out = self.output_dir
+        files: list[Path] = []
+        x = self.line_x
+        if x is None:
+            return files
+        averages = {
+            n: self.accumulator.bins[n].image.average for n in numbers if n in self.accumulator.bins
+        }
+        present = [n for n in numbers if averages.get(n) is not None]
+        if self.bins.kind is ScanKind.NOSCAN and self.shot_lines:
+            shots = sorted(self.shot_lines)
+            files.append(
+                save_waterfall(
+                    x,
+                    np.vstack([self.shot_lines[s] for s in shots]),
+                    shots,
+                    out / f"{self.analyzer_id}_waterfall.png",
+                    x_label=self._x_label(),
+                    row_label="shot number",
+                    title=self._figure_title("every shot"),
+                    options=options,
+                )
+            )
+            histories = {
+                n: [self.shot_scalars[s].get(n, np.nan) for s in sorted(self.shot_scalars)]
+                for n in self._plotted_scalars()
+            }
+            files.append(
+                save_scalar_histories(
+                    sorted(self.shot_scalars),
+                    histories,
+                    out / f"{self.analyzer_id}_scalars.png",
+                    title=self._figure_title("scalars per shot"),
+                    options=options,
+                )
+            )
+        elif present:
+            rows = np.array([values[numbers.index(n)] for n in present])
+            lines = np.vstack([averages[n] for n in present])
+            files.append(
+                save_waterfall(
+                    x,
+                    lines,
+                    rows,
+                    out / f"{self.analyzer_id}_waterfall.png",
+                    x_label=self._x_label(),
+                    row_label=label,
+                    title=self._figure_title(f"bin averages vs {label}"),
+                    options=options,
+                )
+            )
+            files.append(
+                save_line_overlay(
+                    x,
+                    lines,
+                    rows,
+                    out / f"{self.analyzer_id}_overlay.png",
+                    x_label=self._x_label(),
+                    row_label=label,
+                    title=self._figure_title("bin averages"),
+                    options=options,
+                )
+            )
+            statistics = self._bin_statistics(numbers)
+            if statistics:
+                files.append(
+                    save_scalars_vs_parameter(
+                        values,
+                        statistics,
+                        out / f"{self.analyzer_id}_scalars_vs_parameter.png",
+                        parameter_label=label,
+                        title=self._figure_title(f"scalars vs {label}"),
+                        options=options,
+                    )
+                )
+        self._save_bin_arrays(numbers, values)
+        return files

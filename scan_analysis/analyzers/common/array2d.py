@@ -1,0 +1,126 @@
+"""Array2DScanAnalyzer: camera images of a scan, averaged per bin, with beam scalars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyzer
+from scan_analysis.data.scan_info import ScanKind
+from scan_analysis.image.basic_analyzers import BasicImageAnalyzer
+from scan_analysis.render import (
+    save_average_image,
+    save_montage,
+    save_scalar_histories,
+    save_scalars_vs_parameter,
+)
+
+
+class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
+    """Analyse a camera over a scan.
+
+    No-scan: the averaged image with colour bar and the scalar histories. 1-D
+    or optimization scan: a montage of per-bin averages on one colour scale
+    titled with the parameter values, and scalars against the parameter with
+    error bars. Per-bin averages are saved as ``{analyzer_id}_bin_averages.npz``.
+
+    Examples
+    --------
+    >>> from scan_analysis import ScanTag
+    >>> tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
+    >>> files = Array2DScanAnalyzer(device_name="UC_TopView").run_analysis(tag)  # doctest: +SKIP
+    """
+
+    default_image_analyzer = BasicImageAnalyzer
+
+    def _render(self) -> list[Path]:
+        options = self.render_options
+        calibration = self.image_analyzer.calibration
+        numbers, values, label = self._parameter_axis()
+        out = self.output_dir
+        files: list[Path] = []
+        averages = {
+            n: self.accumulator.bins[n].image.average for n in numbers if n in self.accumulator.bins
+        }
+        averages = {n: a for n, a in averages.items() if a is not None}
+        centroids = self._bin_centroids(numbers)
+        if self.bins.kind is ScanKind.NOSCAN:
+            number = numbers[0]
+            rms = self._bin_mean(number, "rms_x"), self._bin_mean(number, "rms_y")
+            if number in averages:
+                files.append(
+                    save_average_image(
+                        averages[number],
+                        out / f"{self.analyzer_id}_average.png",
+                        title=self._figure_title(
+                            f"average of {self.accumulator.bins[number].shots} shots"
+                        ),
+                        options=options,
+                        offset=self.offset,
+                        calibration=calibration,
+                        centroid=centroids.get(number),
+                        rms=rms,
+                    )
+                )
+            shots = sorted(self.shot_scalars)
+            histories = {
+                name: [self.shot_scalars[s].get(name, np.nan) for s in shots]
+                for name in self._plotted_scalars()
+            }
+            if histories:
+                files.append(
+                    save_scalar_histories(
+                        shots,
+                        histories,
+                        out / f"{self.analyzer_id}_scalars.png",
+                        title=self._figure_title("scalars per shot"),
+                        options=options,
+                    )
+                )
+        else:
+            if averages:
+                files.append(
+                    save_montage(
+                        averages,
+                        out / f"{self.analyzer_id}_montage.png",
+                        titles={n: self._panel_title(n, label) for n in averages},
+                        suptitle=self._figure_title(f"bin averages vs {label}"),
+                        options=options,
+                        offset=self.offset,
+                        calibration=calibration,
+                        centroids=centroids,
+                    )
+                )
+            statistics = self._bin_statistics(numbers)
+            if statistics:
+                files.append(
+                    save_scalars_vs_parameter(
+                        values,
+                        statistics,
+                        out / f"{self.analyzer_id}_scalars_vs_parameter.png",
+                        parameter_label=label,
+                        title=self._figure_title(f"scalars vs {label}"),
+                        options=options,
+                    )
+                )
+        self._save_bin_arrays(numbers, values)
+        return files
+
+    def _panel_title(self, number: int, label: str) -> str:
+        shots = self.accumulator.bins[number].shots
+        if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
+            short = label.split(" (")[0]
+            return f"{short} = {self.bins.values[number]:.4g} ({shots} shots)"
+        return f"bin {number} ({shots} shots)"
+
+    def _bin_mean(self, number: int, name: str) -> float:
+        stats = self.accumulator.bins.get(number)
+        return stats.scalars[name].value if stats and name in stats.scalars else float("nan")
+
+    def _bin_centroids(self, numbers: list[int]) -> dict[int, tuple[float, float]]:
+        return {
+            n: (self._bin_mean(n, "centroid_x"), self._bin_mean(n, "centroid_y"))
+            for n in numbers
+            if np.isfinite(self._bin_mean(n, "centroid_x"))
+        }

@@ -1,0 +1,245 @@
+"""ScanAnalyzer: everything one analysis of one scan needs, around a subclass's core.
+
+``run_analysis(tag)`` resolves the scan's folders, reads the ini and the
+s-file, decides no-scan / 1-D / optimization, bins the shots, calls the
+subclass's ``_run_analysis_core()``, merges the scalars it appended into the
+s-file and returns the display files. Subclasses implement
+``_run_analysis_core()`` (return the figures written) and ``cleanup()``
+(release per-scan state)::
+
+    class ChargeCorrelation(ScanAnalyzer):
+        def _run_analysis_core(self):
+            frame = self.sfile[["Shotnumber"]].copy()
+            frame["charge_per_count"] = ...
+            self.append_scalars(frame)
+            return [self.save_figure(figure, "correlation.png")]
+
+        def cleanup(self):
+            pass
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from scan_analysis.data.scan_info import ScanInfo, ScanKind
+from scan_analysis.data.scan_paths import ScanPaths
+from scan_analysis.data.scan_tag import ScanTag
+from scan_analysis.data.sfile import BIN_COLUMN, SHOT_COLUMN, merge_columns, read_sfile
+from scan_analysis.errors import ScanAnalysisError
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["done", "no_data", "failed"]
+
+
+class NoDataError(ScanAnalysisError):
+    """The scan has no data for this analyzer (a clean outcome, not a failure)."""
+
+
+@dataclass
+class ScanOutcome:
+    """How one analysis of one scan ended."""
+
+    status: Status
+    message: str = ""
+    display_files: list[Path] = field(default_factory=list)
+    scalars: dict[str, float] = field(default_factory=dict)
+    shots_total: int = 0
+    shots_analysed: int = 0
+    shots_failed: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass
+class ScanBins:
+    """How the shots of a scan are grouped."""
+
+    kind: ScanKind
+    parameter_column: str | None
+    bin_of_shot: dict[int, int]
+    values: dict[int, float]
+
+    @property
+    def numbers(self) -> list[int]:
+        """Bin numbers in order."""
+        return sorted(self.values)
+
+    def label(self, number: int) -> str:
+        """Panel title of a bin: the parameter value (or the bin number)."""
+        if self.kind is ScanKind.ONE_D and self.parameter_column:
+            return f"{self.values[number]:.4g}"
+        return f"bin {number}"
+
+
+def bin_shots(sfile: pd.DataFrame, info: ScanInfo) -> ScanBins:
+    """Group shots: one bin for a no-scan, ``Bin #`` otherwise, parameter mean per bin."""
+    shots = sfile[SHOT_COLUMN].astype(int).tolist()
+    kind = info.kind
+    column = info.parameter_column(sfile.columns) if kind is ScanKind.ONE_D else None
+    if kind is ScanKind.ONE_D and column is None:
+        logger.warning(
+            "scan parameter %r has no column in the s-file; binning by %r only",
+            info.parameter,
+            BIN_COLUMN,
+        )
+    if kind is ScanKind.NOSCAN or BIN_COLUMN not in sfile.columns:
+        return ScanBins(kind, None, dict.fromkeys(shots, 1), {1: 1.0})
+    bin_numbers = sfile[BIN_COLUMN].fillna(-1).astype(int).tolist()
+    bin_of_shot = dict(zip(shots, bin_numbers, strict=True))
+    values: dict[int, float] = {}
+    for number in sorted(set(bin_numbers)):
+        if column is not None:
+            chosen = sfile.loc[sfile[BIN_COLUMN] == number, column]
+            values[number] = float(np.nanmean(chosen)) if chosen.notna().any() else float("nan")
+        else:
+            values[number] = float(number)
+    return ScanBins(kind, column, bin_of_shot, values)
+
+
+class ScanAnalyzer:
+    """Base of scan-level analyzers.
+
+    Parameters
+    ----------
+    analyzer_id : str
+        Names the output folder ``analysis/Scan{NNN}/{analyzer_id}`` and
+        prefixes s-file columns ``{analyzer_id}_{scalar}``.
+    raise_errors : bool
+        Re-raise a failure after recording it (default: log it and return []).
+    """
+
+    def __init__(self, *, analyzer_id: str | None = None, raise_errors: bool = False) -> None:
+        self.analyzer_id = analyzer_id or type(self).__name__
+        self.raise_errors = raise_errors
+        self.last_outcome: ScanOutcome | None = None
+        self._pending_scalars: list[pd.DataFrame] = []
+
+    # --- what subclasses implement ---------------------------------------------------------
+    def _run_analysis_core(self) -> list[Path]:
+        """Analyse the scan set up by :meth:`run_analysis`; return display files."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _run_analysis_core()")
+
+    def cleanup(self) -> None:
+        """Release per-scan state; called after every scan, success or not."""
+        raise NotImplementedError(f"{type(self).__name__} must implement cleanup()")
+
+    # --- the run -------------------------------------------------------------------------------
+    def run_analysis(
+        self,
+        tag: ScanTag,
+        *,
+        data_root: str | os.PathLike | None = None,
+        config_dir: str | os.PathLike | None = None,
+    ) -> list[Path]:
+        """Analyse one scan; returns the display files (figures) written.
+
+        Parameters
+        ----------
+        tag : ScanTag
+            Which scan.
+        data_root, config_dir : path, optional
+            Override the resolution order of DATA_FORMAT.md.
+
+        Notes
+        -----
+        The outcome (``done``/``no_data``/``failed``, message, files, scalars)
+        is kept in :attr:`last_outcome`. A failure is logged, not raised,
+        unless ``raise_errors`` is set.
+        """
+        started = time.perf_counter()
+        self.tag = tag
+        self.config_dir = config_dir
+        self._pending_scalars = []
+        self.last_outcome = None
+        display_files: list[Path] = []
+        try:
+            self.paths = ScanPaths(tag, data_root=data_root)
+            self.paths.require_scan()
+            self.scan_info = ScanInfo.for_scan(self.paths)
+            self.sfile = read_sfile(self.paths.sfile)
+            self.bins = bin_shots(self.sfile, self.scan_info)
+            display_files = list(self._run_analysis_core() or [])
+            self._write_scalars()
+            outcome = self.last_outcome or ScanOutcome("done")
+            outcome.display_files = display_files
+            self.last_outcome = outcome
+            logger.info(
+                "%s %s: %s, %d display files",
+                self.analyzer_id,
+                tag,
+                outcome.status,
+                len(display_files),
+            )
+        except NoDataError as error:
+            self.last_outcome = ScanOutcome("no_data", str(error))
+            logger.warning("%s %s: no data: %s", self.analyzer_id, tag, error)
+        except Exception as error:
+            message = (
+                str(error)
+                if isinstance(error, ScanAnalysisError)
+                else f"{type(error).__name__}: {error}"
+            )
+            self.last_outcome = ScanOutcome("failed", message)
+            logger.error("%s %s failed: %s", self.analyzer_id, tag, message)
+            logger.debug("".join(traceback.format_exception(error)))
+            if self.raise_errors:
+                raise
+        finally:
+            try:
+                self.cleanup()
+            except NotImplementedError:
+                raise
+            except Exception as error:
+                logger.warning("%s cleanup failed: %s", self.analyzer_id, error)
+            self.last_outcome = self.last_outcome or ScanOutcome("failed", "no outcome")
+            self.last_outcome.elapsed = time.perf_counter() - started
+        return display_files if self.last_outcome.status == "done" else []
+
+    # --- helpers for subclasses ----------------------------------------------------------------
+    @property
+    def output_dir(self) -> Path:
+        """``analysis/Scan{NNN}/{analyzer_id}`` (created on first use)."""
+        path = self.paths.output_dir(self.analyzer_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def append_scalars(self, frame: pd.DataFrame) -> None:
+        """Queue per-shot scalars (``Shotnumber`` + columns) for the s-file.
+
+        Columns are written as ``{analyzer_id}_{name}`` after the core returns.
+        """
+        if SHOT_COLUMN not in frame.columns:
+            raise ValueError(f"scalars need a {SHOT_COLUMN!r} column")
+        self._pending_scalars.append(frame)
+
+    def _write_scalars(self) -> None:
+        if not self._pending_scalars:
+            return
+        merged = self._pending_scalars[0]
+        for frame in self._pending_scalars[1:]:
+            merged = merged.merge(frame, on=SHOT_COLUMN, how="outer")
+        renamed = merged.rename(
+            columns={c: f"{self.analyzer_id}_{c}" for c in merged.columns if c != SHOT_COLUMN}
+        )
+        columns = merge_columns(self.paths.sfile, renamed)
+        logger.info("%s: wrote %d columns to %s", self.analyzer_id, len(columns), self.paths.sfile)
+        self._pending_scalars = []
+
+    def save_figure(self, figure: Any, name: str, *, dpi: int = 110) -> Path:
+        """Save a matplotlib figure under the output folder; returns its path."""
+        path = self.output_dir / name
+        figure.savefig(path, dpi=dpi, bbox_inches="tight")
+        return path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(analyzer_id={self.analyzer_id!r})"

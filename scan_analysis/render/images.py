@@ -1,0 +1,127 @@
+"""Averaged images and per-bin montages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+from scan_analysis.render.style import RenderOptions, grid_shape, save
+
+
+def _extent(shape, offset, calibration):
+    """Image extent in mm when calibrated, else camera pixels."""
+    x0, y0 = offset
+    height, width = shape
+    if calibration:
+        scale = calibration * 1e3
+        return [x0 * scale, (x0 + width) * scale, (y0 + height) * scale, y0 * scale], "mm"
+    return [x0 - 0.5, x0 + width - 0.5, y0 + height - 0.5, y0 - 0.5], "px"
+
+
+def _colour_limits(images: Sequence[np.ndarray], options: RenderOptions) -> tuple[float, float]:
+    finite = [image[np.isfinite(image)] for image in images if image is not None and image.size]
+    values = np.concatenate([f.ravel() for f in finite]) if finite else np.array([0.0, 1.0])
+    vmin = options.vmin if options.vmin is not None else float(np.percentile(values, 1))
+    vmax = options.vmax if options.vmax is not None else float(np.percentile(values, 99.9))
+    if vmax <= vmin:
+        vmax = vmin + 1.0
+    return vmin, vmax
+
+
+def save_average_image(
+    image: np.ndarray,
+    path: Path,
+    *,
+    title: str,
+    options: RenderOptions | None = None,
+    offset: tuple[int, int] = (0, 0),
+    calibration: float | None = None,
+    centroid: tuple[float, float] | None = None,
+    rms: tuple[float, float] | None = None,
+    caption: str | None = None,
+) -> Path:
+    """The scan's averaged image with a colour bar, axes in px (or mm) and the mean centroid."""
+    options = options or RenderOptions()
+    figure = Figure(figsize=options.figsize or (6.4, 5.2))
+    axes = figure.add_subplot()
+    extent, unit = _extent(image.shape, offset, calibration)
+    vmin, vmax = _colour_limits([image], options)
+    shown = axes.imshow(
+        image, cmap=options.cmap, vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest"
+    )
+    colour_bar = figure.colorbar(shown, ax=axes)
+    colour_bar.set_label("counts (average)")
+    if centroid is not None and np.all(np.isfinite(centroid)):
+        scale = calibration * 1e3 if calibration else 1.0
+        cx, cy = centroid[0] * scale, centroid[1] * scale
+        axes.plot(cx, cy, marker="+", color="white", markersize=14, markeredgewidth=1.5)
+        if rms is not None and np.all(np.isfinite(rms)):
+            axes.add_patch(
+                Ellipse(
+                    (cx, cy),
+                    4 * rms[0] * scale,
+                    4 * rms[1] * scale,
+                    fill=False,
+                    color="white",
+                    lw=1,
+                )
+            )
+    axes.set_xlabel(f"x ({unit})")
+    axes.set_ylabel(f"y ({unit})")
+    axes.set_title(title)
+    if caption:
+        figure.text(0.01, 0.005, caption, fontsize=8, va="bottom")
+    return save(figure, path, dpi=options.dpi)
+
+
+def save_montage(
+    images: Mapping[int, np.ndarray],
+    path: Path,
+    *,
+    titles: Mapping[int, str],
+    suptitle: str,
+    options: RenderOptions | None = None,
+    offset: tuple[int, int] = (0, 0),
+    calibration: float | None = None,
+    centroids: Mapping[int, tuple[float, float]] | None = None,
+) -> Path:
+    """Per-bin averaged images side by side, one shared colour scale and colour bar."""
+    options = options or RenderOptions()
+    keys = sorted(images)
+    rows, columns = grid_shape(len(keys))
+    figure = Figure(
+        figsize=options.figsize or (2.4 * columns + 1.2, 2.3 * rows + 0.8), layout="constrained"
+    )
+    grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    vmin, vmax = _colour_limits([images[k] for k in keys], options)
+    shown = None
+    for index, axes in enumerate(grid.ravel()):
+        if index >= len(keys):
+            axes.set_visible(False)
+            continue
+        key = keys[index]
+        extent, unit = _extent(images[key].shape, offset, calibration)
+        shown = axes.imshow(
+            images[key],
+            cmap=options.cmap,
+            vmin=vmin,
+            vmax=vmax,
+            extent=extent,
+            interpolation="nearest",
+        )
+        if centroids and key in centroids and np.all(np.isfinite(centroids[key])):
+            scale = calibration * 1e3 if calibration else 1.0
+            axes.plot(centroids[key][0] * scale, centroids[key][1] * scale, "w+", markersize=8)
+        axes.set_title(titles.get(key, str(key)), fontsize=9)
+        if index % columns == 0:
+            axes.set_ylabel(f"y ({unit})")
+        if index // columns == rows - 1 or index + columns >= len(keys):
+            axes.set_xlabel(f"x ({unit})")
+    if shown is not None:
+        figure.colorbar(shown, ax=grid, shrink=0.8, label="counts (bin average)")
+    figure.suptitle(suptitle)
+    return save(figure, path, dpi=options.dpi)

@@ -1,0 +1,92 @@
+"""Trace figures: waterfall and overlay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from scan_analysis.render.style import RenderOptions, save
+
+
+def save_waterfall(
+    x: np.ndarray,
+    lines: np.ndarray,
+    row_values: Sequence[float],
+    path: Path,
+    *,
+    x_label: str,
+    row_label: str,
+    title: str,
+    options: RenderOptions | None = None,
+) -> Path:
+    """Traces stacked as image rows (one per bin or shot), coloured by intensity."""
+    options = options or RenderOptions()
+    figure = Figure(figsize=options.figsize or (6.4, 4.8))
+    axes = figure.add_subplot()
+    rows = np.asarray(row_values, dtype=float)
+    edges = _edges(rows)
+    mesh = axes.pcolormesh(
+        _edges(np.asarray(x, dtype=float)),
+        edges,
+        np.asarray(lines),
+        cmap=options.cmap,
+        vmin=options.vmin,
+        vmax=options.vmax,
+        shading="flat",
+    )
+    figure.colorbar(mesh, ax=axes, label="intensity (average)")
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(row_label)
+    axes.set_title(title)
+    return save(figure, path, dpi=options.dpi)
+
+
+def save_line_overlay(
+    x: np.ndarray,
+    lines: np.ndarray,
+    row_values: Sequence[float],
+    path: Path,
+    *,
+    x_label: str,
+    row_label: str,
+    title: str,
+    options: RenderOptions | None = None,
+) -> Path:
+    """All traces on one axes, coloured by bin (or shot), with a colour bar for the parameter."""
+    options = options or RenderOptions()
+    figure = Figure(figsize=options.figsize or (6.4, 4.4))
+    axes = figure.add_subplot()
+    rows = np.asarray(row_values, dtype=float)
+    colour_map = colormaps[options.cmap]
+    low, high = float(np.nanmin(rows)), float(np.nanmax(rows))
+    span = high - low or 1.0
+    for value, line in zip(rows, lines, strict=True):
+        axes.plot(x, line, color=colour_map((value - low) / span), lw=1)
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    mappable = ScalarMappable(norm=Normalize(low, high if high > low else low + 1), cmap=colour_map)
+    figure.colorbar(mappable, ax=axes, label=row_label)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel("intensity (average)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    return save(figure, path, dpi=options.dpi)
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around sorted-or-not centres (for pcolormesh)."""
+    if centres.size == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middle = (centres[:-1] + centres[1:]) / 2
+    return np.concatenate(
+        [
+            [centres[0] - (middle[0] - centres[0])],
+            middle,
+            [centres[-1] + (centres[-1] - middle[-1])],
+        ]
+    )

@@ -1,0 +1,66 @@
+"""Scatter of two s-file columns, coloured by bin, with per-bin mean ± std."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from scan_analysis.render.style import RenderOptions, grid_shape, save
+
+
+def save_scatter(
+    x: np.ndarray,
+    ys: Mapping[str, np.ndarray],
+    bins: np.ndarray,
+    path: Path,
+    *,
+    x_label: str,
+    title: str,
+    options: RenderOptions | None = None,
+) -> Path:
+    """One panel per y column: shots coloured by bin, bin means with std error bars."""
+    options = options or RenderOptions()
+    names = list(ys)
+    rows, columns = grid_shape(len(names))
+    figure = Figure(
+        figsize=options.figsize or (4.6 * columns, 3.4 * rows + 0.6), layout="constrained"
+    )
+    grid = figure.subplots(rows, columns, squeeze=False)
+    unique_bins = np.unique(bins[np.isfinite(bins)])
+    scatter = None
+    for index, axes in enumerate(grid.ravel()):
+        if index >= len(names):
+            axes.set_visible(False)
+            continue
+        y = np.asarray(ys[names[index]], dtype=float)
+        scatter = axes.scatter(x, y, c=bins, cmap=options.cmap, s=12, alpha=0.8)
+        means_x, means_y, std_x, std_y = [], [], [], []
+        for number in unique_bins:
+            chosen = (bins == number) & np.isfinite(x) & np.isfinite(y)
+            if chosen.any():
+                means_x.append(x[chosen].mean())
+                means_y.append(y[chosen].mean())
+                std_x.append(x[chosen].std())
+                std_y.append(y[chosen].std())
+        axes.errorbar(
+            means_x,
+            means_y,
+            xerr=std_x,
+            yerr=std_y,
+            fmt="s",
+            color="black",
+            ms=4,
+            capsize=2,
+            label="bin mean ± std",
+        )
+        axes.set_xlabel(x_label)
+        axes.set_ylabel(names[index])
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=8)
+    if scatter is not None:
+        figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+    figure.suptitle(title)
+    return save(figure, path, dpi=options.dpi)

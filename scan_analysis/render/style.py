@@ -1,0 +1,78 @@
+"""Shared figure options and labels."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+
+@dataclass
+class RenderOptions:
+    """What a config's ``scan.renderer_kwargs`` may set."""
+
+    cmap: str = "viridis"
+    vmin: float | None = None
+    vmax: float | None = None
+    dpi: int = 110
+    figsize: tuple[float, float] | None = None
+    max_scalars: int = 6
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any] | None) -> RenderOptions:
+        """Build from ``renderer_kwargs`` (``colormap`` = ``cmap``); unknown keys raise."""
+        kwargs = dict(kwargs or {})
+        if "colormap" in kwargs:
+            kwargs["cmap"] = kwargs.pop("colormap")
+        known = {f.name for f in fields(cls)}
+        unknown = set(kwargs) - known
+        if unknown:
+            raise ValueError(
+                f"unknown renderer_kwargs {sorted(unknown)}; valid: {', '.join(sorted(known))}"
+            )
+        if kwargs.get("figsize") is not None:
+            kwargs["figsize"] = tuple(kwargs["figsize"])
+        return cls(**kwargs)
+
+
+def scalar_label(name: str, *, prefix: str = "") -> tuple[str, float]:
+    """Axis label with units for a scalar name, and the factor to apply to its values.
+
+    Names ending in ``_m`` are metres (shown in mm); positions and sizes are
+    pixels; counts are counts.
+    """
+    bare = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+    if bare.endswith("_m"):
+        return f"{bare[:-2].replace('_', ' ')} (mm)", 1e3
+    if bare.startswith(("centroid", "rms", "fwhm", "peak_x", "peak_y")):
+        return f"{bare.replace('_', ' ')} (px)", 1.0
+    if bare in ("total_counts", "peak_value", "mean", "min_value"):
+        return f"{bare.replace('_', ' ')} (counts)", 1.0
+    return bare.replace("_", " "), 1.0
+
+
+def parameter_label(column: str | None) -> str:
+    """Axis label for the scan parameter column (alias first, device variable after)."""
+    if not column:
+        return "bin"
+    if " Alias:" in column:
+        device, alias = column.split(" Alias:", 1)
+        return f"{alias} ({device})"
+    return column
+
+
+def grid_shape(count: int) -> tuple[int, int]:
+    """Rows and columns for ``count`` panels, close to square, wider than tall."""
+    columns = max(1, math.ceil(math.sqrt(count)))
+    rows = max(1, math.ceil(count / columns))
+    return rows, columns
+
+
+def save(figure: Figure, path: Path, *, dpi: int) -> Path:
+    """Write a figure as PNG (creating the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path

@@ -236,12 +236,16 @@ def write_demo_scan(
     corrupt_shot = None
     if kind == "jet_scan" and defects and n_shots >= 6:
         # spread over the scan, all different: 3 without files, 1 without a row, 1 corrupt
-        picks = sorted({int(round(f * (n_shots - 1))) for f in (0.07, 0.5, 0.97, 0.55, 0.15)})
-        if len(picks) == 5:
-            chosen = [shots[i] for i in picks]
-            info.missing_files = [chosen[0], chosen[2], chosen[4]]
-            info.missing_rows = [chosen[3]]
-            corrupt_shot = chosen[1]
+        picks: list[int] = []
+        for fraction in (0.07, 0.15, 0.5, 0.62, 0.97):
+            index = int(round(fraction * (n_shots - 1)))
+            while index in picks:
+                index = (index + 1) % n_shots
+            picks.append(index)
+        chosen = [shots[i] for i in picks]
+        info.missing_files = [chosen[0], chosen[2], chosen[4]]
+        info.missing_rows = [chosen[3]]
+        corrupt_shot = chosen[1]
 
     _write_ini(
         scan_dir,

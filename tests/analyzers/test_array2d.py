@@ -1,0 +1,215 @@
+import logging
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.data.sfile import read_sfile
+from scan_analysis.image import BeamAnalyzer, ImageAnalyzer, ImageAnalyzerResult
+
+BEAM_CONFIG = {
+    "background": {"method": "constant", "constant_level": 100},
+    "crosshair_masking": {
+        "crosshairs": [{"center": [72, 24], "width": 16, "height": 16, "thickness": 3}]
+    },
+    "thresholding": {"method": "absolute", "value": 30, "mode": "to_zero"},
+    "filtering": {"median_kernel_size": 3},
+}
+
+
+def beam_analyzer(**kwargs):
+    return Array2DScanAnalyzer(
+        "UC_TopView",
+        image_analyzer=BeamAnalyzer(BEAM_CONFIG),
+        executor="serial",
+        progress=False,
+        **kwargs,
+    )
+
+
+def sfile_text(day, number):
+    return (day.day_dir / "analysis" / f"s{number}.txt").read_text()
+
+
+def test_jet_scan_end_to_end(fresh_demo_day, caplog):
+    day, scan = fresh_demo_day, fresh_demo_day.scans[2]
+    before = sfile_text(day, 2).splitlines()
+    analyzer = beam_analyzer()
+    with caplog.at_level(logging.WARNING):
+        files = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    assert analyzer.last_outcome.status == "done"
+    assert [f.name for f in files] == [
+        "UC_TopView_montage.png",
+        "UC_TopView_scalars_vs_parameter.png",
+    ]
+    assert all(f.stat().st_size > 10_000 for f in files)
+    assert all(f.parent == day.day_dir / "analysis" / "Scan002" / "UC_TopView" for f in files)
+    # the corrupt shot is named in a warning, and the scan completed anyway
+    assert scan.corrupt_files[0].name in caplog.text
+    frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
+    centroid = frame.set_index("Shotnumber")["UC_TopView_centroid_x"]
+    bad = set(scan.missing_files) | {int(scan.bins and s) for s in []}
+    corrupt_shot = next(
+        s
+        for s in scan.shots
+        if s not in scan.missing_files
+        and s not in scan.missing_rows
+        and s in centroid.index
+        and np.isnan(centroid[s])
+    )
+    assert set(centroid[centroid.isna()].index) == (set(scan.missing_files) | {corrupt_shot}) - set(
+        scan.missing_rows
+    )
+    assert bad <= set(centroid[centroid.isna()].index)
+    # the spot moves right with the jet: bin means follow the truth within a pixel
+    bins = frame.groupby("Bin #")["UC_TopView_centroid_x"].mean()
+    for number, truth in scan.truth["centroid_x"].items():
+        assert bins[number] == pytest.approx(truth, abs=1.0)
+    # every original cell unchanged
+    after = sfile_text(day, 2).splitlines()
+    width = len(before[0].split("\t"))
+    assert [line.split("\t")[:width] for line in after] == [line.split("\t") for line in before]
+    averages = np.load(
+        day.day_dir / "analysis" / "Scan002" / "UC_TopView" / "UC_TopView_bin_averages.npz"
+    )
+    assert averages["averages"].shape == (len(scan.bins), 96, 96)
+
+
+def test_second_run_is_idempotent(fresh_demo_day):
+    day = fresh_demo_day
+    beam_analyzer().run_analysis(day.tag(2), data_root=day.data_root)
+    first = sfile_text(day, 2)
+    beam_analyzer().run_analysis(day.tag(2), data_root=day.data_root)
+    assert sfile_text(day, 2) == first
+
+
+@pytest.mark.parametrize(
+    ("number", "names"),
+    [
+        (1, ["UC_TopView_average.png", "UC_TopView_scalars.png"]),
+        (4, ["UC_TopView_montage.png", "UC_TopView_scalars_vs_parameter.png"]),
+        (5, ["UC_TopView_montage.png", "UC_TopView_scalars_vs_parameter.png"]),
+    ],
+)
+def test_noscan_optimization_and_legacy_scans(fresh_demo_day, number, names):
+    analyzer = beam_analyzer()
+    files = analyzer.run_analysis(fresh_demo_day.tag(number), data_root=fresh_demo_day.data_root)
+    assert [f.name for f in files] == names
+    frame = read_sfile(fresh_demo_day.day_dir / "analysis" / f"s{number}.txt")
+    assert frame["UC_TopView_centroid_x"].notna().all()
+
+
+def test_scan_without_the_device_is_no_data(fresh_demo_day):
+    analyzer = beam_analyzer()
+    before = sfile_text(fresh_demo_day, 6)
+    assert analyzer.run_analysis(fresh_demo_day.tag(6), data_root=fresh_demo_day.data_root) == []
+    outcome = analyzer.last_outcome
+    assert outcome.status == "no_data"
+    assert "UC_TopView" in outcome.message and "does not exist" in outcome.message
+    assert sfile_text(fresh_demo_day, 6) == before
+    assert not (fresh_demo_day.day_dir / "analysis" / "Scan006" / "UC_TopView").exists()
+
+
+def test_nothing_is_written_inside_the_scan_folder(fresh_demo_day):
+    scan_dir = fresh_demo_day.day_dir / "scans" / "Scan002"
+    before = sorted((p, p.stat().st_mtime_ns) for p in scan_dir.rglob("*"))
+    beam_analyzer().run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    assert sorted((p, p.stat().st_mtime_ns) for p in scan_dir.rglob("*")) == before
+
+
+class AlwaysFails(ImageAnalyzer):
+    def analyze_image(self, image, auxiliary=None):
+        raise ValueError("detector saturated")
+
+
+def test_an_analyzer_failing_on_every_shot_is_failed_with_the_reason(fresh_demo_day):
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=AlwaysFails(), executor="serial", progress=False
+    )
+    assert analyzer.run_analysis(fresh_demo_day.tag(1), data_root=fresh_demo_day.data_root) == []
+    assert analyzer.last_outcome.status == "failed"
+    assert "detector saturated" in analyzer.last_outcome.message
+    with pytest.raises(RuntimeError, match="every one of 20 shots failed"):
+        Array2DScanAnalyzer(
+            "UC_TopView",
+            image_analyzer=AlwaysFails(),
+            executor="serial",
+            progress=False,
+            raise_errors=True,
+        ).run_analysis(fresh_demo_day.tag(1), data_root=fresh_demo_day.data_root)
+
+
+def test_missing_scan_is_failed_with_a_clear_message(fresh_demo_day):
+    analyzer = beam_analyzer()
+    analyzer.run_analysis(fresh_demo_day.tag(9), data_root=fresh_demo_day.data_root)
+    assert analyzer.last_outcome.status == "failed"
+    assert (
+        "Scan009" in analyzer.last_outcome.message
+        and "1, 2, 3, 4, 5, 6" in analyzer.last_outcome.message
+    )
+
+
+def test_default_analyzer_without_config(fresh_demo_day):
+    analyzer = Array2DScanAnalyzer(device_name="UC_TopView", executor="serial", progress=False)
+    files = analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    assert len(files) == 2
+    assert (
+        "UC_TopView_total_counts"
+        in read_sfile(fresh_demo_day.day_dir / "analysis" / "s2.txt").columns
+    )
+
+
+def test_per_bin_mode_analyses_bin_averages(fresh_demo_day):
+    day, scan = fresh_demo_day, fresh_demo_day.scans[2]
+    analyzer = beam_analyzer(mode="per_bin")
+    analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    assert analyzer.last_outcome.status == "done"
+    frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
+    per_bin = frame.groupby("Bin #")["UC_TopView_centroid_x"]
+    assert (per_bin.nunique() == 1).all()  # one value per bin, written to each of its shots
+    for number, truth in scan.truth["centroid_x"].items():
+        assert per_bin.first()[number] == pytest.approx(truth, abs=1.0)
+
+
+@pytest.mark.slow
+def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path):
+    day = fresh_demo_day
+    serial = beam_analyzer()
+    serial.run_analysis(day.tag(2), data_root=day.data_root)
+    expected = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
+    pooled = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=BeamAnalyzer(BEAM_CONFIG), executor="processes", progress=False
+    )
+    try:
+        pooled.run_analysis(day.tag(2), data_root=day.data_root)
+    finally:
+        pooled.close()
+    got = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
+    assert np.allclose(got, expected, equal_nan=True)
+
+
+class Unpicklable(ImageAnalyzer):
+    def __init__(self):
+        super().__init__()
+        self.callback = lambda value: value  # lambdas cannot be pickled
+
+    def analyze_image(self, image, auxiliary=None):
+        return ImageAnalyzerResult(image, {"mean": self.callback(float(image.mean()))})
+
+
+def test_unpicklable_analyzer_falls_back_to_threads(fresh_demo_day, caplog):
+    analyzer = Array2DScanAnalyzer("UC_TopView", image_analyzer=Unpicklable(), progress=False)
+    analyzer.run_analysis(fresh_demo_day.tag(1), data_root=fresh_demo_day.data_root)
+    analyzer.close()
+    assert analyzer.last_outcome.status == "done" and "using threads" in caplog.text
+
+
+def test_renderer_kwargs_are_honoured(fresh_demo_day):
+    small = beam_analyzer(renderer_kwargs={"dpi": 40, "cmap": "magma", "vmin": 0, "vmax": 500})
+    big = beam_analyzer(renderer_kwargs={"dpi": 150}, analyzer_id="UC_TopView_big")
+    small_file = small.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)[0]
+    big_file = big.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)[0]
+    assert Image.open(small_file).size[0] * 3 < Image.open(big_file).size[0]
+    with pytest.raises(ValueError, match="unknown renderer_kwargs"):
+        beam_analyzer(renderer_kwargs={"colour": "red"})

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from scan_analysis.render.style import RenderOptions, grid_shape, save
+from scan_analysis.render.style import RenderOptions, downsample_for_display, grid_shape, save
 
 
 def _extent(shape, offset, calibration):
@@ -46,12 +46,17 @@ def save_average_image(
 ) -> Path:
     """The scan's averaged image with a colour bar, axes in px (or mm) and the mean centroid."""
     options = options or RenderOptions()
-    figure = Figure(figsize=options.figsize or (6.4, 5.2))
+    figure = Figure(figsize=options.figsize or (6.4, 5.2), layout="constrained")
     axes = figure.add_subplot()
     extent, unit = _extent(image.shape, offset, calibration)
     vmin, vmax = _colour_limits([image], options)
     shown = axes.imshow(
-        image, cmap=options.cmap, vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest"
+        downsample_for_display(image, max_pixels=640)[0],
+        cmap=options.cmap,
+        vmin=vmin,
+        vmax=vmax,
+        extent=extent,
+        interpolation="nearest",
     )
     colour_bar = figure.colorbar(shown, ax=axes)
     colour_bar.set_label("counts (average)")
@@ -106,7 +111,7 @@ def save_montage(
         key = keys[index]
         extent, unit = _extent(images[key].shape, offset, calibration)
         shown = axes.imshow(
-            images[key],
+            downsample_for_display(images[key])[0],
             cmap=options.cmap,
             vmin=vmin,
             vmax=vmax,

@@ -25,7 +25,7 @@ def save_waterfall(
 ) -> Path:
     """Traces stacked as image rows (one per bin or shot), coloured by intensity."""
     options = options or RenderOptions()
-    figure = Figure(figsize=options.figsize or (6.4, 4.8))
+    figure = Figure(figsize=options.figsize or (6.4, 4.8), layout="constrained")
     axes = figure.add_subplot()
     rows = np.asarray(row_values, dtype=float)
     edges = _edges(rows)
@@ -58,7 +58,7 @@ def save_line_overlay(
 ) -> Path:
     """All traces on one axes, coloured by bin (or shot), with a colour bar for the parameter."""
     options = options or RenderOptions()
-    figure = Figure(figsize=options.figsize or (6.4, 4.4))
+    figure = Figure(figsize=options.figsize or (6.4, 4.4), layout="constrained")
     axes = figure.add_subplot()
     rows = np.asarray(row_values, dtype=float)
     colour_map = colormaps[options.cmap]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 
@@ -71,8 +72,22 @@ def grid_shape(count: int) -> tuple[int, int]:
     return rows, columns
 
 
+def downsample_for_display(image: np.ndarray, *, max_pixels: int = 320) -> tuple[np.ndarray, int]:
+    """Block-average an image so its longer side is at most ``max_pixels``; returns it, the factor.
+
+    Figures show a few hundred pixels per panel; drawing megapixel arrays only
+    costs time.
+    """
+    factor = max(1, int(np.ceil(max(image.shape) / max_pixels)))
+    if factor == 1:
+        return image, 1
+    height, width = (image.shape[0] // factor) * factor, (image.shape[1] // factor) * factor
+    blocks = image[:height, :width].reshape(height // factor, factor, width // factor, factor)
+    return blocks.mean(axis=(1, 3)), factor
+
+
 def save(figure: Figure, path: Path, *, dpi: int) -> Path:
     """Write a figure as PNG (creating the folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    figure.savefig(path, dpi=dpi)  # layouts are set per figure; a "tight" bbox would draw twice
     return path

@@ -324,12 +324,14 @@ def is_line_config(data: dict[str, Any]) -> bool:
     return "data_loading" in data
 
 
-def format_validation_error(error: ValidationError, source: str | Path | None) -> list[str]:
+def format_validation_error(
+    error: ValidationError, source: str | Path | None, *, key_prefix: str = ""
+) -> list[str]:
     """One line per problem: the file, the dotted key and what is wrong."""
     where = f"{source}: " if source else ""
     problems = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = key_prefix + (".".join(str(part) for part in item["loc"]) or "(top level)")
         if item["type"] == "extra_forbidden":
             problems.append(f"{where}unknown key '{key}'{_valid_keys_hint(error, item['loc'])}")
         else:
@@ -364,7 +366,7 @@ def _section_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def load_image_config(
-    data: dict[str, Any] | None, *, source: str | Path | None = None
+    data: dict[str, Any] | None, *, source: str | Path | None = None, key_prefix: str = ""
 ) -> CameraConfig | LineConfig:
     """Validate a raw ``image:`` mapping into a :class:`CameraConfig` or :class:`LineConfig`.
 
@@ -374,6 +376,8 @@ def load_image_config(
         The mapping as read from YAML (None gives an empty camera config).
     source : path, optional
         The file it came from, named in error messages.
+    key_prefix : str
+        Prefix of the keys in messages (``"image."`` inside a diagnostic YAML).
 
     Raises
     ------
@@ -394,7 +398,7 @@ def load_image_config(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = format_validation_error(error, source)
+        problems = format_validation_error(error, source, key_prefix=key_prefix)
         raise ConfigError(
             f"invalid {model.__name__} in {source or 'config'}:\n  " + "\n  ".join(problems),
             source,

@@ -185,6 +185,7 @@ def main() -> None:
         "--memory-size", type=int, default=None, help="frame size for the memory runs"
     )
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
     args = parser.parse_args()
     root = Path(args.workdir or tempfile.mkdtemp(prefix="scan_throughput_"))
     try:
@@ -194,6 +195,8 @@ def main() -> None:
         print(f"  bare read+decode:          {figures['bare_shots_per_s']:8.1f} shots/s")
         print(f"  Array2D + BeamAnalyzer:    {figures['end_to_end_shots_per_s']:8.1f} shots/s")
         print(f"  ratio end-to-end / bare:   {figures['ratio']:8.2f}   (target >= 0.8)")
+        if args.no_memory:
+            return
         size = args.memory_size or args.size
         small, large = args.memory_shots
         print(f"memory: peak RSS for {small} vs {large} shots of {size}x{size}", flush=True)

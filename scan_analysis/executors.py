@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 EXECUTOR_KINDS = ("serial", "threads", "processes")
+WORKER_PRELOAD = ("scan_analysis.analyzers.common.shot_work", "scan_analysis.render")
 
 
 class ShotExecutor(Protocol):
@@ -139,6 +140,9 @@ class ProcessPoolShotExecutor(_PoolExecutor):
 
     def _make_pool(self) -> Executor:
         context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # import the heavy modules once in the fork server; workers fork from it ready
+            context.set_forkserver_preload(list(WORKER_PRELOAD))
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
 

@@ -35,6 +35,8 @@ CAMERA = "UC_TopView"
 SPECTROMETER = "UC_Spectrometer"
 SPECTROMETER_SUFFIX = "-interpSpec"
 CHARGE_COLUMN = "U_BCaveICT Charge pC"
+PRESSURE_COLUMN = "U_GasJet Pressure psi"
+LASER_ENERGY_COLUMN = "U_LaserEnergyMeter Energy mJ"
 JET_PARAMETER = "U_ESP_JetXYZ:Position.Axis 1"
 JET_COLUMN = "U_ESP_JetXYZ Position.Axis 1 Alias:JetX"
 GRATING_PARAMETER = "U_Laser:Compressor.Grating"
@@ -272,8 +274,14 @@ def write_demo_scan(
     )
 
     base = _TIMESTAMP_BASE + number * 10_000.0
+    # each device has its own acq_timestamp (microsecond resolution in the s-file; the
+    # file name renders it with %.3f), a few ms apart from the others of the same shot
     timestamps = {
-        shot: round(base + 0.2 * shot + int(rng.integers(0, 40)) / 1000.0, 3) for shot in shots
+        device: {
+            shot: base + 0.2 * shot + (5000 * index + int(rng.integers(0, 4000))) / 1e6
+            for shot in shots
+        }
+        for index, device in enumerate(devices)
     }
     camera_truth: dict[str, dict[int, float]] = {}
     for device in devices:
@@ -286,7 +294,7 @@ def write_demo_scan(
             if kind == "legacy":
                 name = f"Scan{number:03d}_{stem}_{shot:03d}"
             else:
-                name = f"{stem}_{timestamps[shot]:.3f}"
+                name = f"{stem}_{timestamps[device][shot]:.3f}"
             fraction = fractions[bin_of[shot]]
             if device == CAMERA:
                 truth = beam_truth(fraction, shape)
@@ -308,7 +316,7 @@ def write_demo_scan(
     header = ["Bin #", "Shotnumber", "Elapsed Time"]
     if column:
         header.append(column)
-    header.append(CHARGE_COLUMN)
+    header += [CHARGE_COLUMN, PRESSURE_COLUMN, LASER_ENERGY_COLUMN]
     if kind != "legacy":
         header += [f"{device} acq_timestamp" for device in devices]
     rows = []
@@ -321,8 +329,10 @@ def write_demo_scan(
         if column:
             row.append(round(setpoints[b] + float(rng.normal(0.0, 0.002)), 6))
         row.append(round(charge, 4))
+        row.append(round(float(rng.normal(310.0, 1.5)), 2))
+        row.append(round(float(rng.normal(2400.0, 30.0)), 1))
         if kind != "legacy":
-            row += [f"{timestamps[shot]:.6f}" for _ in devices]
+            row += [f"{timestamps[device][shot]:.6f}" for device in devices]
         rows.append(row)
     if kind == "jet_scan" and defects and len(rows) > 5:
         rows[2][2] = None  # a blank cell

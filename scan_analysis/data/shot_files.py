@@ -24,14 +24,16 @@ _SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
 
 
 def timestamp_key(seconds: float) -> int:
-    """A timestamp in integer milliseconds, as the file name renders it.
+    """A timestamp in integer milliseconds, exactly as a ``%.3f`` file name renders it.
 
     Examples
     --------
     >>> timestamp_key(3921456789.123)
     3921456789123
+    >>> timestamp_key(1.0025)  # the binary value is just below 1.0025, as %.3f sees it
+    1002
     """
-    return round(seconds * 1000)
+    return int(f"{seconds:.3f}".replace(".", ""))
 
 
 def list_device_files(scan_dir: Path, device: str, *, directory_suffix: str = "") -> list[Path]:
@@ -94,7 +96,8 @@ def map_shots_to_files(
         Suffix of folder and file stem (``"-interpSpec"``).
     file_tail : str, optional
         Which tail to accept (``".png"``, ``"_postprocessed.png"``); default:
-        any plain extension (a compound tail must be asked for).
+        any plain extension (a compound tail must be asked for). When no file
+        has an accepted tail, a warning lists the tails that were found.
     scan_number : int, optional
         For legacy names; default from the folder name.
 
@@ -114,29 +117,31 @@ def map_shots_to_files(
 
     native: dict[int, Path] = {}
     legacy: dict[int, Path] = {}
+    rejected_tails: set[str] = set()
     for path in files:
         parsed = _parse_legacy(path.name, stem, scan_number)
         if parsed is not None:
             _, shot, tail = parsed
             if _tail_accepted(tail, file_tail):
                 legacy[shot] = path
+            else:
+                rejected_tails.add(tail)
             continue
         parsed_native = _parse_native(path.name, stem)
-        if parsed_native is not None and _tail_accepted(parsed_native[1], file_tail):
-            native[parsed_native[0]] = path
+        if parsed_native is None:
+            continue
+        key, tail = parsed_native
+        if _tail_accepted(tail, file_tail):
+            native[key] = path
+        else:
+            rejected_tails.add(tail)
 
-    mapping: dict[int, Path] = {}
     timestamp_column = f"{device} acq_timestamp"
     shots = sfile[SHOT_COLUMN].astype(int).tolist()
+    mapping: dict[int, Path] = {}
     if native and timestamp_column in sfile.columns:
-        for shot, value in zip(shots, sfile[timestamp_column].tolist(), strict=True):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            key = timestamp_key(float(value))
-            for candidate in (key, key - 1, key + 1):
-                if candidate in native:
-                    mapping[shot] = native[candidate]
-                    break
+        keys = _timestamp_keys(shots, sfile[timestamp_column].tolist())
+        mapping = _join_by_timestamp(keys, native)
     elif native:
         logger.warning(
             "%s: files in %s use timestamp names but the s-file has no %r column; "
@@ -148,7 +153,51 @@ def map_shots_to_files(
     for shot in shots:
         if shot not in mapping and shot in legacy:
             mapping[shot] = legacy[shot]
+    mapping = dict(sorted(mapping.items()))
+    if not mapping and rejected_tails:
+        logger.warning(
+            "%s: none of the %s files has the tail %s (found %s); set the file_tail "
+            "option (scan.file_tail in the analyzer config) to the one you want",
+            scan_dir,
+            stem,
+            repr(file_tail) if file_tail else "of a plain extension",
+            ", ".join(repr(tail) for tail in sorted(rejected_tails)),
+        )
     missing = [shot for shot in shots if shot not in mapping]
     if missing:
         logger.info("%s: no %s file for shots %s", scan_dir.name, stem, missing)
+    return mapping
+
+
+def _timestamp_keys(shots: list[int], values: list[object]) -> dict[int, int]:
+    """Shot → timestamp in integer ms; blank, ``nan`` or non-numeric cells are skipped."""
+    keys: dict[int, int] = {}
+    for shot, value in zip(shots, values, strict=True):
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            logger.debug("shot %s: acq_timestamp %r is not a number", shot, value)
+            continue
+        if math.isfinite(seconds):
+            keys[shot] = timestamp_key(seconds)
+    return keys
+
+
+def _join_by_timestamp(keys: dict[int, int], files: dict[int, Path]) -> dict[int, Path]:
+    """Exact millisecond matches first, then ±1 ms among the files still unclaimed.
+
+    The ±1 ms pass covers float formatting of the s-file value (``%.3f`` of a
+    value that went through text can land one millisecond off); it never lets
+    a shot take a file another shot matches exactly.
+    """
+    mapping = {shot: files[key] for shot, key in keys.items() if key in files}
+    claimed = {keys[shot] for shot in mapping}
+    for shot, key in keys.items():
+        if shot in mapping:
+            continue
+        for candidate in (key - 1, key + 1):
+            if candidate in files and candidate not in claimed:
+                mapping[shot] = files[candidate]
+                claimed.add(candidate)
+                break
     return mapping

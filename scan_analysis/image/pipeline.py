@@ -62,7 +62,9 @@ def _background_from_file(image: np.ndarray, config, context: PipelineContext):
         return context.cache[key]
     if path is not None and path.is_file():
         background = read_shot(path).astype(np.float32)
-        if background.shape != image.shape:
+        if background.ndim != image.ndim or any(
+            b < i for b, i in zip(background.shape, image.shape, strict=True)
+        ):
             raise ValueError(
                 f"background file {path} is {background.shape}, the image is {image.shape}"
             )
@@ -80,6 +82,31 @@ def _background_from_file(image: np.ndarray, config, context: PipelineContext):
     return background
 
 
+PIXEL_LOCAL_STEPS = {"background", "crosshair_masking", "circular_mask", "vignette"}
+
+
+def _can_crop_first(config: CameraConfig) -> bool:
+    """Whether the ROI can be applied to the raw frame before the steps that precede it."""
+    steps = config.steps
+    if config.roi is None or "roi" not in steps:
+        return False
+    before = steps[: steps.index("roi")]
+    if any(
+        step not in PIXEL_LOCAL_STEPS for step in before if getattr(config, step, None) is not None
+    ):
+        return False
+    background = config.background
+    return not (background is not None and "background" in before and background.method == "edge")
+
+
+def _crop_like(level, image: np.ndarray, context: PipelineContext):
+    """A per-pixel background cut to the processed region (when the ROI came first)."""
+    if isinstance(level, np.ndarray) and level.ndim == 2 and level.shape != image.shape:
+        x0, y0 = context.offset
+        level = level[y0 : y0 + image.shape[0], x0 : x0 + image.shape[1]]
+    return level
+
+
 def _background(image: np.ndarray, config, context: PipelineContext) -> np.ndarray:
     if not config.enabled or config.method == "none":
         return image
@@ -91,6 +118,7 @@ def _background(image: np.ndarray, config, context: PipelineContext) -> np.ndarr
         level = edge_background(image if image.ndim == 2 else image, width=config.edge_width)
     else:
         level = _background_from_file(image, config, context)
+    level = _crop_like(level, image, context)
     return subtract_background(image, level, additional_constant=config.additional_constant or 0.0)
 
 
@@ -118,9 +146,18 @@ def process_image(
            [0., 0.]], dtype=float32)
     """
     context = context or PipelineContext()
-    result = np.asarray(image, dtype=config.processing_dtype)
     context.offset = (0, 0)
-    for step in config.steps:
+    steps = config.steps
+    if _can_crop_first(config):
+        # every step before the ROI is pixel-local: crop the raw frame first, so the
+        # rest of the pipeline touches only the ROI (same result, less work)
+        roi = config.roi
+        image, context.offset = crop_to_roi(
+            image, x_min=roi.x_min, x_max=roi.x_max, y_min=roi.y_min, y_max=roi.y_max
+        )
+        steps = [step for step in steps if step != "roi"]
+    result = np.array(image, dtype=config.processing_dtype, copy=True)
+    for step in steps:
         section = getattr(config, step, None)
         if section is None or getattr(section, "enabled", True) is False:
             continue

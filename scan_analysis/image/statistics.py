@@ -89,16 +89,16 @@ def beam_statistics(
     >>> scalars["centroid_x"], scalars["centroid_y"], scalars["total_counts"]
     (13.0, 2.0, 4.0)
     """
-    data = np.asarray(image, dtype=np.float64)
-    projection_x = data.sum(axis=0)
-    projection_y = data.sum(axis=1)
+    data = np.asarray(image)
+    projection_x = data.sum(axis=0, dtype=np.float64)
+    projection_y = data.sum(axis=1, dtype=np.float64)
     x = np.arange(data.shape[1], dtype=np.float64) + offset[0]
     y = np.arange(data.shape[0], dtype=np.float64) + offset[1]
     centroid_x, rms_x = _moments(x, projection_x)
     centroid_y, rms_y = _moments(y, projection_y)
     peak_index = np.unravel_index(int(np.argmax(data)), data.shape) if data.size else (0, 0)
     scalars = {
-        "total_counts": float(data.sum()),
+        "total_counts": float(projection_x.sum()),
         "peak_value": float(data[peak_index]) if data.size else float("nan"),
         "peak_x": float(peak_index[1] + offset[0]),
         "peak_y": float(peak_index[0] + offset[1]),

@@ -85,27 +85,60 @@ def test_demo_day_mapping(demo_day):
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    millis=st.lists(
-        st.integers(3_800_000_000_000, 3_900_000_000_000), min_size=1, max_size=15, unique=True
-    ),
-    digits=st.sampled_from(["{:.6f}", "{!r}", "{:.4f}", "{:.3f}"]),
+    start=st.integers(3_800_000_000_000_000, 3_900_000_000_000_000),
+    gaps=st.lists(st.integers(2_000, 400_000), min_size=1, max_size=15),
+    has_file=st.lists(st.booleans(), min_size=16, max_size=16),
+    rendering=st.sampled_from(["{:.6f}", "{!r}", "{:.3f}", "{:.7f}", "{:.9f}"]),
 )
-def test_timestamp_join_property(tmp_path, millis, digits):
-    """Each shot maps to its own file, never to a neighbour 2 ms or more away."""
+def test_timestamp_join_property(tmp_path, start, gaps, has_file, rendering):
+    """Every shot maps to its own file; a shot without a file never takes a neighbour's.
+
+    Timestamps are random microseconds, 2 ms to 0.4 s apart; the file name renders
+    them with %.3f and the s-file with microsecond precision or finer, read back
+    through text as the s-file reader does.
+    """
+    micros = [start]
+    for gap in gaps:
+        micros.append(micros[-1] + gap)
+    seconds = [m / 1e6 for m in micros]
     scan_dir = tmp_path / "Scan001"
     folder = scan_dir / "Cam"
     if folder.exists():
         for old in folder.iterdir():
             old.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    seconds = [m / 1000 for m in millis]
-    for value in seconds:
-        (folder / f"Cam_{value:.3f}.png").write_bytes(b"")
+    expected = {}
+    for shot, value in enumerate(seconds, start=1):
+        if has_file[shot - 1]:
+            name = f"Cam_{value:.3f}.png"
+            (folder / name).write_bytes(b"")
+            expected[shot] = name
     text = "Shotnumber\tCam acq_timestamp\n" + "".join(
-        f"{i}\t{digits.format(v)}\n" for i, v in enumerate(seconds, start=1)
+        f"{shot}\t{rendering.format(value)}\n" for shot, value in enumerate(seconds, start=1)
     )
     (tmp_path / "s1.txt").write_text(text)
     mapping = map_shots_to_files(read_sfile(tmp_path / "s1.txt"), scan_dir, "Cam")
-    assert {shot: path.name for shot, path in mapping.items()} == {
-        i: f"Cam_{v:.3f}.png" for i, v in enumerate(seconds, start=1)
-    }
+    assert {shot: path.name for shot, path in mapping.items()} == expected
+
+
+def test_exact_match_wins_over_a_neighbour_one_millisecond_off(tmp_path):
+    scan_dir = make_scan(tmp_path, ["Cam_100.000.png", "Cam_100.001.png"])
+    sfile = pd.DataFrame({"Shotnumber": [1, 2, 3], "Cam acq_timestamp": [100.0, 100.001, 100.002]})
+    names = {s: p.name for s, p in map_shots_to_files(sfile, scan_dir, "Cam").items()}
+    assert names == {1: "Cam_100.000.png", 2: "Cam_100.001.png"}
+
+
+def test_blank_and_non_numeric_timestamps_are_missing_shots(tmp_path):
+    scan_dir = make_scan(tmp_path, ["Cam_100.000.png", "Cam_200.000.png"])
+    (tmp_path / "s7.txt").write_text(
+        "Shotnumber\tCam acq_timestamp\n1\t100.000\n2\t\n3\tnan\n4\t200.000\n"
+    )
+    mapping = map_shots_to_files(read_sfile(tmp_path / "s7.txt"), scan_dir, "Cam")
+    assert sorted(mapping) == [1, 4]
+
+
+def test_only_compound_tails_warns_how_to_pick_them(tmp_path, caplog):
+    scan_dir = make_scan(tmp_path, ["Cam_100.000_postprocessed.png"])
+    sfile = pd.DataFrame({"Shotnumber": [1], "Cam acq_timestamp": [100.0]})
+    assert map_shots_to_files(sfile, scan_dir, "Cam") == {}
+    assert "'_postprocessed.png'" in caplog.text and "file_tail" in caplog.text

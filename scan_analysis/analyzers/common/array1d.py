@@ -10,6 +10,7 @@ from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyze
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicLineAnalyzer
 from scan_analysis.render import (
+    FigureJob,
     save_line_overlay,
     save_scalar_histories,
     save_scalars_vs_parameter,
@@ -36,79 +37,73 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
         options = self.render_options
         numbers, values, label = self._parameter_axis()
         out = self.output_dir
-        files: list[Path] = []
+        jobs: list[FigureJob] = []
         x = self.line_x
         if x is None:
-            return files
+            return []
         averages = {
             n: self.accumulator.bins[n].image.average for n in numbers if n in self.accumulator.bins
         }
         present = [n for n in numbers if averages.get(n) is not None]
+        x_label = self._x_label()
         if self.bins.kind is ScanKind.NOSCAN and self.shot_lines:
             shots = sorted(self.shot_lines)
-            files.append(
-                save_waterfall(
-                    x,
-                    np.vstack([self.shot_lines[s] for s in shots]),
-                    shots,
-                    out / f"{self.analyzer_id}_waterfall.png",
-                    x_label=self._x_label(),
-                    row_label="shot number",
-                    title=self._figure_title("every shot"),
-                    options=options,
+            lines = np.vstack([self.shot_lines[s] for s in shots])
+            jobs.append(
+                FigureJob(
+                    save_waterfall,
+                    (x, lines, shots, out / f"{self.analyzer_id}_waterfall.png"),
+                    {
+                        "x_label": x_label,
+                        "row_label": "shot number",
+                        "title": self._figure_title("every shot"),
+                        "options": options,
+                    },
                 )
             )
+            analysed = sorted(self.shot_scalars)
             histories = {
-                n: [self.shot_scalars[s].get(n, np.nan) for s in sorted(self.shot_scalars)]
+                n: [self.shot_scalars[s].get(n, np.nan) for s in analysed]
                 for n in self._plotted_scalars()
             }
-            files.append(
-                save_scalar_histories(
-                    sorted(self.shot_scalars),
-                    histories,
-                    out / f"{self.analyzer_id}_scalars.png",
-                    title=self._figure_title("scalars per shot"),
-                    options=options,
+            jobs.append(
+                FigureJob(
+                    save_scalar_histories,
+                    (analysed, histories, out / f"{self.analyzer_id}_scalars.png"),
+                    {"title": self._figure_title("scalars per shot"), "options": options},
                 )
             )
         elif present:
             rows = np.array([values[numbers.index(n)] for n in present])
             lines = np.vstack([averages[n] for n in present])
-            files.append(
-                save_waterfall(
-                    x,
-                    lines,
-                    rows,
-                    out / f"{self.analyzer_id}_waterfall.png",
-                    x_label=self._x_label(),
-                    row_label=label,
-                    title=self._figure_title(f"bin averages vs {label}"),
-                    options=options,
+            common = {"x_label": x_label, "row_label": label, "options": options}
+            jobs.append(
+                FigureJob(
+                    save_waterfall,
+                    (x, lines, rows, out / f"{self.analyzer_id}_waterfall.png"),
+                    {**common, "title": self._figure_title(f"bin averages vs {label}")},
                 )
             )
-            files.append(
-                save_line_overlay(
-                    x,
-                    lines,
-                    rows,
-                    out / f"{self.analyzer_id}_overlay.png",
-                    x_label=self._x_label(),
-                    row_label=label,
-                    title=self._figure_title("bin averages"),
-                    options=options,
+            jobs.append(
+                FigureJob(
+                    save_line_overlay,
+                    (x, lines, rows, out / f"{self.analyzer_id}_overlay.png"),
+                    {**common, "title": self._figure_title("bin averages")},
                 )
             )
             statistics = self._bin_statistics(numbers)
             if statistics:
-                files.append(
-                    save_scalars_vs_parameter(
-                        values,
-                        statistics,
-                        out / f"{self.analyzer_id}_scalars_vs_parameter.png",
-                        parameter_label=label,
-                        title=self._figure_title(f"scalars vs {label}"),
-                        options=options,
+                jobs.append(
+                    FigureJob(
+                        save_scalars_vs_parameter,
+                        (values, statistics, out / f"{self.analyzer_id}_scalars_vs_parameter.png"),
+                        {
+                            "parameter_label": label,
+                            "title": self._figure_title(f"scalars vs {label}"),
+                            "options": options,
+                        },
                     )
                 )
+        files = self._draw(jobs)
         self._save_bin_arrays(numbers, values)
         return files

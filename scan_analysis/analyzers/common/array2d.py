@@ -10,11 +10,13 @@ from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyze
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicImageAnalyzer
 from scan_analysis.render import (
+    FigureJob,
     save_average_image,
     save_montage,
     save_scalar_histories,
     save_scalars_vs_parameter,
 )
+from scan_analysis.render.style import downsample_for_display
 
 
 class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
@@ -39,28 +41,34 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         calibration = self.image_analyzer.calibration
         numbers, values, label = self._parameter_axis()
         out = self.output_dir
-        files: list[Path] = []
+        jobs: list[FigureJob] = []
         averages = {
             n: self.accumulator.bins[n].image.average for n in numbers if n in self.accumulator.bins
         }
         averages = {n: a for n, a in averages.items() if a is not None}
+        shape = next(iter(averages.values())).shape if averages else None
+        shown = {n: downsample_for_display(a, max_pixels=640)[0] for n, a in averages.items()}
         centroids = self._bin_centroids(numbers)
         if self.bins.kind is ScanKind.NOSCAN:
             number = numbers[0]
-            rms = self._bin_mean(number, "rms_x"), self._bin_mean(number, "rms_y")
-            if number in averages:
-                files.append(
-                    save_average_image(
-                        averages[number],
-                        out / f"{self.analyzer_id}_average.png",
-                        title=self._figure_title(
-                            f"average of {self.accumulator.bins[number].shots} shots"
-                        ),
-                        options=options,
-                        offset=self.offset,
-                        calibration=calibration,
-                        centroid=centroids.get(number),
-                        rms=rms,
+            if number in shown:
+                shots = self.accumulator.bins[number].shots
+                jobs.append(
+                    FigureJob(
+                        save_average_image,
+                        (shown[number], out / f"{self.analyzer_id}_average.png"),
+                        {
+                            "title": self._figure_title(f"average of {shots} shots"),
+                            "options": options,
+                            "offset": self.offset,
+                            "calibration": calibration,
+                            "centroid": centroids.get(number),
+                            "rms": (
+                                self._bin_mean(number, "rms_x"),
+                                self._bin_mean(number, "rms_y"),
+                            ),
+                            "image_shape": shape,
+                        },
                     )
                 )
             shots = sorted(self.shot_scalars)
@@ -69,41 +77,47 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                 for name in self._plotted_scalars()
             }
             if histories:
-                files.append(
-                    save_scalar_histories(
-                        shots,
-                        histories,
-                        out / f"{self.analyzer_id}_scalars.png",
-                        title=self._figure_title("scalars per shot"),
-                        options=options,
+                jobs.append(
+                    FigureJob(
+                        save_scalar_histories,
+                        (shots, histories, out / f"{self.analyzer_id}_scalars.png"),
+                        {"title": self._figure_title("scalars per shot"), "options": options},
                     )
                 )
         else:
-            if averages:
-                files.append(
-                    save_montage(
-                        averages,
-                        out / f"{self.analyzer_id}_montage.png",
-                        titles={n: self._panel_title(n, label) for n in averages},
-                        suptitle=self._figure_title(f"bin averages vs {label}"),
-                        options=options,
-                        offset=self.offset,
-                        calibration=calibration,
-                        centroids=centroids,
+            if shown:
+                jobs.append(
+                    FigureJob(
+                        save_montage,
+                        (
+                            {n: downsample_for_display(a)[0] for n, a in shown.items()},
+                            out / f"{self.analyzer_id}_montage.png",
+                        ),
+                        {
+                            "titles": {n: self._panel_title(n, label) for n in shown},
+                            "suptitle": self._figure_title(f"bin averages vs {label}"),
+                            "options": options,
+                            "offset": self.offset,
+                            "calibration": calibration,
+                            "centroids": centroids,
+                            "image_shape": shape,
+                        },
                     )
                 )
             statistics = self._bin_statistics(numbers)
             if statistics:
-                files.append(
-                    save_scalars_vs_parameter(
-                        values,
-                        statistics,
-                        out / f"{self.analyzer_id}_scalars_vs_parameter.png",
-                        parameter_label=label,
-                        title=self._figure_title(f"scalars vs {label}"),
-                        options=options,
+                jobs.append(
+                    FigureJob(
+                        save_scalars_vs_parameter,
+                        (values, statistics, out / f"{self.analyzer_id}_scalars_vs_parameter.png"),
+                        {
+                            "parameter_label": label,
+                            "title": self._figure_title(f"scalars vs {label}"),
+                            "options": options,
+                        },
                     )
                 )
+        files = self._draw(jobs)
         self._save_bin_arrays(numbers, values)
         return files
 

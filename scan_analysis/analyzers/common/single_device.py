@@ -16,8 +16,9 @@ from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
-from scan_analysis.executors import ShotExecutor, is_picklable, make_executor
+from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
+from scan_analysis.render import FigureJob, run_figure_job
 from scan_analysis.render.style import RenderOptions, parameter_label
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.progress = progress
         self._executor_choice = executor
         self._executor: ShotExecutor | None = None
+        self._owns_executor = executor is None or isinstance(executor, str)
         self._reset_scan_state()
 
     # --- executor ---------------------------------------------------------------------------
@@ -113,10 +115,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return self._executor
 
     def close(self) -> None:
-        """Shut down the worker pool."""
-        if self._executor is not None:
+        """Shut down the worker pool (one passed in by the caller is left to the caller)."""
+        if self._executor is not None and self._owns_executor:
             self._executor.close()
-            self._executor = None
+        self._executor = None
 
     # --- per-scan state ---------------------------------------------------------------------
     def _reset_scan_state(self) -> None:
@@ -283,6 +285,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     # --- figures --------------------------------------------------------------------------
     def _render(self) -> list[Path]:
         raise NotImplementedError
+
+    def _draw(self, jobs: list[FigureJob]) -> list[Path]:
+        """Draw figure jobs, in parallel on the workers when there are several; paths in order."""
+        if len(jobs) < 2 or isinstance(self.executor, SerialExecutor):
+            return [run_figure_job((index, job))[1] for index, job in enumerate(jobs)]
+        drawn = dict(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
+        return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:
         info = self.scan_info

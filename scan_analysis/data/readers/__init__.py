@@ -50,7 +50,8 @@ def reader_for(path: str | os.PathLike) -> ShotReader:
     except KeyError:
         raise UnsupportedFormatError(
             f"no reader for {path} (extension {suffix or 'none'!r}); supported: "
-            f"{', '.join(supported_extensions())}",
+            f"{', '.join(supported_extensions())}. Point the analyzer at files of a "
+            "supported type (scan.file_tail) or add a reader with register_reader().",
             path,
         ) from None
 
@@ -107,14 +108,17 @@ def read_shot(
     path = Path(path)
     reader = reader_for(path)
     if not path.is_file():
-        raise ShotReadError(f"shot file {path} does not exist", path)
+        raise ShotReadError(
+            f"shot file {path} does not exist; check the scan folder and the device name", path
+        )
     try:
         data = reader(path, **options)
     except ShotReadError:
         raise
     except Exception as error:  # every decoder has its own error types
         raise ShotReadError(
-            f"cannot read {path}: {type(error).__name__}: {error} (corrupt or truncated file?)",
+            f"cannot read {path}: {type(error).__name__}: {error}. The file looks corrupt or "
+            "truncated: treat the shot as missing, or replace the file from a backup.",
             path,
         ) from error
     return shift_to_bit_depth(data, bit_depth) if data.ndim == 2 and bit_depth else data

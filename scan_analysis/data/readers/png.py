@@ -1,8 +1,11 @@
 """PNG shots (8- and 16-bit greyscale camera images).
 
-Decoded with Pillow, which measured slightly faster than imageio for 16-bit
-1024x1024 frames on the project machine (13 ms vs 14 ms) and is what imageio
-uses underneath anyway.
+Decoded with Pillow. Median decode of a 16-bit 1024x1024 camera frame on the
+project machine (zlib levels 1 and 6 alike): imagecodecs 9.5 ms, Pillow
+10.3 ms, OpenCV 10.4 ms, imageio 10.8 ms (imageio calls Pillow). Inflating
+the zlib stream dominates, so all decoders are within 10 %; the few percent
+imagecodecs gains do not pay for another large binary dependency, and Pillow
+is already required.
 """
 
 from __future__ import annotations

@@ -64,11 +64,17 @@ def read_text_trace(
         if isinstance(column, int):
             if not -table.shape[1] <= column < table.shape[1]:
                 raise ShotReadError(
-                    f"{path} has {table.shape[1]} columns; column {column} does not exist", path
+                    f"{path} has {table.shape[1]} columns; column {column} does not exist "
+                    f"(choose x_column/y_column from 0 to {table.shape[1] - 1})",
+                    path,
                 )
             return column
         if header is None or column not in header:
-            raise ShotReadError(f"{path} has no column named {column!r} (header: {header})", path)
+            raise ShotReadError(
+                f"{path} has no column named {column!r} (header: {header}); "
+                "name one of the header's columns or give the column's index",
+                path,
+            )
         return header.index(column)
 
     if table.shape[1] == 1:

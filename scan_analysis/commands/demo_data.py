@@ -20,6 +20,16 @@ SIZES = {
 }
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo-data`` sub-command."""
     parser = subparsers.add_parser(
@@ -32,9 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--root", type=Path, required=True, help="data root to write into")
     parser.add_argument("--size", choices=sorted(SIZES), default="default", help="preset size")
-    parser.add_argument("--bins", type=int, help="bins of the jet scan (overrides --size)")
-    parser.add_argument("--shots-per-bin", type=int, help="shots per bin (overrides --size)")
-    parser.add_argument("--image-size", type=int, help="camera frame edge in pixels")
+    parser.add_argument(
+        "--bins", type=_positive_int, help="bins of the jet scan (overrides --size)"
+    )
+    parser.add_argument(
+        "--shots-per-bin", type=_positive_int, help="shots per bin (overrides --size)"
+    )
+    parser.add_argument("--image-size", type=_positive_int, help="camera frame edge in pixels")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.set_defaults(func=run)
 
@@ -55,12 +69,18 @@ def run(args: argparse.Namespace) -> int:
     for number, scan in sorted(day.scans.items()):
         extras = []
         if scan.missing_files:
-            extras.append(f"{len(scan.missing_files)} shots without files")
+            extras.append(f"{_shots(len(scan.missing_files))} without files")
+        if scan.missing_rows:
+            extras.append(f"{_shots(len(scan.missing_rows))} missing from the s-file")
         if scan.corrupt_files:
-            extras.append(f"{len(scan.corrupt_files)} corrupt")
+            extras.append(f"{len(scan.corrupt_files)} corrupt file(s)")
         print(
             f"  Scan{number:03d}  {scan.kind:<14} {scan.n_shots:>4} shots  "
             f"{', '.join(scan.devices)}{'  (' + '; '.join(extras) + ')' if extras else ''}"
         )
     print(f"data root: {day.data_root}")
     return 0
+
+
+def _shots(count: int) -> str:
+    return f"{count} shot" if count == 1 else f"{count} shots"

@@ -33,3 +33,14 @@ def test_help_has_an_example(console_script, subprocess_env):
         env=subprocess_env,
     )
     assert result.returncode == 0 and "scan-analysis demo-data --root" in result.stdout
+
+
+def test_rejects_a_size_below_one_naming_the_option(tmp_path, console_script, subprocess_env):
+    result = subprocess.run(
+        [str(console_script), "demo-data", "--root", str(tmp_path), "--bins", "0"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env,
+    )
+    assert result.returncode == 2 and "--bins" in result.stderr
+    assert not (tmp_path / "Undulator").exists()

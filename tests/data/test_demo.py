@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from scan_analysis.data.demo import CAMERA, build_demo_day, write_demo_scan
+from scan_analysis.data.demo import CAMERA, build_demo_day, encode_png, write_demo_scan
 from scan_analysis.data.readers import read_shot
 from scan_analysis.data.scan_info import ScanInfo
 from scan_analysis.data.sfile import read_sfile
@@ -90,3 +90,26 @@ def test_large_option_makes_big_frames(tmp_path):
     )
     path = next((tmp_path / "scans" / "Scan001" / CAMERA).iterdir())
     assert read_shot(path).shape == (512, 384) and info.n_shots == 4 and not info.missing_files
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_fast_png_encoder_round_trips_through_the_reader(tmp_path, dtype):
+    image = np.random.default_rng(3).integers(0, np.iinfo(dtype).max, (37, 53), dtype=dtype)
+    path = tmp_path / "frame.png"
+    path.write_bytes(encode_png(image))
+    decoded = read_shot(path)
+    assert decoded.dtype == dtype and np.array_equal(decoded, image)
+
+
+def test_file_names_render_the_sfile_timestamps(demo_day):
+    """Every device's native file name is its s-file acq_timestamp rendered with %.3f."""
+    sfile = read_sfile(demo_day.day_dir / "analysis" / "s1.txt")
+    scan_dir = demo_day.day_dir / "scans" / "Scan001"
+    for folder, column in [
+        ("UC_TopView", "UC_TopView acq_timestamp"),
+        ("UC_Spectrometer-interpSpec", "UC_Spectrometer acq_timestamp"),
+    ]:
+        names = sorted(p.name for p in (scan_dir / folder).iterdir())
+        suffix = ".png" if folder == CAMERA else ".tsv"
+        assert names == sorted(f"{folder}_{value:.3f}{suffix}" for value in sfile[column])
+    assert (sfile["UC_TopView acq_timestamp"] != sfile["UC_Spectrometer acq_timestamp"]).all()

@@ -127,3 +127,14 @@ def test_unknown_extension_lists_supported_ones(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ShotReadError, match="does not exist"):
         read_shot(tmp_path / "gone.png")
+
+
+def test_h5_dataset_option_picks_the_dataset_and_names_the_others(tmp_path):
+    path = tmp_path / "both.h5"
+    with h5py.File(path, "w") as handle:
+        handle["image"] = IMAGE16
+        handle["processed/image"] = IMAGE16 // 2
+    assert np.array_equal(read_shot(path), IMAGE16)
+    assert np.array_equal(read_shot(path, dataset="processed/image"), IMAGE16 // 2)
+    with pytest.raises(ShotReadError, match="/processed/image"):
+        read_shot(path, dataset="nope")

@@ -28,7 +28,8 @@ def read_hdf5(
     Parameters
     ----------
     dataset : str, optional
-        The dataset's path; default the first 1-D or 2-D numeric dataset.
+        The dataset's path; default the first 1-D or 2-D numeric dataset in the
+        file's name order (an image when there is one, else a trace).
     trace_index : int
         For scope files holding several 1-D traces (e.g. Tektronix ``tek_scope_hdf5``),
         which one (0-based) to return as y; x is taken from a dataset named like
@@ -38,7 +39,9 @@ def read_hdf5(
         if dataset is not None:
             if dataset not in handle:
                 names = [d.name for d in _datasets(handle)]
-                raise ShotReadError(f"{path} has no dataset {dataset!r}; it has {names}", path)
+                raise ShotReadError(
+                    f"{path} has no dataset {dataset!r}; set dataset to one of {names}", path
+                )
             data = np.asarray(handle[dataset])
             return data if data.ndim != 1 else np.vstack([np.arange(data.size), data])
         candidates = [d for d in _datasets(handle) if d.ndim in (1, 2) and d.dtype.kind in "uif"]

@@ -133,8 +133,19 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         return stats.scalars[name].value if stats and name in stats.scalars else float("nan")
 
     def _bin_centroids(self, numbers: list[int]) -> dict[int, tuple[float, float]]:
-        return {
-            n: (self._bin_mean(n, "centroid_x"), self._bin_mean(n, "centroid_y"))
-            for n in numbers
-            if np.isfinite(self._bin_mean(n, "centroid_x"))
-        }
+        """Bin-mean centroids worth drawing: a spot, not a frame-filling noise moment.
+
+        Without background subtraction and a threshold the moments describe the
+        whole frame; marking that "centroid" would mislead, so it is left out.
+        """
+        shapes = [
+            b.image.total.shape for b in self.accumulator.bins.values() if b.image.total is not None
+        ]
+        limit = min(shapes[0]) / 4 if shapes else np.inf
+        centroids = {}
+        for n in numbers:
+            cx, cy = self._bin_mean(n, "centroid_x"), self._bin_mean(n, "centroid_y")
+            rms = max(self._bin_mean(n, "rms_x"), self._bin_mean(n, "rms_y"))
+            if np.isfinite(cx) and np.isfinite(cy) and np.isfinite(rms) and rms < limit:
+                centroids[n] = (cx, cy)
+        return centroids

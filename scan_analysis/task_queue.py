@@ -1,0 +1,359 @@
+"""Exactly-once (scan, analyzer) tasks shared by live runners on any number of machines.
+
+Layout, under the day's ``analysis/`` folder (never under ``scans/``)::
+
+    analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.yaml    # status (state, attempts, ...)
+    analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.claim   # present while a runner works on it
+
+A claim is a :class:`~scan_analysis.data.file_lock.FileLock`: created with
+``O_CREAT | O_EXCL`` (no read-then-write), refreshed by a heartbeat thread
+while the analysis runs, and broken by exactly one runner once its owner is a
+dead process on the same host or its heartbeat is older than
+``heartbeat_timeout``. Only a claim holder writes the status, always with an
+atomic replace, and it writes the final state *before* releasing the claim;
+after taking a claim a runner re-reads the status, so a finished task is never
+run again.
+
+States: ``queued`` → ``claimed`` → ``done`` | ``no_data`` | ``failed``. A
+failed attempt goes back to ``queued`` until ``max_attempts`` attempts were
+made; then the task is ``failed`` with the last error kept, until
+:meth:`TaskQueue.requeue` or :meth:`TaskQueue.rerun_failed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import os
+import re
+import socket
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scan_analysis.data.atomic_files import write_atomically
+from scan_analysis.data.file_lock import FileLock, create_exclusive, read_owner
+from scan_analysis.errors import LockTimeoutError
+
+logger = logging.getLogger(__name__)
+
+TASKS_FOLDER = ".scan_analysis_tasks"
+_SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
+
+
+class TaskState(enum.StrEnum):
+    """Where a task stands."""
+
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+    NO_DATA = "no_data"
+
+    @property
+    def terminal(self) -> bool:
+        """Nothing more will happen to the task (unless requeued)."""
+        return self in (TaskState.DONE, TaskState.FAILED, TaskState.NO_DATA)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class TaskStatus:
+    """The recorded state of one (scan, analyzer) task."""
+
+    scan: int
+    analyzer: str
+    state: TaskState = TaskState.QUEUED
+    claimant: str | None = None
+    heartbeat: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    message: str | None = None
+    display_files: list[str] = field(default_factory=list)
+    scalars: dict[str, float] = field(default_factory=dict)
+    started: str | None = None
+    finished: str | None = None
+    updated: str | None = None
+
+    def to_yaml(self) -> str:
+        """The status file's text (every field written, cleared ones as null)."""
+        data = asdict(self)
+        data["state"] = self.state.value
+        data["scalars"] = {k: (None if v != v else float(v)) for k, v in self.scalars.items()}
+        return yaml.safe_dump(data, sort_keys=False)
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, scan: int, analyzer: str) -> TaskStatus:
+        """Validate a status file's content (raises ValueError when it is not one)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a mapping, got {type(data).__name__}")
+        if data.get("scan") != scan or data.get("analyzer") != analyzer:
+            raise ValueError(f"it describes {data.get('analyzer')!r} of scan {data.get('scan')!r}")
+        state = TaskState(data.get("state"))
+        attempts = data.get("attempts", 0)
+        if not isinstance(attempts, int) or attempts < 0:
+            raise ValueError(f"attempts must be a non-negative integer, got {attempts!r}")
+        files = data.get("display_files") or []
+        scalars = data.get("scalars") or {}
+        if not isinstance(files, list) or not isinstance(scalars, dict):
+            raise ValueError("display_files must be a list and scalars a mapping")
+        return cls(
+            scan=scan,
+            analyzer=analyzer,
+            state=state,
+            claimant=data.get("claimant"),
+            heartbeat=data.get("heartbeat"),
+            attempts=attempts,
+            error=data.get("error"),
+            message=data.get("message"),
+            display_files=[str(f) for f in files],
+            scalars={str(k): (float("nan") if v is None else float(v)) for k, v in scalars.items()},
+            started=data.get("started"),
+            finished=data.get("finished"),
+            updated=data.get("updated"),
+        )
+
+
+@dataclass
+class Claim:
+    """A held claim on a task; the heartbeat runs until it is completed or released."""
+
+    scan: int
+    analyzer: str
+    lock: FileLock
+    status: TaskStatus
+
+
+def default_runner_id() -> str:
+    """``host:pid``, unique among the runners sharing a folder."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class TaskQueue:
+    """The tasks of one day, shared through its ``analysis/`` folder.
+
+    Parameters
+    ----------
+    analysis_dir : Path
+        The day's ``analysis/`` folder (must exist: the DAQ creates it).
+    runner_id : str, optional
+        Who claims (default ``host:pid``).
+    heartbeat_timeout : float
+        Seconds without heartbeat after which another runner takes a claim over.
+    max_attempts : int
+        Attempts before a task is ``failed`` for good.
+    dry_run : bool
+        Claims are taken and released, but no state is ever recorded.
+    """
+
+    def __init__(
+        self,
+        analysis_dir: str | os.PathLike,
+        *,
+        runner_id: str | None = None,
+        heartbeat_timeout: float = 120.0,
+        max_attempts: int = 3,
+        dry_run: bool = False,
+    ) -> None:
+        self.analysis_dir = Path(analysis_dir)
+        if "scans" in self.analysis_dir.parts[-2:]:
+            raise ValueError(f"task statuses never go inside scans/: {self.analysis_dir}")
+        self.root = self.analysis_dir / TASKS_FOLDER
+        self.runner_id = runner_id or default_runner_id()
+        self.heartbeat_timeout = heartbeat_timeout
+        self.max_attempts = max_attempts
+        self.dry_run = dry_run
+
+    # --- paths ------------------------------------------------------------------------------
+    def task_dir(self, scan: int) -> Path:
+        """``.scan_analysis_tasks/Scan{NNN}``."""
+        return self.root / f"Scan{scan:03d}"
+
+    def status_path(self, scan: int, analyzer: str) -> Path:
+        """The status YAML of a task."""
+        return self.task_dir(scan) / f"{analyzer}.yaml"
+
+    def claim_path(self, scan: int, analyzer: str) -> Path:
+        """The claim file of a task."""
+        return self.task_dir(scan) / f"{analyzer}.claim"
+
+    # --- reading ----------------------------------------------------------------------------
+    def read_status(self, scan: int, analyzer: str) -> TaskStatus:
+        """The task's status; a missing file is ``queued``, a corrupt one is rebuilt (logged)."""
+        path = self.status_path(scan, analyzer)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return TaskStatus(scan, analyzer)
+        except (OSError, UnicodeDecodeError) as error:
+            return self._rebuilt(scan, analyzer, f"unreadable ({error})")
+        try:
+            return TaskStatus.from_mapping(yaml.safe_load(text), scan=scan, analyzer=analyzer)
+        except (yaml.YAMLError, ValueError, TypeError) as error:
+            return self._rebuilt(scan, analyzer, str(error).splitlines()[0])
+
+    def _rebuilt(self, scan: int, analyzer: str, reason: str) -> TaskStatus:
+        path = self.status_path(scan, analyzer)
+        owner = read_owner(self.claim_path(scan, analyzer))
+        logger.warning(
+            "task status %s is corrupt (%s); rebuilding it as %s",
+            path,
+            reason,
+            "claimed" if owner else "queued",
+        )
+        if owner is not None:
+            return TaskStatus(scan, analyzer, TaskState.CLAIMED, claimant=owner.label or owner.host)
+        return TaskStatus(scan, analyzer, error=f"status file was rebuilt: {reason}")
+
+    def _write(self, status: TaskStatus) -> None:
+        if self.dry_run:
+            return
+        status.updated = _now()
+        write_atomically(self.status_path(status.scan, status.analyzer), status.to_yaml())
+
+    # --- creating and claiming --------------------------------------------------------------
+    def ensure_task(self, scan: int, analyzer: str) -> TaskStatus:
+        """Create the task as ``queued`` if it has no status yet; return its status."""
+        path = self.status_path(scan, analyzer)
+        if not path.exists() and not self.dry_run:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            status = TaskStatus(scan, analyzer, updated=_now())
+            create_exclusive(path, status.to_yaml())  # loses harmlessly to a concurrent creator
+        return self.read_status(scan, analyzer)
+
+    def try_claim(self, scan: int, analyzer: str) -> Claim | None:
+        """Take the task if it is free and still to do; None otherwise.
+
+        A stale claim (dead owner, or heartbeat older than the timeout) is
+        taken over by exactly one caller. Each claim counts as an attempt;
+        past ``max_attempts`` the task becomes ``failed`` with its last error.
+        """
+        self.task_dir(scan).mkdir(parents=True, exist_ok=True)
+        lock = FileLock(
+            self.claim_path(scan, analyzer),
+            timeout=0.0,
+            stale_after=self.heartbeat_timeout,
+            heartbeat_interval=max(min(self.heartbeat_timeout / 4, 10.0), 0.05),
+            label=self.runner_id,
+        )
+        try:
+            lock.acquire()
+        except LockTimeoutError:
+            return None
+        status = self.read_status(scan, analyzer)
+        if status.state.terminal:
+            lock.release()
+            return None
+        if status.attempts >= self.max_attempts:
+            status.state = TaskState.FAILED
+            status.claimant = None
+            status.error = status.error or f"gave up after {status.attempts} attempts"
+            status.finished = _now()
+            self._write(status)
+            lock.release()
+            logger.error("task %s scan %d failed for good: %s", analyzer, scan, status.error)
+            return None
+        if status.state is TaskState.CLAIMED and status.claimant != self.runner_id:
+            logger.warning(
+                "taking over %s of scan %d from %s (no heartbeat for %.0f s)",
+                analyzer,
+                scan,
+                status.claimant,
+                self.heartbeat_timeout,
+            )
+        status.state = TaskState.CLAIMED
+        status.claimant = self.runner_id
+        status.attempts += 1
+        status.started = status.heartbeat = _now()
+        self._write(status)
+        return Claim(scan, analyzer, lock, status)
+
+    # --- finishing --------------------------------------------------------------------------
+    def complete(
+        self,
+        claim: Claim,
+        state: TaskState | str,
+        *,
+        message: str | None = None,
+        display_files: Iterable[os.PathLike | str] = (),
+        scalars: dict[str, float] | None = None,
+    ) -> TaskStatus:
+        """Record a finished task (``done``/``no_data``/``failed``) and release the claim."""
+        state = TaskState(state)
+        status = claim.status
+        status.state = state
+        status.claimant = None
+        status.error = message if state is TaskState.FAILED else None
+        status.message = message
+        status.display_files = [str(p) for p in display_files]
+        status.scalars = dict(scalars or {})
+        status.finished = _now()
+        try:
+            self._write(status)
+        finally:
+            claim.lock.release()
+        return status
+
+    def fail_attempt(self, claim: Claim, error: str) -> TaskStatus:
+        """Record a failed attempt: ``queued`` for a retry, ``failed`` when out of attempts."""
+        status = claim.status
+        final = status.attempts >= self.max_attempts
+        status.state = TaskState.FAILED if final else TaskState.QUEUED
+        status.claimant = None
+        status.error = error
+        status.message = error
+        status.finished = _now() if final else None
+        try:
+            self._write(status)
+        finally:
+            claim.lock.release()
+        return status
+
+    def release(self, claim: Claim) -> None:
+        """Give a claim back without recording anything (dry runs, shutdown before work)."""
+        claim.lock.release()
+
+    # --- operator actions -------------------------------------------------------------------
+    def requeue(self, scan: int, analyzer: str) -> bool:
+        """Put a task back to ``queued`` with no attempts (False if someone holds it now)."""
+        lock = FileLock(
+            self.claim_path(scan, analyzer), timeout=0.0, stale_after=self.heartbeat_timeout
+        )
+        try:
+            lock.acquire()
+        except LockTimeoutError:
+            return False
+        try:
+            self._write(TaskStatus(scan, analyzer))
+        finally:
+            lock.release()
+        return True
+
+    def rerun_failed(self) -> list[tuple[int, str]]:
+        """Requeue every ``failed`` task; returns the (scan, analyzer) pairs requeued."""
+        requeued = []
+        for status in self.snapshot():
+            if status.state is TaskState.FAILED and self.requeue(status.scan, status.analyzer):
+                requeued.append((status.scan, status.analyzer))
+        return requeued
+
+    def snapshot(self) -> list[TaskStatus]:
+        """Every task's status, scan by scan (for a status grid); never raises on bad files."""
+        statuses = []
+        if not self.root.is_dir():
+            return statuses
+        for folder in sorted(self.root.iterdir()):
+            match = _SCAN_FOLDER.match(folder.name)
+            if not match or not folder.is_dir():
+                continue
+            scan = int(match.group(1))
+            for path in sorted(folder.glob("*.yaml")):
+                statuses.append(self.read_status(scan, path.stem))
+        return statuses

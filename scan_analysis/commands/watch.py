@@ -1,0 +1,96 @@
+"""``scan-analysis watch``: analyse each scan of a day as it completes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+EXAMPLE = """\
+examples:
+  scan-analysis watch --experiment Undulator --date 2026-05-08 --group demo
+  scan-analysis watch --experiment Undulator --date 2026-05-08 --group HTU/baseline \\
+      --start-scan 12 --runner-id control-room-1 --polling
+
+Several runners (on one or several machines sharing the data folder) may
+watch the same day: each (scan, analyzer) task runs exactly once. Stop with
+Ctrl-C; a task in progress finishes first. --exit-when-idle N returns once
+every task has been finished for N seconds (for batch use and tests).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``watch`` sub-command."""
+    parser = subparsers.add_parser(
+        "watch",
+        help="run an analyzer group on each scan of a day as it completes",
+        description="Watch a day's analysis/ folder for new s-files and run an analyzer group "
+        "on each completed scan, exactly once across all runners.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
+    parser.add_argument("--date", required=True, help="day to watch, YYYY-MM-DD")
+    parser.add_argument("--group", required=True, help="analyzer group (e.g. demo, HTU/baseline)")
+    parser.add_argument("--start-scan", default="1", help="first scan to analyse (default 1)")
+    parser.add_argument("--runner-id", help="name of this runner in claims (default host:pid)")
+    parser.add_argument(
+        "--exit-when-idle", type=float, help="exit after SECONDS with nothing to do"
+    )
+    parser.add_argument(
+        "--heartbeat-timeout",
+        type=float,
+        default=120.0,
+        help="seconds without heartbeat before another runner takes a task over (default 120)",
+    )
+    parser.add_argument("--max-attempts", type=int, default=3, help="attempts per task (default 3)")
+    parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
+    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument("--no-elog", action="store_true", help="do not write the HTML e-log")
+    parser.add_argument("--polling", action="store_true", help="poll the folder (network shares)")
+    parser.add_argument(
+        "--rescan-interval", type=float, default=5.0, help="seconds between rescans"
+    )
+    parser.add_argument(
+        "--executor", choices=["processes", "threads", "serial"], help="where per-shot work runs"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="claim and report, run nothing")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a LiveTaskRunner until stopped, then print a summary."""
+    from scan_analysis.data.scan_tag import ScanTag
+    from scan_analysis.live_task_runner import LiveTaskRunner
+
+    logging.getLogger("scan_analysis").setLevel(min(logging.getLogger().level, logging.INFO))
+    tag = ScanTag.from_date(args.date, number=args.start_scan, experiment=args.experiment)
+    runner = LiveTaskRunner(
+        args.group,
+        tag,
+        data_root=args.data_root,
+        config_dir=args.config_dir,
+        runner_id=args.runner_id,
+        heartbeat_timeout=args.heartbeat_timeout,
+        max_attempts=args.max_attempts,
+        rescan_interval=args.rescan_interval,
+        use_polling_observer=args.polling,
+        elog_enabled=not args.no_elog,
+        dry_run=args.dry_run,
+        executor=args.executor,
+    )
+    print(
+        f"runner {runner.runner_id}: watching {runner.day_dir} with group {args.group}", flush=True
+    )
+    started = time.perf_counter()
+    ran = runner.run(exit_when_idle=args.exit_when_idle)
+    snapshot = runner.status_snapshot()
+    counts = ", ".join(f"{k} {v}" for k, v in snapshot.counts.items() if v)
+    print(
+        f"runner {runner.runner_id}: ran {ran} task(s) in {time.perf_counter() - started:.1f} s; "
+        f"day totals: {counts or 'no tasks'}"
+    )
+    if snapshot.elog_page:
+        print(f"e-log: {snapshot.elog_page}")
+    return 0

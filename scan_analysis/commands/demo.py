@@ -52,4 +52,29 @@ def run(args: argparse.Namespace) -> int:
     for number, scan in sorted(day.scans.items()):
         print(f"  Scan{number:03d}  {scan.kind:<14} {scan.n_shots:>4} shots")
     print(f"data root: {day.data_root}  (set SCAN_ANALYSIS_DATA_ROOT={day.data_root} to use it)")
-    return 0
+
+    from scan_analysis.live_task_runner import LiveTaskRunner
+
+    print(
+        "running the 'demo' analyzer group over the day, as the control room would ...", flush=True
+    )
+    started = time.perf_counter()
+    runner = LiveTaskRunner("demo", day.tag(1), data_root=day.data_root, rescan_interval=0.5)
+    runner.run(exit_when_idle=0.5)
+    snapshot = runner.status_snapshot()
+    elapsed = time.perf_counter() - started
+    counts = snapshot.counts
+    print(
+        f"analysis finished in {elapsed:.1f} s: {counts['done']} done, "
+        f"{counts['no_data']} no data, {counts['failed']} failed"
+    )
+    for task in snapshot.tasks:
+        if task["state"] == "failed":
+            print(f"  FAILED Scan{task['scan']:03d} {task['analyzer']}: {task['error']}")
+    print(f"figures: {day.day_dir / 'analysis'}/ScanNNN/<analyzer>/*.png")
+    print(f"updated s-files: {day.day_dir / 'analysis'}/sN.txt")
+    if snapshot.elog_page:
+        print(f"e-log page: {snapshot.elog_page}")
+    if not args.no_serve:
+        print("(no server to start yet: open the e-log page in a browser)")
+    return 1 if counts["failed"] else 0

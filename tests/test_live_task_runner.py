@@ -1,0 +1,196 @@
+"""LiveTaskRunner in-process: passes, priorities, stop, waiting for a day, e-log, reruns."""
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scan_analysis.data.demo import build_demo_day, write_demo_scan
+from scan_analysis.data.scan_tag import ScanTag
+from scan_analysis.live_task_runner import LiveTaskRunner
+from scan_analysis.task_queue import TaskState
+
+REPO_CONFIGS = Path(__file__).parents[1] / "scan_analysis_configs"
+SUPPORT = Path(__file__).parent / "support"
+
+
+def make_config_dir(tmp_path, *, upload=True, extra_group_entries=()):
+    """UC_TopView + UC_Spectrometer from the shipped configs, plus an execution logger."""
+    root = tmp_path / "configs"
+    (root / "analyzers").mkdir(parents=True)
+    (root / "groups").mkdir()
+    for name in ("UC_TopView", "UC_Spectrometer"):
+        shutil.copy(REPO_CONFIGS / "analyzers" / "Undulator" / f"{name}.yaml", root / "analyzers")
+    log = tmp_path / "executions.log"
+    (root / "analyzers" / "ExecutionLog.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "ExecutionLog",
+                "scan_analyzer": {
+                    "class": "execution_log.ExecutionLogAnalyzer",
+                    "kwargs": {"log_path": str(log)},
+                },
+                "scan": {"priority": 1},
+            }
+        )
+    )
+    group = {
+        "name": "live",
+        "upload_to_scan-log": upload,
+        "analyzers": ["UC_TopView", "UC_Spectrometer", "ExecutionLog", *extra_group_entries],
+    }
+    (root / "groups" / "live.yaml").write_text(yaml.safe_dump(group))
+    return root, log
+
+
+@pytest.fixture
+def live_day(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(SUPPORT))
+    day = build_demo_day(tmp_path / "data", image_shape=(64, 64), n_bins=3, shots_per_bin=3)
+    config_dir, log = make_config_dir(tmp_path)
+    return day, config_dir, log
+
+
+def runner_for(day, config_dir, **kwargs):
+    options = {
+        "data_root": day.data_root,
+        "config_dir": config_dir,
+        "executor": "serial",
+        "rescan_interval": 0.2,
+    }
+    options.update(kwargs)
+    return LiveTaskRunner("live", day.tag(1), **options)
+
+
+def states(runner):
+    return {(t["scan"], t["analyzer"]): t["state"] for t in runner.status_snapshot().tasks}
+
+
+def test_one_pass_runs_every_task_once_in_priority_order(live_day):
+    day, config_dir, log = live_day
+    runner = runner_for(day, config_dir)
+    assert runner.process_new() == 18
+    assert (
+        runner.process_new() == 0
+    )  # nothing twice, even though our own s-file writes changed files
+    found = states(runner)
+    assert len(found) == 18 and set(found.values()) == {"done", "no_data"}
+    assert found[(6, "UC_TopView")] == "no_data" and found[(2, "UC_TopView")] == "done"
+    lines = log.read_text().split("\n")
+    assert sum(line.startswith("start") for line in lines) == 6
+    status = runner.queue.read_status(2, "UC_TopView")
+    assert status.display_files and all(Path(p).is_file() for p in status.display_files)
+    assert "centroid_x" in status.scalars
+    assert not any("scans" in Path(p).parts[-4:-1] for p in status.display_files)
+    runner.close()
+
+
+def test_start_scan_and_e_log_page(live_day):
+    day, config_dir, _ = live_day
+    runner = LiveTaskRunner(
+        "live", day.tag(5), data_root=day.data_root, config_dir=config_dir, executor="serial"
+    )
+    runner.process_new()
+    assert {scan for scan, _ in states(runner)} == {5, 6}
+    page = runner.elog_page.read_text()
+    assert "Scan 005" in page and "Scan 006" in page and "Scan 002" not in page
+    assert "data:image/png;base64," in page
+    runner.close()
+
+
+def test_no_elog_when_group_does_not_upload(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(SUPPORT))
+    day = build_demo_day(tmp_path / "data", image_shape=(64, 64), n_bins=2, shots_per_bin=2)
+    config_dir, _ = make_config_dir(tmp_path, upload=False)
+    runner = runner_for(day, config_dir)
+    runner.process_new()
+    assert not runner.elog_page.exists()
+    runner.close()
+
+
+def test_stop_from_another_thread_and_new_scans_are_picked_up(live_day):
+    day, config_dir, log = live_day
+    runner = runner_for(day, config_dir, rescan_interval=30.0)  # only s-file events wake it quickly
+    thread = threading.Thread(target=runner.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            runner.status_snapshot().counts["done"] + runner.status_snapshot().counts["no_data"]
+            < 18
+        ):
+            assert time.monotonic() < deadline, "first scans not analysed"
+            time.sleep(0.05)
+        write_demo_scan(day.day_dir, 7, "noscan", image_shape=(64, 64))
+        while states(runner).get((7, "UC_TopView")) != "done":
+            assert time.monotonic() < deadline, "scan 7, written while running, was not picked up"
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def test_waits_for_a_day_that_does_not_exist_yet(tmp_path, monkeypatch, caplog):
+    monkeypatch.syspath_prepend(str(SUPPORT))
+    config_dir, _ = make_config_dir(tmp_path)
+    (tmp_path / "data").mkdir()
+    tag = ScanTag.from_date("2026-06-01", number=1, experiment="Undulator")
+    runner = LiveTaskRunner(
+        "live", tag, data_root=tmp_path / "data", config_dir=config_dir, executor="serial"
+    )
+    assert runner.process_new() == 0
+    assert not runner.day_dir.exists(), "the runner must never create the day folder"
+    assert "waiting for" in caplog.text
+    write_demo_scan(runner.day_dir, 1, "noscan", image_shape=(32, 32))
+    assert runner.process_new() == 3
+    runner.close()
+
+
+def test_failed_tasks_are_retried_then_failed_and_rerun_on_request(live_day):
+    day, config_dir, _ = live_day
+    runner = runner_for(day, config_dir, max_attempts=2)
+    # break the camera of scan 1: every image unreadable -> the analyzer fails
+    for image in (day.day_dir / "scans" / "Scan001" / "UC_TopView").iterdir():
+        image.write_bytes(b"not a png")
+    runner.process_new()
+    status = runner.queue.read_status(1, "UC_TopView")
+    assert (
+        status.state is TaskState.QUEUED and status.attempts == 1 and "every one of" in status.error
+    )
+    runner.process_new()
+    status = runner.queue.read_status(1, "UC_TopView")
+    assert status.state is TaskState.FAILED and status.attempts == 2
+    runner.process_new()
+    assert runner.queue.read_status(1, "UC_TopView").attempts == 2  # not tried a third time
+    assert runner.rerun_failed() == [(1, "UC_TopView")]
+    assert runner.queue.read_status(1, "UC_TopView").state is TaskState.QUEUED
+    runner.close()
+
+
+def test_dry_run_records_nothing(live_day):
+    day, config_dir, log = live_day
+    runner = runner_for(day, config_dir, dry_run=True)
+    runner.process_new()
+    assert runner.status_snapshot().tasks == []
+    assert not log.exists()
+    tasks = day.day_dir / "analysis" / ".scan_analysis_tasks"
+    assert not list(tasks.rglob("*.yaml")) and not list(tasks.rglob("*.claim"))
+    runner.close()
+
+
+def test_gdoc_is_refused_clearly(live_day):
+    day, config_dir, _ = live_day
+    with pytest.raises(ValueError, match="gdoc_enabled=False"):
+        LiveTaskRunner("live", day.tag(1), True, data_root=day.data_root, config_dir=config_dir)
+
+
+def test_unknown_group_lists_the_valid_ones(live_day):
+    from scan_analysis.errors import ConfigError
+
+    day, config_dir, _ = live_day
+    with pytest.raises(ConfigError, match="did you mean 'live'"):
+        LiveTaskRunner("lives", day.tag(1), data_root=day.data_root, config_dir=config_dir)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from scan_analysis.data.demo import DemoDay, build_demo_day
+
+# test-only helper modules (analyzers referenced from YAML, config builders)
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 SMALL = {"image_shape": (96, 96), "n_bins": 5, "shots_per_bin": 4}
 

@@ -1,49 +1,18 @@
 """LiveTaskRunner in-process: passes, priorities, stop, waiting for a day, e-log, reruns."""
 
-import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
-import yaml
+from live_configs import make_config_dir
 
 from scan_analysis.data.demo import build_demo_day, write_demo_scan
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.live_task_runner import LiveTaskRunner
 from scan_analysis.task_queue import TaskState
 
-REPO_CONFIGS = Path(__file__).parents[1] / "scan_analysis_configs"
 SUPPORT = Path(__file__).parent / "support"
-
-
-def make_config_dir(tmp_path, *, upload=True, extra_group_entries=()):
-    """UC_TopView + UC_Spectrometer from the shipped configs, plus an execution logger."""
-    root = tmp_path / "configs"
-    (root / "analyzers").mkdir(parents=True)
-    (root / "groups").mkdir()
-    for name in ("UC_TopView", "UC_Spectrometer"):
-        shutil.copy(REPO_CONFIGS / "analyzers" / "Undulator" / f"{name}.yaml", root / "analyzers")
-    log = tmp_path / "executions.log"
-    (root / "analyzers" / "ExecutionLog.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "name": "ExecutionLog",
-                "scan_analyzer": {
-                    "class": "execution_log.ExecutionLogAnalyzer",
-                    "kwargs": {"log_path": str(log)},
-                },
-                "scan": {"priority": 1},
-            }
-        )
-    )
-    group = {
-        "name": "live",
-        "upload_to_scan-log": upload,
-        "analyzers": ["UC_TopView", "UC_Spectrometer", "ExecutionLog", *extra_group_entries],
-    }
-    (root / "groups" / "live.yaml").write_text(yaml.safe_dump(group))
-    return root, log
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Filtering: median removes hot pixels, Gaussian smooths, line methods."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from scan_analysis.image.steps import filter_image, filter_line
+
+
+def test_median_removes_a_hot_pixel_and_keeps_a_plateau():
+    image = np.full((9, 9), 10.0, dtype=np.float32)
+    image[4, 4] = 5000.0
+    np.testing.assert_array_equal(filter_image(image, median_kernel_size=3), 10.0)
+
+
+def test_gaussian_conserves_total_and_spreads_a_point():
+    image = np.zeros((21, 21), dtype=np.float32)
+    image[10, 10] = 1.0
+    result = filter_image(image, gaussian_sigma=2.0)
+    assert result.dtype == np.float32
+    assert result.sum() == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(result, ndimage.gaussian_filter(image, 2.0))
+    y, x = np.indices(result.shape)
+    assert np.sqrt((result * (x - 10) ** 2).sum()) == pytest.approx(2.0, rel=0.02)
+
+
+def test_no_options_returns_the_image_unchanged():
+    image = np.arange(9.0).reshape(3, 3)
+    assert filter_image(image) is image
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "expected"),
+    [
+        ("median", {"kernel_size": 3}, [1, 1, 1, 1, 1, 1]),
+        ("none", {}, [1, 1, 9, 1, 1, 1]),
+    ],
+)
+def test_line_methods(method, options, expected):
+    y = np.array([1.0, 1.0, 9.0, 1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(filter_line(y, method=method, **options), expected)
+
+
+def test_line_gaussian_and_savgol_keep_a_straight_line():
+    y = np.linspace(0.0, 10.0, 50)
+    np.testing.assert_allclose(filter_line(y, method="savgol", kernel_size=7), y, atol=1e-9)
+    smoothed = filter_line(y, method="gaussian", sigma=2)
+    np.testing.assert_allclose(smoothed[10:-10], y[10:-10], atol=1e-9)
+
+
+def test_line_unknown_method():
+    with pytest.raises(ValueError, match="unknown line filter method 'boxcar'"):
+        filter_line(np.zeros(5), method="boxcar")

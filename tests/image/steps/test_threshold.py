@@ -1,0 +1,51 @@
+"""Thresholding: levels by method, every mode, invert and clip_below."""
+
+import numpy as np
+import pytest
+
+from scan_analysis.image.steps import apply_threshold, threshold_level
+
+DATA = np.array([-2.0, 1.0, 5.0, 9.0])
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "expected"),
+    [
+        ("constant", 4, 4.0),
+        ("absolute", 4, 4.0),
+        ("percentile", 50, 3.0),
+        ("percentage_max", 50, 4.5),
+    ],
+)
+def test_threshold_level(method, value, expected):
+    assert threshold_level(DATA, method=method, value=value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("mode", "invert", "expected"),
+    [
+        ("to_zero", False, [0, 0, 5, 9]),
+        ("binary", False, [0, 0, 1, 1]),
+        ("truncate", False, [-2, 1, 4, 4]),
+        ("to_zero_inv", False, [-2, 1, 0, 0]),
+        ("truncate_inv", False, [4, 4, 5, 9]),
+        ("to_zero", True, [-2, 1, 0, 0]),
+        ("binary", True, [1, 1, 0, 0]),
+    ],
+)
+def test_modes(mode, invert, expected):
+    result = apply_threshold(DATA, level=4, mode=mode, invert=invert)
+    np.testing.assert_array_equal(result, expected)
+    np.testing.assert_array_equal(DATA, [-2, 1, 5, 9])  # input untouched
+
+
+def test_clip_below_before_threshold():
+    np.testing.assert_array_equal(apply_threshold(DATA, level=-10, clip_below=True), [0, 1, 5, 9])
+    np.testing.assert_array_equal(apply_threshold(DATA, level=-10, clip_below=2), [2, 2, 5, 9])
+
+
+def test_unknown_method_and_mode():
+    with pytest.raises(ValueError, match="unknown threshold method 'otsu'"):
+        threshold_level(DATA, method="otsu", value=1)
+    with pytest.raises(ValueError, match="unknown threshold mode"):
+        apply_threshold(DATA, level=1, mode="sideways")

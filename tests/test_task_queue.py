@@ -1,0 +1,453 @@
+"""TaskQueue: every state transition, exactly-once claims under thread and process races,
+stale takeover, bounded retries, corrupt status files, dry runs, cleared fields."""
+
+import dataclasses
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scan_analysis.data.file_lock import LockOwner, read_owner
+from scan_analysis.task_queue import TASKS_FOLDER, TaskQueue, TaskState
+
+WORKER = Path(__file__).with_name("task_queue_race_worker.py")
+
+
+@pytest.fixture
+def analysis_dir(tmp_path) -> Path:
+    folder = tmp_path / "Undulator" / "Y2026" / "05-May" / "26_0508" / "analysis"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def queue_for(analysis_dir, runner="runner-a", **options) -> TaskQueue:
+    return TaskQueue(analysis_dir, runner_id=runner, **options)
+
+
+def raw_status(queue: TaskQueue, scan: int, analyzer: str) -> dict:
+    return yaml.safe_load(queue.status_path(scan, analyzer).read_text())
+
+
+def write_aged_claim(queue: TaskQueue, scan: int, analyzer: str, *, age: float, label="ghost"):
+    """A claim file whose heartbeat is ``age`` seconds old, as a hung runner leaves it."""
+    queue.task_dir(scan).mkdir(parents=True, exist_ok=True)
+    owner = dataclasses.replace(LockOwner.new(label), heartbeat=time.time() - age)
+    queue.claim_path(scan, analyzer).write_text(owner.to_json())
+    return owner
+
+
+# --- layout and plain transitions -----------------------------------------------------------
+
+
+def test_new_task_is_queued_in_a_status_file_under_analysis(analysis_dir):
+    queue = queue_for(analysis_dir)
+    status = queue.ensure_task(3, "UC_TopView")
+    path = analysis_dir / TASKS_FOLDER / "Scan003" / "UC_TopView.yaml"
+    assert path.is_file()
+    assert status.state is TaskState.QUEUED and status.attempts == 0
+    assert raw_status(queue, 3, "UC_TopView")["state"] == "queued"
+    assert not (analysis_dir.parent / "scans").exists()
+
+
+def test_a_queue_inside_scans_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="scans"):
+        TaskQueue(tmp_path / "scans" / "Scan001", runner_id="r")
+
+
+def test_claim_then_done_records_outputs_and_removes_the_claim(analysis_dir):
+    queue = queue_for(analysis_dir)
+    claim = queue.try_claim(1, "UC_TopView")
+    assert claim is not None
+    on_disk = raw_status(queue, 1, "UC_TopView")
+    assert on_disk["state"] == "claimed" and on_disk["claimant"] == "runner-a"
+    assert on_disk["attempts"] == 1
+    assert read_owner(queue.claim_path(1, "UC_TopView")).label == "runner-a"
+
+    queue.complete(claim, TaskState.DONE, display_files=[Path("/x/a.png")], scalars={"mean": 2.5})
+    on_disk = raw_status(queue, 1, "UC_TopView")
+    assert on_disk["state"] == "done"
+    assert on_disk["display_files"] == ["/x/a.png"]
+    assert on_disk["scalars"] == {"mean": 2.5}
+    assert not queue.claim_path(1, "UC_TopView").exists()
+    assert queue.try_claim(1, "UC_TopView") is None  # finished tasks never run again
+
+
+def test_no_data_is_terminal(analysis_dir):
+    queue = queue_for(analysis_dir)
+    queue.complete(queue.try_claim(6, "UC_TopView"), "no_data", message="no UC_TopView folder")
+    status = queue.read_status(6, "UC_TopView")
+    assert status.state is TaskState.NO_DATA and status.message == "no UC_TopView folder"
+    assert status.error is None
+    assert queue.try_claim(6, "UC_TopView") is None
+
+
+def test_completing_as_failed_is_final_and_keeps_the_error(analysis_dir):
+    queue = queue_for(analysis_dir, max_attempts=5)
+    queue.complete(queue.try_claim(2, "A"), TaskState.FAILED, message="every shot corrupt")
+    status = queue.read_status(2, "A")
+    assert status.state is TaskState.FAILED and status.error == "every shot corrupt"
+    assert queue.try_claim(2, "A") is None
+
+
+def test_failed_attempts_retry_until_max_attempts_then_fail_with_the_last_error(analysis_dir):
+    queue = queue_for(analysis_dir, max_attempts=2)
+    first = queue.fail_attempt(queue.try_claim(2, "A"), "ValueError: first")
+    assert first.state is TaskState.QUEUED and first.attempts == 1
+    assert raw_status(queue, 2, "A")["error"] == "ValueError: first"
+    assert raw_status(queue, 2, "A")["claimant"] is None
+
+    second = queue.fail_attempt(queue.try_claim(2, "A"), "ValueError: second")
+    assert second.state is TaskState.FAILED and second.attempts == 2
+    assert raw_status(queue, 2, "A")["error"] == "ValueError: second"
+    assert queue.try_claim(2, "A") is None
+
+
+def test_success_after_a_failure_really_clears_the_error(analysis_dir):
+    queue = queue_for(analysis_dir)
+    queue.fail_attempt(queue.try_claim(4, "A"), "OSError: share went away")
+    queue.complete(queue.try_claim(4, "A"), TaskState.DONE, display_files=[])
+    text = queue.status_path(4, "A").read_text()
+    data = yaml.safe_load(text)
+    assert data["state"] == "done" and data["attempts"] == 2
+    assert "error" in data and data["error"] is None
+    assert data["claimant"] is None
+    assert "share went away" not in text
+
+
+def test_requeue_resets_a_finished_task_and_rerun_failed_requeues_only_failed(analysis_dir):
+    queue = queue_for(analysis_dir, max_attempts=1)
+    queue.complete(queue.try_claim(1, "A"), TaskState.DONE)
+    queue.fail_attempt(queue.try_claim(1, "B"), "boom")
+    queue.complete(queue.try_claim(2, "B"), TaskState.NO_DATA)
+    assert queue.read_status(1, "B").state is TaskState.FAILED
+
+    assert queue.rerun_failed() == [(1, "B")]
+    requeued = queue.read_status(1, "B")
+    assert requeued.state is TaskState.QUEUED and requeued.attempts == 0 and requeued.error is None
+    assert queue.read_status(1, "A").state is TaskState.DONE
+    assert queue.read_status(2, "B").state is TaskState.NO_DATA
+
+    assert queue.requeue(1, "A")
+    assert queue.try_claim(1, "A") is not None
+
+
+def test_requeue_is_refused_while_a_runner_holds_the_task(analysis_dir):
+    holder = queue_for(analysis_dir, runner="holder")
+    claim = holder.try_claim(1, "A")
+    assert not queue_for(analysis_dir, runner="operator").requeue(1, "A")
+    assert holder.read_status(1, "A").state is TaskState.CLAIMED
+    holder.complete(claim, TaskState.DONE)
+
+
+def test_release_gives_the_task_back_without_counting_an_attempt(analysis_dir):
+    queue = queue_for(analysis_dir)
+    queue.release(queue.try_claim(1, "A"))
+    status = queue.read_status(1, "A")
+    assert status.state is TaskState.QUEUED and status.attempts == 0
+    assert status.claimant is None
+    assert not queue.claim_path(1, "A").exists()
+
+
+def test_a_held_claim_keeps_other_runners_out(analysis_dir):
+    first = queue_for(analysis_dir, runner="a")
+    claim = first.try_claim(1, "A")
+    assert queue_for(analysis_dir, runner="b").try_claim(1, "A") is None
+    first.complete(claim, TaskState.DONE)
+
+
+def test_dry_run_records_nothing(analysis_dir):
+    real = queue_for(analysis_dir, runner="real")
+    real.ensure_task(1, "A")
+    before = real.status_path(1, "A").read_bytes()
+
+    dry = queue_for(analysis_dir, runner="dry", dry_run=True)
+    assert dry.ensure_task(2, "A").state is TaskState.QUEUED
+    assert not dry.status_path(2, "A").exists()
+    claim = dry.try_claim(1, "A")
+    assert claim is not None
+    dry.complete(claim, TaskState.DONE, display_files=["/x.png"])
+    assert real.status_path(1, "A").read_bytes() == before
+    assert not real.claim_path(1, "A").exists()
+    dry.release(dry.try_claim(1, "A"))
+    assert real.read_status(1, "A").state is TaskState.QUEUED
+    assert real.try_claim(1, "A") is not None
+
+
+def test_snapshot_lists_every_task_scan_by_scan_and_skips_other_files(analysis_dir):
+    queue = queue_for(analysis_dir)
+    for scan in (2, 1):
+        for analyzer in ("B", "A"):
+            queue.ensure_task(scan, analyzer)
+    queue.complete(queue.try_claim(2, "A"), TaskState.DONE)
+    (queue.root / "notes.txt").write_text("operator notes")
+    (queue.root / "ScanXYZ").mkdir()
+    snapshot = [(s.scan, s.analyzer, s.state.value) for s in queue.snapshot()]
+    assert snapshot == [
+        (1, "A", "queued"),
+        (1, "B", "queued"),
+        (2, "A", "done"),
+        (2, "B", "queued"),
+    ]
+
+
+# --- stale claims ---------------------------------------------------------------------------
+
+
+def test_a_claim_without_heartbeat_is_taken_over_and_counts_as_an_attempt(analysis_dir, caplog):
+    ghost = queue_for(analysis_dir, runner="ghost", heartbeat_timeout=5.0)
+    ghost.try_claim(1, "A").lock.release()  # the runner vanished without finishing
+    write_aged_claim(ghost, 1, "A", age=60.0)
+
+    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=5.0)
+    with caplog.at_level(logging.WARNING):
+        claim = rescuer.try_claim(1, "A")
+    assert claim is not None
+    status = rescuer.read_status(1, "A")
+    assert status.claimant == "rescuer" and status.attempts == 2
+    assert "taking over" in caplog.text and "ghost" in caplog.text
+    rescuer.complete(claim, TaskState.DONE)
+    assert rescuer.read_status(1, "A").state is TaskState.DONE
+
+
+def test_a_fresh_claim_is_not_taken_over(analysis_dir):
+    write_aged_claim(queue_for(analysis_dir), 1, "A", age=1.0)
+    assert queue_for(analysis_dir, runner="b", heartbeat_timeout=30.0).try_claim(1, "A") is None
+
+
+def test_a_stale_claim_on_its_last_attempt_becomes_failed(analysis_dir):
+    ghost = queue_for(analysis_dir, runner="ghost", max_attempts=1)
+    ghost.try_claim(1, "A").lock.release()
+    write_aged_claim(ghost, 1, "A", age=600.0)
+    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=5.0, max_attempts=1)
+    assert rescuer.try_claim(1, "A") is None
+    status = rescuer.read_status(1, "A")
+    assert (
+        status.state is TaskState.FAILED and "abandoned" in status.error and "ghost" in status.error
+    )
+    assert not rescuer.claim_path(1, "A").exists()
+
+
+def test_a_runner_whose_claim_was_taken_over_does_not_overwrite_the_new_result(analysis_dir):
+    slow = queue_for(analysis_dir, runner="slow", heartbeat_timeout=100.0)
+    claim = slow.try_claim(1, "A")
+    # its heartbeat stalls: the claim file ages past the timeout (same token)
+    aged = dataclasses.replace(claim.lock.owner, heartbeat=time.time() - 1000)
+    slow.claim_path(1, "A").write_text(aged.to_json())
+
+    fast = queue_for(analysis_dir, runner="fast", heartbeat_timeout=100.0)
+    taken = fast.try_claim(1, "A")
+    assert taken is not None
+    fast.complete(taken, TaskState.DONE, message="by fast")
+
+    result = slow.complete(claim, TaskState.FAILED, message="late result")
+    assert result.state is TaskState.DONE and result.message == "by fast"
+    assert slow.read_status(1, "A").message == "by fast"
+
+
+# --- races: exactly one winner --------------------------------------------------------------
+
+
+def race_threads(analysis_dir, scan, analyzer, n_threads, **options) -> list[str]:
+    barrier = threading.Barrier(n_threads)
+    winners: list[str] = []
+    errors: list[BaseException] = []
+
+    def contend(index: int) -> None:
+        queue = queue_for(analysis_dir, runner=f"t{index}", **options)
+        try:
+            barrier.wait()
+            claim = queue.try_claim(scan, analyzer)
+            if claim is not None:
+                winners.append(queue.runner_id)
+                queue.complete(claim, TaskState.DONE, message=queue.runner_id)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return winners
+
+
+@pytest.mark.parametrize("scan", range(1, 9))
+def test_many_threads_racing_for_a_new_task_have_exactly_one_winner(analysis_dir, scan):
+    winners = race_threads(analysis_dir, scan, "A", 12)
+    assert len(winners) == 1
+    status = queue_for(analysis_dir).read_status(scan, "A")
+    assert status.state is TaskState.DONE and status.message == winners[0]
+    assert status.attempts == 1
+
+
+@pytest.mark.parametrize("scan", range(1, 6))
+def test_many_threads_racing_for_a_stale_claim_have_exactly_one_winner(analysis_dir, scan):
+    write_aged_claim(queue_for(analysis_dir), scan, "A", age=300.0)
+    winners = race_threads(analysis_dir, scan, "A", 12, heartbeat_timeout=10.0)
+    assert len(winners) == 1
+    assert not queue_for(analysis_dir).claim_path(scan, "A").with_suffix(".claim.break").exists()
+
+
+def start_workers(analysis_dir, scan, analyzer, count, *, timeout, mode, env):
+    workers = []
+    for index in range(count):
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(WORKER),
+                    str(analysis_dir),
+                    str(scan),
+                    analyzer,
+                    f"p{index}",
+                    str(timeout),
+                    mode,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+        )
+    for worker in workers:  # every worker imported and is waiting for the start signal
+        assert worker.stdout.readline().strip() == "ready"
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    return workers
+
+
+def collect(workers) -> list[dict]:
+    results = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=60)
+        results.append(json.loads(out.splitlines()[0]))
+        assert worker.returncode == 0
+    return results
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["new-task", "stale-claim"])
+def test_several_processes_racing_for_one_claim_have_exactly_one_winner(
+    analysis_dir, subprocess_env, stale
+):
+    if stale:
+        write_aged_claim(queue_for(analysis_dir), 7, "A", age=300.0)
+    workers = start_workers(
+        analysis_dir, 7, "A", 4, timeout=10.0, mode="release", env=subprocess_env
+    )
+    results = collect(workers)
+    winners = [r["runner"] for r in results if r["won"]]
+    assert len(winners) == 1
+    status = queue_for(analysis_dir).read_status(7, "A")
+    assert status.state is TaskState.DONE and status.message == f"run by {winners[0]}"
+
+
+def test_a_sigkilled_claim_holder_is_taken_over_at_once_on_the_same_machine(
+    analysis_dir, subprocess_env
+):
+    (holder,) = start_workers(
+        analysis_dir, 3, "A", 1, timeout=600.0, mode="hold", env=subprocess_env
+    )
+    assert json.loads(holder.stdout.readline())["won"]
+    queue = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=600.0)
+    assert queue.try_claim(3, "A") is None  # alive and heartbeating: hands off
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    claim = queue.try_claim(3, "A")  # its pid is dead here: no need to wait for the timeout
+    assert claim is not None
+    assert queue.read_status(3, "A").attempts == 2
+    queue.complete(claim, TaskState.DONE)
+
+
+# --- corrupt status files -------------------------------------------------------------------
+
+CORRUPT = {
+    "garbage-bytes": b"\xff\xfe\x00\x9c garbage \x00",
+    "empty": b"",
+    "not-a-mapping": b"- just\n- a list\n",
+    "unknown-state": b"scan: 1\nanalyzer: A\nstate: banana\nattempts: 0\n",
+    "wrong-attempts": b"scan: 1\nanalyzer: A\nstate: done\nattempts: many\n",
+    "wrong-scalars": b"scan: 1\nanalyzer: A\nstate: done\nattempts: 1\nscalars: [1, 2]\n",
+    "other-task": b"scan: 9\nanalyzer: B\nstate: done\nattempts: 1\n",
+    "bad-yaml": b"scan: [1\nanalyzer: {A\n",
+}
+
+
+@pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
+def test_a_corrupt_status_is_reported_rebuilt_and_never_crashes(analysis_dir, caplog, content):
+    queue = queue_for(analysis_dir)
+    queue.task_dir(1).mkdir(parents=True)
+    path = queue.status_path(1, "A")
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        status = queue.read_status(1, "A")
+        assert [s.state for s in queue.snapshot()] == [TaskState.QUEUED]
+        claim = queue.try_claim(1, "A")
+    assert status.state is TaskState.QUEUED
+    assert str(path) in caplog.text and "corrupt" in caplog.text
+    assert caplog.text.count("is corrupt") == 1  # reported once, not on every poll
+    assert claim is not None
+    queue.complete(claim, TaskState.DONE)
+    rebuilt = raw_status(queue, 1, "A")
+    assert rebuilt["state"] == "done" and rebuilt["scan"] == 1 and rebuilt["analyzer"] == "A"
+
+
+def test_a_corrupt_status_of_a_held_task_is_rebuilt_as_claimed(analysis_dir):
+    holder = queue_for(analysis_dir, runner="holder")
+    claim = holder.try_claim(1, "A")
+    holder.status_path(1, "A").write_bytes(b"\x00\x01")
+    status = queue_for(analysis_dir, runner="viewer").read_status(1, "A")
+    assert status.state is TaskState.CLAIMED and status.claimant == "holder"
+    holder.complete(claim, TaskState.DONE)
+    assert holder.read_status(1, "A").state is TaskState.DONE
+
+
+def test_an_unreadable_status_folder_entry_does_not_crash_the_snapshot(analysis_dir, caplog):
+    queue = queue_for(analysis_dir)
+    queue.task_dir(1).mkdir(parents=True)
+    queue.status_path(1, "A").mkdir()  # a folder where a file should be
+    with caplog.at_level(logging.WARNING):
+        assert [s.state for s in queue.snapshot()] == [TaskState.QUEUED]
+    assert "unreadable" in caplog.text
+
+
+def test_ensure_task_never_exposes_an_empty_status_file(analysis_dir):
+    """Creation is link-based: readers racing with creators never see a half-written file."""
+    barrier = threading.Barrier(6)
+    seen_corrupt = threading.Event()
+    queue = queue_for(analysis_dir)
+
+    def create(index: int) -> None:
+        barrier.wait()
+        for scan in range(1, 30):
+            queue_for(analysis_dir, runner=f"c{index}").ensure_task(scan, "A")
+
+    def read() -> None:
+        barrier.wait()
+        for scan in range(1, 30):
+            path = queue.status_path(scan, "A")
+            try:
+                if path.exists() and path.read_bytes() == b"":
+                    seen_corrupt.set()
+            except FileNotFoundError:
+                pass
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(4)]
+    threads += [threading.Thread(target=read) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not seen_corrupt.is_set()
+    assert all(queue.read_status(scan, "A").state is TaskState.QUEUED for scan in range(1, 30))
+    assert not [p for p in queue.root.rglob("*") if p.name.endswith(".new")]
+    assert os.listdir(queue.task_dir(1)) == ["A.yaml"]

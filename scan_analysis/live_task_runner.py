@@ -26,12 +26,36 @@ from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
 from scan_analysis.data.scan_info import ScanInfo
 from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag
-from scan_analysis.elog import ElogEntry, LocalElog, should_upload
+from scan_analysis.elog import (
+    ElogEntry,
+    ElogUploader,
+    GoogleDocElog,
+    LocalElog,
+    default_pending_dir,
+    should_upload,
+)
 from scan_analysis.executors import make_executor
 from scan_analysis.scan_watcher import SFileWatcher
 from scan_analysis.task_queue import TaskQueue, TaskState
 
 logger = logging.getLogger(__name__)
+
+
+GDOC_DOCUMENT_ENV = "SCAN_ANALYSIS_GDOC_DOCUMENT_ID"
+GDOC_KEY_ENV = "SCAN_ANALYSIS_GDOC_KEY_FILE"
+
+
+def _google_doc_backend(
+    document_id: str | None, key_file: str | os.PathLike | None
+) -> GoogleDocElog:
+    document_id = document_id or os.environ.get(GDOC_DOCUMENT_ENV)
+    key_file = key_file or os.environ.get(GDOC_KEY_ENV)
+    if not document_id or not key_file:
+        raise ValueError(
+            "gdoc_enabled needs the experiment's document id and a service-account key file: pass "
+            f"gdoc_document_id=/gdoc_key_file= or set {GDOC_DOCUMENT_ENV} and {GDOC_KEY_ENV}"
+        )
+    return GoogleDocElog.from_service_account_file(document_id, key_file)
 
 
 @dataclass
@@ -58,8 +82,10 @@ class LiveTaskRunner:
     date_tag : ScanTag
         The day (experiment, date) and the first scan to analyse (``number``).
     gdoc_enabled : bool
-        Also write entries to the Google Docs e-log (optional extra; not built in
-        this version, so True is refused with a clear error).
+        Also write entries to the experiment's Google Doc (extra ``gdoc``). The
+        document id and service-account key come from ``gdoc_document_id`` /
+        ``gdoc_key_file`` or the environment variables
+        ``SCAN_ANALYSIS_GDOC_DOCUMENT_ID`` / ``SCAN_ANALYSIS_GDOC_KEY_FILE``.
     data_root, config_dir : path, optional
         Override the resolution order.
     runner_id : str, optional
@@ -97,12 +123,10 @@ class LiveTaskRunner:
         dry_run: bool = False,
         executor: str | None = None,
         progress: bool = False,
+        gdoc_document_id: str | None = None,
+        gdoc_key_file: str | os.PathLike | None = None,
     ) -> None:
-        if gdoc_enabled:
-            raise ValueError(
-                "the Google Docs e-log is not available in this version; run with "
-                "gdoc_enabled=False (the local HTML e-log is written under analysis/elog)"
-            )
+        gdoc = _google_doc_backend(gdoc_document_id, gdoc_key_file) if gdoc_enabled else None
         self.group_key = analyzer_group
         self.date_tag = date_tag
         self.start_scan = date_tag.number
@@ -133,6 +157,12 @@ class LiveTaskRunner:
             experiment=date_tag.experiment,
             date=date_tag.date.isoformat(),
         )
+        backends = [self.elog] + ([gdoc] if gdoc is not None else [])
+        # a failed upload is kept under analysis/ and retried with the next entry
+        self.uploaders = [
+            ElogUploader(backend, default_pending_dir(self.analysis_dir, backend.name))
+            for backend in backends
+        ]
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._watcher = SFileWatcher(self.analysis_dir, self._wake, polling=use_polling_observer)
@@ -307,7 +337,8 @@ class LiveTaskRunner:
                         scalars=status.scalars,
                         slot=item.config.scan.gdoc_slot,
                     )
-            self.elog.write_entry(entry)
+            for uploader in self.uploaders:
+                uploader.submit(entry)  # never raises; failures are kept and retried
         except Exception as error:  # the e-log never fails an analysis
             logger.error(
                 "e-log entry for scan %d not written: %s (will retry on the next task)", scan, error

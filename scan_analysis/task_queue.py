@@ -18,6 +18,13 @@ States: ``queued`` → ``claimed`` → ``done`` | ``no_data`` | ``failed``. A
 failed attempt goes back to ``queued`` until ``max_attempts`` attempts were
 made; then the task is ``failed`` with the last error kept, until
 :meth:`TaskQueue.requeue` or :meth:`TaskQueue.rerun_failed`.
+
+API: ``ensure_task`` (create ``queued``), ``try_claim`` → :class:`Claim` or None,
+then exactly one of ``complete`` (``done``/``no_data``/``failed``),
+``fail_attempt`` (retry or give up) or ``release`` (unused: back to ``queued``,
+attempt not counted). A holder whose claim was taken over meanwhile records
+nothing (``holds`` tells). ``read_status``/``snapshot`` never raise on bad
+files; ``dry_run`` claims and releases but writes no status at all.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import enum
 import logging
 import os
 import re
+import secrets
 import socket
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -131,6 +139,31 @@ class Claim:
     status: TaskStatus
 
 
+def create_complete_file(path: Path, content: str) -> bool:
+    """Create ``path`` holding ``content`` only if it does not exist; True when we created it.
+
+    The content is written to a temporary file first and hard-linked into
+    place (``link`` fails when the target exists), so no reader ever sees the
+    file empty or half written. Where hard links are not supported (some SMB
+    shares) it falls back to ``O_CREAT | O_EXCL``.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+    write_atomically(temporary, content)
+    try:
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        return create_exclusive(path, content)
+    finally:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+
+
 def default_runner_id() -> str:
     """``host:pid``, unique among the runners sharing a folder."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -170,6 +203,7 @@ class TaskQueue:
         self.heartbeat_timeout = heartbeat_timeout
         self.max_attempts = max_attempts
         self.dry_run = dry_run
+        self._reported_corrupt: set[tuple[str, int, int]] = set()
 
     # --- paths ------------------------------------------------------------------------------
     def task_dir(self, scan: int) -> Path:
@@ -202,12 +236,19 @@ class TaskQueue:
     def _rebuilt(self, scan: int, analyzer: str, reason: str) -> TaskStatus:
         path = self.status_path(scan, analyzer)
         owner = read_owner(self.claim_path(scan, analyzer))
-        logger.warning(
-            "task status %s is corrupt (%s); rebuilding it as %s",
-            path,
-            reason,
-            "claimed" if owner else "queued",
-        )
+        try:
+            version = (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+        except OSError:
+            version = (str(path), 0, 0)
+        if version not in self._reported_corrupt:  # once per file version, not on every poll
+            self._reported_corrupt.add(version)
+            logger.warning(
+                "task status %s is corrupt (%s); rebuilding it as %s (the next runner to claim "
+                "the task rewrites it; delete the file to reset the task by hand)",
+                path,
+                reason,
+                "claimed" if owner else "queued",
+            )
         if owner is not None:
             return TaskStatus(scan, analyzer, TaskState.CLAIMED, claimant=owner.label or owner.host)
         return TaskStatus(scan, analyzer, error=f"status file was rebuilt: {reason}")
@@ -225,7 +266,7 @@ class TaskQueue:
         if not path.exists() and not self.dry_run:
             path.parent.mkdir(parents=True, exist_ok=True)
             status = TaskStatus(scan, analyzer, updated=_now())
-            create_exclusive(path, status.to_yaml())  # loses harmlessly to a concurrent creator
+            create_complete_file(path, status.to_yaml())  # loses harmlessly to a concurrent creator
         return self.read_status(scan, analyzer)
 
     def try_claim(self, scan: int, analyzer: str) -> Claim | None:
@@ -251,6 +292,11 @@ class TaskQueue:
         if status.state.terminal:
             lock.release()
             return None
+        if status.state is TaskState.CLAIMED and status.claimant != self.runner_id:
+            status.error = (
+                f"attempt {status.attempts} by {status.claimant} was abandoned "
+                f"(no heartbeat for {self.heartbeat_timeout:g} s, or its process died)"
+            )
         if status.attempts >= self.max_attempts:
             status.state = TaskState.FAILED
             status.claimant = None
@@ -295,11 +341,7 @@ class TaskQueue:
         status.display_files = [str(p) for p in display_files]
         status.scalars = dict(scalars or {})
         status.finished = _now()
-        try:
-            self._write(status)
-        finally:
-            claim.lock.release()
-        return status
+        return self._record_and_release(claim, status)
 
     def fail_attempt(self, claim: Claim, error: str) -> TaskStatus:
         """Record a failed attempt: ``queued`` for a retry, ``failed`` when out of attempts."""
@@ -310,15 +352,49 @@ class TaskQueue:
         status.error = error
         status.message = error
         status.finished = _now() if final else None
+        return self._record_and_release(claim, status)
+
+    def release(self, claim: Claim) -> None:
+        """Give a claim back unused (dry runs, shutdown before work).
+
+        The task goes back to ``queued`` and the attempt is not counted; in a
+        dry run nothing is written at all.
+        """
+        status = claim.status
+        status.state = TaskState.QUEUED
+        status.claimant = None
+        status.attempts = max(status.attempts - 1, 0)
+        status.started = status.heartbeat = None
+        self._record_and_release(claim, status)
+
+    def holds(self, claim: Claim) -> bool:
+        """Whether the claim file still carries this claim's token (not taken over)."""
+        current = read_owner(self.claim_path(claim.scan, claim.analyzer))
+        mine = claim.lock.owner
+        return current is not None and mine is not None and current.token == mine.token
+
+    def _record_and_release(self, claim: Claim, status: TaskStatus) -> TaskStatus:
+        """Write ``status`` while the claim is still ours, then release the claim.
+
+        A claim that was taken over (our heartbeat stopped for longer than the
+        timeout) is not written over: the new holder owns the status now.
+        """
         try:
-            self._write(status)
+            if self.holds(claim):
+                self._write(status)
+            else:
+                logger.error(
+                    "%s of scan %d: our claim was taken over by another runner (heartbeat "
+                    "older than %.0f s); not recording %s over its work",
+                    claim.analyzer,
+                    claim.scan,
+                    self.heartbeat_timeout,
+                    status.state.value,
+                )
+                return self.read_status(claim.scan, claim.analyzer)
         finally:
             claim.lock.release()
         return status
-
-    def release(self, claim: Claim) -> None:
-        """Give a claim back without recording anything (dry runs, shutdown before work)."""
-        claim.lock.release()
 
     # --- operator actions -------------------------------------------------------------------
     def requeue(self, scan: int, analyzer: str) -> bool:

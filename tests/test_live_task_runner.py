@@ -151,10 +151,33 @@ def test_dry_run_records_nothing(live_day):
     runner.close()
 
 
-def test_gdoc_is_refused_clearly(live_day):
+def test_gdoc_without_document_says_what_to_set(live_day, monkeypatch):
     day, config_dir, _ = live_day
-    with pytest.raises(ValueError, match="gdoc_enabled=False"):
+    monkeypatch.delenv("SCAN_ANALYSIS_GDOC_DOCUMENT_ID", raising=False)
+    with pytest.raises(ValueError, match="SCAN_ANALYSIS_GDOC_DOCUMENT_ID"):
         LiveTaskRunner("live", day.tag(1), True, data_root=day.data_root, config_dir=config_dir)
+
+
+def test_elog_failure_never_fails_the_analysis_and_is_retried(live_day):
+    day, config_dir, _ = live_day
+    runner = runner_for(day, config_dir)
+
+    class Down:
+        name = "down"
+        calls = 0
+
+        def write_entry(self, entry):
+            Down.calls += 1
+            raise ConnectionError("e-log server unreachable")
+
+    from scan_analysis.elog import ElogUploader
+
+    runner.uploaders.append(ElogUploader(Down(), day.day_dir / "analysis" / ".pending_down"))
+    runner.process_new()
+    assert set(states(runner).values()) <= {"done", "no_data"}
+    assert Down.calls > 0 and list((day.day_dir / "analysis" / ".pending_down").glob("*.json"))
+    assert runner.elog_page.exists()  # the local page was still written
+    runner.close()
 
 
 def test_unknown_group_lists_the_valid_ones(live_day):

@@ -9,11 +9,15 @@ from pathlib import Path
 EXAMPLE = """\
 examples:
   scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo
-  scan-analysis run --experiment Undulator --date 2026-05-08 --scan Scan002 --analyzer UC_TopView \\
-      --data-root ./demo_data
+  scan-analysis run --experiment Undulator --date 2026-05-08 --scan Scan002 \\
+      --analyzer UC_TopView --data-root ./demo_data --executor serial
 
 Prints each analyzer's outcome (done / no_data / failed), its time and the
-figures it wrote; exits 1 when any analyzer failed.
+figures it wrote; exits 1 when any analyzer failed. Scalars are merged into the
+scan's s-file, figures go under analysis/ScanNNN/{analyzer}/.
+The data root is --data-root, else $SCAN_ANALYSIS_DATA_ROOT, else
+[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini;
+the config root likewise (--config-dir, $SCAN_ANALYSIS_CONFIG_DIR, ...).
 """
 
 
@@ -32,42 +36,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scan", required=True, help="scan number, e.g. 2 or Scan002")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")
-    which.add_argument("--analyzer", help="one analyzer by name")
+    which.add_argument("--analyzer", help="one analyzer by name (its YAML file stem)")
     parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
     parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
     parser.add_argument(
-        "--executor", choices=["processes", "threads", "serial"], help="where per-shot work runs"
+        "--executor",
+        choices=["processes", "threads", "serial"],
+        help="where per-shot work runs (default: processes, or $SCAN_ANALYSIS_EXECUTOR)",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Resolve configs, run each analyzer, print outcomes."""
+    """Resolve configs, build every analyzer, run each on the scan, print outcomes.
+
+    Configuration and data-root problems stop the command before any analysis
+    runs; an analyzer that fails is reported and the others still run.
+    """
     from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+    from scan_analysis.data.scan_paths import ScanPaths
     from scan_analysis.data.scan_tag import ScanTag
+    from scan_analysis.executors import make_executor
 
     tag = ScanTag.from_date(args.date, number=args.scan, experiment=args.experiment)
+    paths = ScanPaths(tag, data_root=args.data_root)
+    paths.require_scan()
     tree = ConfigTree(args.config_dir)
     resolved = (
         tree.resolve_group(args.group) if args.group else [tree.resolve_analyzer(args.analyzer)]
     )
-    print(f"{tag}: {len(resolved)} analyzer(s) from {tree.root}", flush=True)
-    failures = 0
-    for item in resolved:
-        analyzer = create_diagnostic_analyzer(item, executor=args.executor)
-        started = time.perf_counter()
-        try:
-            files = analyzer.run_analysis(tag, data_root=args.data_root, config_dir=tree.root)
-        finally:
-            close = getattr(analyzer, "close", None)
-            if close:
-                close()
-        outcome = analyzer.last_outcome
-        failures += outcome.status == "failed"
-        print(
-            f"  {item.name:<24} {outcome.status:<8} {time.perf_counter() - started:6.1f} s  "
-            f"{outcome.message}"
-        )
-        for path in files:
-            print(f"      {path}")
-    return 1 if failures else 0
+    executor = make_executor(args.executor)
+    try:
+        analyzers = [
+            (item, create_diagnostic_analyzer(item, executor=executor)) for item in resolved
+        ]
+        print(f"{tag}: {len(analyzers)} analyzer(s) from {tree.root}", flush=True)
+        statuses: list[str] = []
+        for item, analyzer in analyzers:
+            print(f"- {item.name} (priority {item.priority}) ...", flush=True)
+            started = time.perf_counter()
+            files = analyzer.run_analysis(tag, data_root=paths.data_root, config_dir=tree.root)
+            outcome = analyzer.last_outcome
+            statuses.append(outcome.status)
+            print(
+                f"  {item.name}: {outcome.status} in {time.perf_counter() - started:.1f} s"
+                + (f"; {outcome.message}" if outcome.message else ""),
+                flush=True,
+            )
+            for path in files:
+                print(f"    {path}", flush=True)
+    finally:
+        executor.close()
+    counts = ", ".join(f"{statuses.count(s)} {s}" for s in ("done", "no_data", "failed"))
+    print(f"finished {tag}: {counts}")
+    return 1 if "failed" in statuses else 0

@@ -8,18 +8,19 @@ that is unique. Errors list the valid choices and suggest close matches.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from pathlib import Path
 
 from scan_analysis.config.diagnostic_models import (
     AnalysisGroupConfig,
+    AnalyzerRef,
     DiagnosticAnalysisConfig,
     ResolvedDiagnosticConfig,
     load_diagnostic_config,
     load_group_config,
 )
+from scan_analysis.config.suggestions import did_you_mean, valid_choices
 from scan_analysis.config.yaml_io import load_yaml
 from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.errors import ConfigError
@@ -32,16 +33,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    """`` (did you mean X?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix in YAML_SUFFIXES and path.is_file() and not path.name.startswith(".")
+    )
 
 
 class ConfigTree:
@@ -53,6 +49,25 @@ class ConfigTree:
         Default: the resolution order of DATA_FORMAT.md (argument, env
         ``SCAN_ANALYSIS_CONFIG_DIR``, the lab ini, the repository's
         ``scan_analysis_configs/``).
+
+    Attributes
+    ----------
+    root : Path
+        The config root in use.
+    analyzers : dict of str to Path
+        Analyzer YAML by name (file stem).
+    groups : dict of str to Path
+        Group YAML by path key under ``groups/`` (``HTU/baseline``).
+    problems : list of str
+        Layout problems found while scanning (duplicate analyzer stems).
+
+    Examples
+    --------
+    With the repository's configs::
+
+        tree = ConfigTree()
+        [item.name for item in tree.resolve_group("demo")]  # UC_TopView, UC_Spectrometer, ...
+        tree.check()                                         # [] when every file is valid
     """
 
     def __init__(self, config_dir: str | os.PathLike | None = None) -> None:
@@ -67,27 +82,36 @@ class ConfigTree:
                 )
                 continue
             self.analyzers[path.stem] = path
+        groups_dir = self.root / "groups"
         self.groups: dict[str, Path] = {
-            path.relative_to(self.root / "groups").with_suffix("").as_posix(): path
-            for path in _yaml_files(self.root / "groups")
+            path.relative_to(groups_dir).with_suffix("").as_posix(): path
+            for path in _yaml_files(groups_dir)
         }
 
-    # --- lookups ---------------------------------------------------------------------------
-    def _require_unique(self) -> None:
-        duplicates = [p for p in self.problems if p.startswith("duplicate analyzer")]
-        if duplicates:
-            raise ConfigError("; ".join(duplicates), self.root, duplicates)
+    def __repr__(self) -> str:
+        return (
+            f"ConfigTree({str(self.root)!r}: {len(self.analyzers)} analyzers, "
+            f"{len(self.groups)} groups)"
+        )
 
+    # --- analyzers ---------------------------------------------------------------------------
     def analyzer_path(self, name: str) -> Path:
-        """The YAML of an analyzer by name (its file stem)."""
-        self._require_unique()
+        """The YAML of an analyzer by name (its file stem).
+
+        Raises
+        ------
+        ConfigError
+            Unknown name (listing the valid ones), or a name two files share.
+        """
+        duplicates = [p for p in self.problems if p.startswith(f"duplicate analyzer name {name!r}")]
+        if duplicates:
+            raise ConfigError(duplicates[0], self.root, duplicates)
         try:
             return self.analyzers[name]
         except KeyError:
-            choices = sorted(self.analyzers)
             raise ConfigError(
                 f"no analyzer {name!r} under {self.root / 'analyzers'}"
-                f"{did_you_mean(name, choices)}; valid: {', '.join(choices) or 'none'}",
+                f"{did_you_mean(name, self.analyzers)}; valid: {valid_choices(self.analyzers)}",
                 self.root,
             ) from None
 
@@ -96,107 +120,123 @@ class ConfigTree:
         path = self.analyzer_path(name)
         return load_diagnostic_config(load_yaml(path), source=path)
 
+    def resolve_analyzer(self, name: str) -> ResolvedDiagnosticConfig:
+        """One analyzer as if in a group of its own (its own ``scan.priority``)."""
+        config = self.load_analyzer(name)
+        return ResolvedDiagnosticConfig(
+            config=config, source=self.analyzers[name], priority=config.scan.priority
+        )
+
+    # --- groups ------------------------------------------------------------------------------
     def group_path(self, key: str) -> Path:
-        """A group's YAML by path key (``HTU/baseline``) or unique stem (``baseline``)."""
-        key = key.strip().removesuffix(".yaml").removesuffix(".yml")
+        """A group's YAML by path key (``HTU/baseline``) or unique stem (``baseline``).
+
+        Raises
+        ------
+        ConfigError
+            Unknown or ambiguous key, listing the valid keys.
+        """
+        key = key.strip().replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
         if key in self.groups:
             return self.groups[key]
-        by_stem = [k for k in self.groups if k.rsplit("/", 1)[-1] == key]
+        by_stem = sorted(k for k in self.groups if k.rsplit("/", 1)[-1] == key)
         if len(by_stem) == 1:
             return self.groups[by_stem[0]]
-        choices = sorted(self.groups)
-        if len(by_stem) > 1:
+        if by_stem:
             raise ConfigError(
-                f"group name {key!r} is ambiguous: {', '.join(sorted(by_stem))}; use the full key",
+                f"group name {key!r} is ambiguous under {self.root / 'groups'}: it could be "
+                f"{' or '.join(by_stem)}; give the full key",
                 self.root,
             )
-        stems = [k.rsplit("/", 1)[-1] for k in choices]
+        stems = [k.rsplit("/", 1)[-1] for k in self.groups]
         raise ConfigError(
-            f"no group {key!r} under {self.root / 'groups'}{did_you_mean(key, choices + stems)}; "
-            f"valid: {', '.join(choices) or 'none'}",
+            f"no group {key!r} under {self.root / 'groups'}"
+            f"{did_you_mean(key, [*self.groups, *stems])}; valid: {valid_choices(self.groups)}",
             self.root,
         )
 
     def load_group(self, key: str) -> AnalysisGroupConfig:
-        """Load and validate a group config."""
+        """Load and validate a group config by key or unique stem."""
         path = self.group_path(key)
         return load_group_config(load_yaml(path), source=path)
 
     def resolve_group(self, key: str) -> list[ResolvedDiagnosticConfig]:
         """The group's enabled analyzers with overrides applied, sorted by priority (stable).
 
+        A ``{ref, priority}`` entry replaces the analyzer's own ``scan.priority``
+        in this group only; ``enabled: false`` drops the entry; analyzers of
+        equal priority keep their order in the group file.
+
         Raises
         ------
         ConfigError
             Unknown refs (listing the valid names) or invalid analyzer configs,
-            all at once.
+            all at once in ``.problems``.
         """
         group_file = self.group_path(key)
-        group = self.load_group(key)
+        group = load_group_config(load_yaml(group_file), source=group_file)
         resolved: list[ResolvedDiagnosticConfig] = []
-        problems: list[str] = []
-        for ref in group.refs:
-            if ref.ref not in self.analyzers:
-                choices = sorted(self.analyzers)
-                problems.append(
-                    f"{group_file}: unknown analyzer {ref.ref!r}{did_you_mean(ref.ref, choices)}; "
-                    f"valid: {', '.join(choices)}"
-                )
+        problems = self._unknown_refs(group.analyzers, group_file)
+        for entry in group.analyzers:
+            if entry.ref not in self.analyzers:
                 continue
-            if not ref.enabled:
-                logger.info("group %s: %s disabled", key, ref.ref)
+            if not entry.enabled:
+                logger.info("group %s: %s is disabled, skipping it", key, entry.ref)
                 continue
             try:
-                config = self.load_analyzer(ref.ref)
+                config = self.load_analyzer(entry.ref)
             except ConfigError as error:
                 problems += error.problems or [str(error)]
                 continue
-            priority = ref.priority if ref.priority is not None else config.scan.priority
+            priority = entry.priority if entry.priority is not None else config.scan.priority
             resolved.append(
                 ResolvedDiagnosticConfig(
-                    config=config, source=self.analyzers[ref.ref], priority=priority
+                    config=config, source=self.analyzers[entry.ref], priority=priority
                 )
             )
         if problems:
             raise ConfigError(
-                f"group {key} has problems:\n  " + "\n  ".join(problems), group_file, problems
+                f"group {key} cannot run:\n  " + "\n  ".join(problems), group_file, problems
             )
         return sorted(resolved, key=lambda item: item.priority)  # sorted() is stable
 
-    def resolve_analyzer(self, name: str) -> ResolvedDiagnosticConfig:
-        """One analyzer as if in a group of its own."""
-        config = self.load_analyzer(name)
-        return ResolvedDiagnosticConfig(
-            config=config, source=self.analyzers[name], priority=config.scan.priority
-        )
+    def _unknown_refs(self, entries: list[AnalyzerRef], group_file: Path) -> list[str]:
+        return [
+            f"{group_file}: unknown analyzer {entry.ref!r}"
+            f"{did_you_mean(entry.ref, self.analyzers)}; valid: {valid_choices(self.analyzers)}"
+            for entry in entries
+            if entry.ref not in self.analyzers
+        ]
 
-    # --- the whole tree --------------------------------------------------------------------
+    # --- the whole tree ----------------------------------------------------------------------
     def check(self) -> list[str]:
-        """Every problem in the tree at once (each line names its file); empty when valid."""
-        from scan_analysis.config.diagnostic_factory import import_class_problems
+        """Every problem in the tree at once (each line names its file); empty when valid.
+
+        Checks YAML syntax, keys and values of every analyzer and group, that
+        analyzer names are unique and match their file names, that every class
+        path imports to the right kind of class, and that every group ref exists
+        (disabled ones too).
+        """
+        from scan_analysis.config.diagnostic_factory import construction_problems
 
         problems = list(self.problems)
+        if not (self.root / "analyzers").is_dir() and not (self.root / "groups").is_dir():
+            problems.append(
+                f"{self.root}: no analyzers/ or groups/ folder; point at a config root laid out "
+                "as analyzers/**/NAME.yaml and groups/**/NAME.yaml"
+            )
         for path in self.analyzers.values():
             try:
                 config = load_diagnostic_config(load_yaml(path), source=path)
             except ConfigError as error:
                 problems += error.problems or [str(error)]
                 continue
-            problems += import_class_problems(config, path)
+            problems += construction_problems(config, path)
         for path in self.groups.values():
             try:
                 group = load_group_config(load_yaml(path), source=path)
             except ConfigError as error:
                 problems += error.problems or [str(error)]
                 continue
-            for ref in group.refs:
-                if ref.ref not in self.analyzers:
-                    choices = sorted(self.analyzers)
-                    problems.append(
-                        f"{path}: unknown analyzer {ref.ref!r}{did_you_mean(ref.ref, choices)}; "
-                        f"valid: {', '.join(choices)}"
-                    )
-        stems = [k.rsplit("/", 1)[-1] for k in self.groups]
-        for stem in sorted({s for s in stems if stems.count(s) > 1}):
-            logger.info("group stem %r is shared; address those groups by full key", stem)
+            problems += self._unknown_refs(group.analyzers, path)
         return problems

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scan_analysis.config.diagnostic_models import (
     ClassSpec,
     DiagnosticAnalysisConfig,
+    ImageAnalyzerSpec,
     ResolvedDiagnosticConfig,
 )
+from scan_analysis.config.suggestions import closest_match
 from scan_analysis.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scan_analysis.base import ScanAnalyzer
 
 DEFAULT_CAMERA_ANALYZER = "scan_analysis.image.beam_analyzer.BeamAnalyzer"
 DEFAULT_LINE_ANALYZER = "scan_analysis.image.line_analyzer.LineAnalyzer"
+_EXAMPLE_CLASS = {
+    "ImageAnalyzer": DEFAULT_CAMERA_ANALYZER,
+    "ScanAnalyzer": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
+}
 KNOWN_CLASSES = (
     DEFAULT_CAMERA_ANALYZER,
     DEFAULT_LINE_ANALYZER,
@@ -28,16 +36,30 @@ KNOWN_CLASSES = (
 
 
 def import_class(path: str, *, source: Path | str | None = None) -> type:
-    """Import ``package.module.ClassName``; a clear ConfigError says what failed."""
+    """Import ``package.module.ClassName``; a clear ConfigError says what failed.
+
+    Parameters
+    ----------
+    path : str
+        Dotted import path of the class.
+    source : path, optional
+        The YAML file that names it (prefixed to messages).
+
+    Raises
+    ------
+    ConfigError
+        Module not found (with a close known class path), the module failing
+        to import, or the module lacking the attribute (with a close name).
+    """
     module_name, _, attribute = path.rpartition(".")
     where = f"{source}: " if source else ""
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        hint = difflib.get_close_matches(path, KNOWN_CLASSES, n=1, cutoff=0.6)
+        hint = closest_match(path, KNOWN_CLASSES)
         raise ConfigError(
             f"{where}cannot import {path!r}: module {error.name!r} not found"
-            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            + (f" (did you mean {hint!r}?)" if hint else "")
             + "; check the class path, and that the package is installed in this environment",
             source,
         ) from None
@@ -51,11 +73,11 @@ def import_class(path: str, *, source: Path | str | None = None) -> type:
         return getattr(module, attribute)
     except AttributeError:
         names = [n for n, v in vars(module).items() if inspect.isclass(v)]
-        hint = difflib.get_close_matches(attribute, names, n=1)
+        hint = closest_match(attribute, names)
         raise ConfigError(
             f"{where}module {module_name!r} has no class {attribute!r}"
             + (
-                f" (did you mean {hint[0]!r}?)"
+                f" (did you mean {hint!r}?)"
                 if hint
                 else f"; it has {', '.join(sorted(names)) or 'none'}"
             ),
@@ -67,17 +89,23 @@ def _checked_class(spec: ClassSpec, base: type, what: str, source: Path | str | 
     cls = import_class(spec.class_path, source=source)
     if not (inspect.isclass(cls) and issubclass(cls, base)):
         raise ConfigError(
-            f"{source}: {spec.class_path!r} is not a {what} "
-            f"(a subclass of {base.__module__}.{base.__name__})",
+            f"{source}: {spec.class_path!r} is not {'an' if what[0] in 'AEIOU' else 'a'} {what}; "
+            f"name a subclass of "
+            f"{base.__module__}.{base.__name__}, e.g. {_EXAMPLE_CLASS[what]}",
             source,
         )
     return cls
 
 
-def import_class_problems(config: DiagnosticAnalysisConfig, source: Path) -> list[str]:
-    """Import problems of a config's classes, as lines for ``configs check``."""
+def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> list[str]:
+    """What would stop the factory building this config, as lines for ``configs check``.
+
+    Class paths that do not import or name the wrong kind of class, and
+    ``scan.renderer_kwargs`` the figure writers do not know.
+    """
     from scan_analysis.base import ScanAnalyzer
     from scan_analysis.image.base import ImageAnalyzer
+    from scan_analysis.render.style import RenderOptions
 
     problems = []
     for spec, base, what in (
@@ -90,12 +118,16 @@ def import_class_problems(config: DiagnosticAnalysisConfig, source: Path) -> lis
             _checked_class(spec, base, what, source)
         except ConfigError as error:
             problems.append(str(error))
+    try:
+        RenderOptions.from_kwargs(config.scan.renderer_kwargs)
+    except (TypeError, ValueError) as error:
+        problems.append(f"{source}: 'scan.renderer_kwargs': {error}")
     return problems
 
 
 def create_diagnostic_analyzer(
     resolved: ResolvedDiagnosticConfig, *, executor: Any = None, progress: bool = True
-):
+) -> ScanAnalyzer:
     """Build the scan analyzer a diagnostic config describes.
 
     The image analyzer class is imported and given the ``image:`` block
@@ -104,6 +136,21 @@ def create_diagnostic_analyzer(
     configs or :class:`~scan_analysis.analyzers.common.Array2DScanAnalyzer`
     otherwise. A ``scan_analyzer`` class, when given, is built instead with its
     kwargs and ``analyzer_id``.
+
+    Parameters
+    ----------
+    resolved : ResolvedDiagnosticConfig
+        The config, its file (named in errors) and its effective priority.
+    executor : str or ShotExecutor, optional
+        Where per-shot work runs (``"serial"``, ``"threads"``, ``"processes"``
+        or an executor shared between analyzers).
+    progress : bool
+        Show a per-shot progress bar.
+
+    Returns
+    -------
+    ScanAnalyzer
+        A ``SingleDeviceScanAnalyzer`` (Array2D/Array1D) or the ``scan_analyzer`` class.
 
     Raises
     ------
@@ -123,13 +170,15 @@ def create_diagnostic_analyzer(
         analyzer.gdoc_slot = config.scan.gdoc_slot
         return analyzer
     default = DEFAULT_LINE_ANALYZER if config.is_line else DEFAULT_CAMERA_ANALYZER
-    spec = config.image_analyzer or ClassSpec(**{"class": default})
+    spec = config.image_analyzer or ImageAnalyzerSpec(class_path=default)
     image_class = _checked_class(spec, ImageAnalyzer, "ImageAnalyzer", source)
     image_analyzer = _construct(image_class, source, config=config.image, **spec.kwargs)
     wrapper = Array1DScanAnalyzer if image_analyzer.kind == "1d" else Array2DScanAnalyzer
     scan = config.scan
-    return wrapper(
-        config.device,
+    return _construct(
+        wrapper,
+        source,
+        device_name=config.device,
         image_analyzer=image_analyzer,
         analyzer_id=config.name,
         directory_suffix=scan.directory_suffix,
@@ -145,10 +194,14 @@ def create_diagnostic_analyzer(
     )
 
 
-def _construct(cls: type, source: Path | str | None, **kwargs: Any):
+def _construct(cls: type, source: Path | str | None, **kwargs: Any) -> Any:
     try:
         return cls(**kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ConfigError(
-            f"{source}: cannot build {cls.__name__} with {sorted(kwargs)}: {error}", source
+            f"{source}: cannot build {cls.__name__} with {sorted(kwargs)}: {error}; fix the "
+            "YAML (kwargs, scan block) to match what the class accepts",
+            source,
         ) from error
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}", source, error.problems) from error

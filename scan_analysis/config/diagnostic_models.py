@@ -7,23 +7,67 @@ block (:mod:`scan_analysis.image.config`) and the ``scan:`` block
 :class:`~scan_analysis.base.ScanAnalyzer` subclass to run instead of the
 standard Array1D/Array2D wrapping. A group YAML (``groups/**/NAME.yaml``)
 lists analyzers by name, with per-group overrides.
+
+Examples
+--------
+>>> group = load_group_config(
+...     {"name": "g", "analyzers": ["UC_TopView", {"ref": "UC_Spectrometer", "priority": 5}]}
+... )
+>>> [(ref.ref, ref.priority) for ref in group.analyzers]
+[('UC_TopView', None), ('UC_Spectrometer', 5)]
+>>> group.to_yaml_dict()["analyzers"]
+['UC_TopView', {'ref': 'UC_Spectrometer', 'priority': 5}]
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from scan_analysis.errors import ConfigError
-from scan_analysis.image.config.models import (
-    CameraConfig,
-    LineConfig,
-    format_validation_error,
-    load_image_config,
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
 )
+
+from scan_analysis.config.suggestions import did_you_mean
+from scan_analysis.errors import ConfigError
+from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
+
+# The order keys are written in (DATA_FORMAT.md order); keys not listed follow in model order.
+IMAGE_KEY_ORDER = (
+    "name",
+    "description",
+    "type",
+    "bit_depth",
+    "camera_type",
+    "data_format",
+    "processing_dtype",
+    "storage_dtype",
+    "data_loading",
+    "background",
+    "vignette",
+    "crosshair_masking",
+    "roi",
+    "circular_mask",
+    "thresholding",
+    "filtering",
+    "normalization",
+    "transforms",
+    "metadata",
+    "analysis",
+    "pipeline",
+)
+DIAGNOSTIC_KEY_ORDER = ("name", "image_analyzer", "scan_analyzer", "image", "scan")
 
 
 class _Strict(BaseModel):
@@ -34,7 +78,8 @@ class ClassSpec(_Strict):
     """A class by import path, with keyword arguments for its constructor."""
 
     class_path: str = Field(
-        alias="class", description="import path, e.g. scan_analysis.image.BeamAnalyzer"
+        alias="class",
+        description="import path, e.g. scan_analysis.image.beam_analyzer.BeamAnalyzer",
     )
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="constructor keyword arguments"
@@ -44,9 +89,21 @@ class ClassSpec(_Strict):
     @classmethod
     def _dotted(cls, value: str) -> str:
         value = value.strip()
-        if "." not in value or value.startswith(".") or value.endswith("."):
-            raise ValueError(f"{value!r} is not an import path like package.module.ClassName")
+        parts = value.split(".")
+        if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+            raise ValueError(
+                f"{value!r} is not an import path; write it as package.module.ClassName, "
+                "e.g. scan_analysis.image.beam_analyzer.BeamAnalyzer"
+            )
         return value
+
+
+class ImageAnalyzerSpec(ClassSpec):
+    """The ``image_analyzer:`` block: an ImageAnalyzer class path and its kwargs."""
+
+
+class ScanAnalyzerSpec(ClassSpec):
+    """The ``scan_analyzer:`` block: a ScanAnalyzer subclass path and its kwargs."""
 
 
 class ScanRuntimeConfig(_Strict):
@@ -57,7 +114,9 @@ class ScanRuntimeConfig(_Strict):
         "per_shot", description="analyse each shot, or each bin's average once"
     )
     device: str | None = Field(None, description="device name (default: the config's name)")
-    directory_suffix: str = Field("", description="folder/file suffix such as -interpSpec")
+    directory_suffix: str = Field(
+        "", description="folder/file suffix such as -interpSpec (stem = device + suffix)"
+    )
     file_tail: str | None = Field(None, description="which files, e.g. .png or _postprocessed.png")
     save: bool = Field(True, description="write figures and per-bin arrays")
     gdoc_slot: int | None = Field(None, ge=0, le=3, description="e-log 2x2 grid position (0-3)")
@@ -70,18 +129,28 @@ class ScanRuntimeConfig(_Strict):
 class DiagnosticAnalysisConfig(_Strict):
     """One diagnostic: what to run on its shots and how to run it over a scan."""
 
-    name: str = Field(description="unique analyzer name (also the s-file column prefix)")
-    image_analyzer: ClassSpec | None = Field(
+    name: str = Field(description="unique analyzer name (file stem; s-file column prefix)")
+    image_analyzer: ImageAnalyzerSpec | None = Field(
         None,
         description="per-shot analyzer (default BeamAnalyzer for cameras, LineAnalyzer for lines)",
     )
-    scan_analyzer: ClassSpec | None = Field(
+    scan_analyzer: ScanAnalyzerSpec | None = Field(
         None, description="a ScanAnalyzer subclass to run instead of Array2D/Array1D"
     )
     image: CameraConfig | LineConfig | None = Field(None, description="per-shot processing block")
     scan: ScanRuntimeConfig = Field(
         default_factory=ScanRuntimeConfig, description="scan-level block"
     )
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(sep in value for sep in ("/", "\\")):
+            raise ValueError(
+                f"{value!r} is not an analyzer name: use the file stem, e.g. UC_TopView"
+            )
+        return value
 
     @property
     def device(self) -> str:
@@ -96,30 +165,43 @@ class DiagnosticAnalysisConfig(_Strict):
     def to_yaml_dict(self) -> dict[str, Any]:
         """Plain data for YAML, in canonical key order, only what was set."""
         data = self.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"image"})
-        ordered = {
-            key: data[key] for key in ("name", "image_analyzer", "scan_analyzer") if key in data
-        }
         if "image" in self.model_fields_set:
-            ordered["image"] = self.image.to_yaml_dict() if self.image is not None else None
-        if "scan" in data:
-            ordered["scan"] = data["scan"]
-        return ordered
+            data["image"] = _ordered_image(self.image) if self.image is not None else None
+        return _ordered(data, DIAGNOSTIC_KEY_ORDER)
 
 
-class AnalyzerRefEntry(_Strict):
-    """A group entry with overrides: ``{ref: NAME, priority: 5, enabled: false}``."""
+class AnalyzerRef(_Strict):
+    """A group entry: a bare analyzer name or ``{ref: NAME, priority: 5, enabled: false}``."""
 
-    ref: str = Field(description="analyzer name (its YAML stem)")
-    priority: int | None = Field(None, ge=0, description="priority in this group")
+    ref: str = Field(min_length=1, description="analyzer name (its YAML stem)")
+    priority: int | None = Field(None, ge=0, description="priority in this group (overrides)")
     enabled: bool = Field(True, description="false drops it from the group")
+    _written_bare: bool = PrivateAttr(False)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_name(cls, data: Any, handler: Any) -> AnalyzerRef:
+        if isinstance(data, str):
+            entry = handler({"ref": data})
+            entry._written_bare = True
+            return entry
+        if not isinstance(data, dict | AnalyzerRef):
+            raise ValueError(
+                "an analyzer entry is a name (UC_TopView) or a mapping "
+                "{ref: UC_TopView, priority: 5, enabled: false}"
+            )
+        return handler(data)
 
-class AnalyzerRef(BaseModel):
-    """A resolved group entry."""
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: Any) -> Any:
+        if self._written_bare and self.model_fields_set == {"ref"}:
+            return self.ref
+        return handler(self)
 
-    ref: str
-    priority: int | None = None
-    enabled: bool = True
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        mapping = handler(core_schema)
+        return {"anyOf": [{"type": "string", "description": "analyzer name"}, mapping]}
 
 
 class AnalysisGroupConfig(_Strict):
@@ -130,20 +212,29 @@ class AnalysisGroupConfig(_Strict):
     upload_to_scan_log: bool = Field(
         False, alias="upload_to_scan-log", description="write each scan's entry to the e-log"
     )
-    analyzers: list[str | AnalyzerRefEntry] = Field(
-        description="analyzer names or {ref, priority, enabled}"
+    analyzers: list[AnalyzerRef] = Field(
+        min_length=1, description="analyzer names or {ref, priority, enabled}"
     )
+
+    @field_validator("analyzers")
+    @classmethod
+    def _each_once(cls, entries: list[AnalyzerRef]) -> list[AnalyzerRef]:
+        names = [entry.ref for entry in entries]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"{', '.join(repeated)} listed more than once; list each analyzer once "
+                "(use {ref: NAME, priority: N} to change its place)"
+            )
+        return entries
 
     @property
     def refs(self) -> list[AnalyzerRef]:
-        """Entries as :class:`AnalyzerRef` (bare names get no override)."""
-        return [
-            AnalyzerRef(ref=entry) if isinstance(entry, str) else AnalyzerRef(**entry.model_dump())
-            for entry in self.analyzers
-        ]
+        """The entries in file order (bare names have no priority override)."""
+        return list(self.analyzers)
 
     def to_yaml_dict(self) -> dict[str, Any]:
-        """Plain data for YAML, as written in lab files."""
+        """Plain data for YAML, as written in lab files (``upload_to_scan-log``)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
@@ -163,68 +254,176 @@ class ResolvedDiagnosticConfig(BaseModel):
         return self.config.name
 
 
-def _validation_problems(
-    model: type[BaseModel], data: dict, source: Path | str | None
-) -> list[str]:
-    try:
-        model.model_validate(data)
-    except ValidationError as error:
-        return format_validation_error(error, source)
-    return []
-
-
+# --- loading with every problem at once ---------------------------------------------------------
 def load_diagnostic_config(
     data: dict[str, Any], *, source: str | os.PathLike | None = None
 ) -> DiagnosticAnalysisConfig:
     """Validate a diagnostic YAML mapping, reporting every problem at once.
 
+    Parameters
+    ----------
+    data : dict
+        The mapping as read from the YAML file.
+    source : path, optional
+        The file it came from; named in every message, and its stem must equal ``name``.
+
+    Returns
+    -------
+    DiagnosticAnalysisConfig
+
     Raises
     ------
     ConfigError
-        One line per problem (file, dotted key, what is wrong) in ``.problems``.
+        One line per problem (file, dotted key, what is wrong, the valid keys)
+        in ``.problems``.
+
+    Examples
+    --------
+    >>> config = load_diagnostic_config({"name": "UC_TopView", "scan": {"priority": 10}})
+    >>> config.device, config.scan.priority
+    ('UC_TopView', 10)
     """
-    source_label = str(source) if source is not None else None
+    label = str(source) if source is not None else None
     problems: list[str] = []
     image = None
     if data.get("image") is not None:
-        if not isinstance(data["image"], dict):
-            problems.append(f"{source_label}: 'image' must be a mapping of sections")
-        else:
-            try:
-                image = load_image_config(data["image"], source=source_label)
-            except ConfigError as error:
-                problems += [
-                    p.replace("unknown key '", "unknown key 'image.").replace(": '", ": 'image.", 1)
-                    if "unknown key" not in p
-                    else p.replace("unknown key '", "unknown key 'image.")
-                    for p in error.problems
-                ]
+        try:
+            image = load_image_config(
+                data["image"],
+                source=label,
+                key_prefix="image.",
+                default=_declared_config_class(data.get("image_analyzer")),
+            )
+        except ConfigError as error:
+            problems += error.problems or [str(error)]
     rest = {key: value for key, value in data.items() if key != "image"}
-    problems += _validation_problems(DiagnosticAnalysisConfig, rest, source_label)
-    if source is not None and "name" in data and Path(source).stem != data["name"]:
-        problems.append(
-            f"{source_label}: name {data['name']!r} differs from the file name "
-            f"{Path(source).stem!r}; make them the same (groups refer to analyzers by file name)"
-        )
+    problems += _validation_problems(DiagnosticAnalysisConfig, rest, label)
+    if source is not None and isinstance(data.get("name"), str):
+        stem = Path(source).stem
+        if stem != data["name"].strip():
+            problems.append(
+                f"{label}: name {data['name']!r} differs from the file name {stem!r}; make them "
+                "the same (groups refer to analyzers by file name)"
+            )
     if problems:
-        raise ConfigError(
-            f"invalid analyzer config {source_label or ''}:\n  " + "\n  ".join(problems),
-            source,
-            problems,
-        )
-    config = DiagnosticAnalysisConfig.model_validate(rest)
+        raise ConfigError(_summary("analyzer", label, problems), source, problems)
     if "image" in data:
-        config.image = image
-    return config
+        rest["image"] = image
+    return DiagnosticAnalysisConfig.model_validate(rest)
 
 
 def load_group_config(
     data: dict[str, Any], *, source: str | os.PathLike | None = None
 ) -> AnalysisGroupConfig:
-    """Validate a group YAML mapping, reporting every problem at once."""
-    problems = _validation_problems(AnalysisGroupConfig, data, str(source) if source else None)
+    """Validate a group YAML mapping, reporting every problem at once.
+
+    Raises
+    ------
+    ConfigError
+        One line per problem in ``.problems``.
+    """
+    label = str(source) if source is not None else None
+    problems = _validation_problems(AnalysisGroupConfig, data, label)
     if problems:
-        raise ConfigError(
-            f"invalid group config {source or ''}:\n  " + "\n  ".join(problems), source, problems
-        )
+        raise ConfigError(_summary("group", label, problems), source, problems)
     return AnalysisGroupConfig.model_validate(data)
+
+
+def _summary(kind: str, label: str | None, problems: list[str]) -> str:
+    where = f" {label}" if label else ""
+    return f"invalid {kind} config{where}:\n  " + "\n  ".join(problems)
+
+
+def _declared_config_class(spec: Any) -> type[CameraConfig] | type[LineConfig] | None:
+    """The config class the declared image analyzer expects, when it can be imported.
+
+    Lets a ``LineAnalyzer`` config without ``data_loading`` load as a line
+    config. Import problems are reported by the factory and ``configs check``.
+    """
+    if not isinstance(spec, dict) or not isinstance(spec.get("class"), str):
+        return None
+    module_name, _, attribute = spec["class"].strip().rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), attribute)
+    except Exception:  # reported with its reason where the class is built
+        return None
+    config_class = getattr(cls, "config_class", None)
+    if inspect.isclass(config_class) and issubclass(config_class, CameraConfig | LineConfig):
+        return config_class
+    return None
+
+
+def _validation_problems(model: type[BaseModel], data: Any, source: str | None) -> list[str]:
+    if not isinstance(data, dict):
+        where = f"{source}: " if source else ""
+        return [f"{where}the top level must be a mapping of keys, not {type(data).__name__}"]
+    try:
+        model.model_validate(data)
+    except ValidationError as error:
+        return describe_validation_error(error, model, source)
+    return []
+
+
+def describe_validation_error(
+    error: ValidationError, model: type[BaseModel], source: str | None
+) -> list[str]:
+    """One line per problem: the file, the dotted key, what is wrong and the fix."""
+    where = f"{source}: " if source else ""
+    problems = []
+    for item in error.errors():
+        location = item["loc"]
+        key = ".".join(str(part) for part in location) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            keys = _keys_at(model, location[:-1])
+            problems.append(
+                f"{where}unknown key '{key}'{did_you_mean(str(location[-1]), keys)}; "
+                f"valid keys here: {', '.join(keys)}"
+            )
+        elif item["type"] == "missing":
+            problems.append(f"{where}missing required key '{key}'")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}'{key}': {message} (got {_short(item.get('input'))})")
+    return problems
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
+    """The keys (as written in YAML) of the model reached by following ``location``."""
+    current: type[BaseModel] | None = model
+    for part in location:
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        fields = {info.alias or name: info for name, info in current.model_fields.items()}
+        if part not in fields:
+            return []
+        current = _nested_model(fields[part].annotation)
+    if current is None:
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in typing.get_args(annotation):
+        found = _nested_model(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    ordered = {key: data[key] for key in order if key in data}
+    ordered.update((key, value) for key, value in data.items() if key not in ordered)
+    return ordered
+
+
+def _ordered_image(image: CameraConfig | LineConfig) -> dict[str, Any]:
+    return _ordered(image.to_yaml_dict(), IMAGE_KEY_ORDER)

@@ -8,33 +8,75 @@ from typing import Any
 
 import yaml
 
+from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.errors import ConfigError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in one mapping (lines {seen[key]} and {line}); "
+                    "keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
+)
 
 
 def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
     """Read a YAML mapping; a syntax error names the file, line and column.
 
+    Parameters
+    ----------
+    path : path
+        The YAML file.
+
+    Returns
+    -------
+    dict
+        The top-level mapping (empty for an empty file).
+
     Raises
     ------
     ConfigError
-        Unreadable file, malformed YAML, or a top level that is not a mapping.
+        Unreadable file, malformed YAML (``file:line:column``), a key written
+        twice, or a top level that is not a mapping; ``.problems`` holds the line.
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error}", path) from error
+    except (OSError, UnicodeDecodeError) as error:
+        problem = f"{path}: cannot read the config file: {error}"
+        raise ConfigError(problem, path, [problem]) from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = f"{where}: malformed YAML: {error.problem or error}"
-        raise ConfigError(
-            problem + " (check indentation, colons and quotes)", path, [problem]
-        ) from None
+        hint = (
+            ""
+            if isinstance(error, yaml.constructor.ConstructorError)
+            else (" (check indentation, colons and quotes)")
+        )
+        problem = f"{where}: malformed YAML: {error.problem or error}{hint}"
+        raise ConfigError(problem, path, [problem]) from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: malformed YAML: {error}", path, [str(error)]) from None
+        problem = f"{path}: malformed YAML: {error}"
+        raise ConfigError(problem, path, [problem]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -44,5 +86,20 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
-    """YAML text in the key order given (block style, readable)."""
+    """YAML text in the key order given (block style, readable).
+
+    Examples
+    --------
+    >>> print(dump_yaml({"name": "demo", "analyzers": ["UC_TopView"]}), end="")
+    name: demo
+    analyzers:
+    - UC_TopView
+    """
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def write_yaml(path: str | os.PathLike, data: dict[str, Any]) -> Path:
+    """Write ``data`` as YAML atomically (readers never see half a file); returns the path."""
+    path = Path(path)
+    write_atomically(path, dump_yaml(data))
+    return path

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+NEW_FILE_MODE = 0o644
 
 
 def write_atomically(
@@ -12,9 +17,19 @@ def write_atomically(
 ) -> None:
     """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
 
-    The temporary file lives in the same folder (so the rename stays on one
-    file system), is flushed and fsynced before the rename, and takes the
-    permissions of the file it replaces.
+    The temporary file has a unique name in the same folder (so the rename
+    stays on one file system), is flushed and fsynced before the rename, and
+    takes the permission bits of the file it replaces (``0o644`` for a new
+    file). A failure leaves the old file untouched and no temporary behind.
+
+    Parameters
+    ----------
+    path : path
+        The file to create or replace.
+    data : bytes or str
+        The new content; text is encoded with ``encoding``.
+    encoding : str
+        Encoding for text ``data``.
 
     Examples
     --------
@@ -25,21 +40,23 @@ def write_atomically(
     'Shotnumber\\n1\\n'
     """
     path = Path(path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    if isinstance(data, str):
+        payload = data.encode(encoding)
+    elif isinstance(data, bytes | bytearray | memoryview):
+        payload = bytes(data)
+    else:
+        raise TypeError(f"write_atomically({path}) needs bytes or str, got {type(data).__name__}")
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        mode = None
+        mode = NEW_FILE_MODE
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        else:
-            os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -47,3 +64,18 @@ def write_atomically(
         except FileNotFoundError:
             pass
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable where the platform allows syncing a directory."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError as error:  # some network file systems refuse; the rename itself is done
+        logger.debug("could not fsync folder %s: %s", folder, error)
+    finally:
+        os.close(handle)

@@ -16,7 +16,19 @@ DEFAULT_LAB_CONFIG = Path("~/.config/geecs_python_api/config.ini")
 
 @dataclass(frozen=True)
 class LabConfig:
-    """What a lab machine's config.ini says; every field may be missing."""
+    """What a lab machine's config.ini says; every field may be missing.
+
+    Attributes
+    ----------
+    path : Path
+        The file that was read (or looked for).
+    data_root : Path or None
+        ``[Paths] GEECS_DATA_LOCAL_BASE_PATH``.
+    config_dir : Path or None
+        ``[Paths] scan_analysis_configs_path``.
+    experiment : str or None
+        ``[Experiment] expt``, the default experiment.
+    """
 
     path: Path
     data_root: Path | None = None
@@ -32,8 +44,17 @@ def lab_config_path() -> Path:
 def read_lab_config(path: Path | None = None) -> LabConfig:
     """Read ``[Paths]`` and ``[Experiment]`` from the lab's config.ini.
 
-    A missing or unreadable file gives an empty :class:`LabConfig` (logged), since
-    most machines other than lab PCs have none.
+    Parameters
+    ----------
+    path : Path, optional
+        The ini to read; default :func:`lab_config_path`.
+
+    Returns
+    -------
+    LabConfig
+        Empty (all None) for a missing or unreadable file (logged), since most
+        machines other than lab PCs have none. Values may be double-quoted;
+        ``~`` is expanded; ``%`` and duplicate keys are fine.
     """
     path = Path(path) if path is not None else lab_config_path()
     if not path.is_file():
@@ -45,8 +66,11 @@ def read_lab_config(path: Path | None = None) -> LabConfig:
         logger.warning("ignoring unreadable lab config %s: %s", path, error)
         return LabConfig(path=path)
 
+    sections = {name.lower(): name for name in parser.sections()}
+
     def value(section: str, key: str) -> str | None:
-        raw = parser.get(section, key, fallback=None)
+        name = sections.get(section.lower())
+        raw = parser.get(name, key, fallback=None) if name else None
         raw = raw.strip().strip('"').strip() if raw else None
         return raw or None
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scan_analysis.errors import ScanInfoError
+
+if TYPE_CHECKING:
+    from scan_analysis.data.scan_paths import ScanPaths
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +32,28 @@ class ScanMode(enum.Enum):
 
     @classmethod
     def parse(cls, text: str | None) -> ScanMode | None:
-        """Read a ``ScanMode`` value; unknown values are logged and give None."""
+        """Read a ``ScanMode`` value (any case); unknown values are logged and give None.
+
+        ``standard`` (the GEECS scanner's name for a 1-D scan) reads as ``1D``.
+
+        Examples
+        --------
+        >>> ScanMode.parse("Optimization"), ScanMode.parse("standard"), ScanMode.parse(None)
+        (<ScanMode.OPTIMIZATION: 'optimization'>, <ScanMode.ONE_D: '1D'>, None)
+        """
         if text is None or not text.strip():
             return None
         cleaned = text.strip().lower()
+        if cleaned in _MODE_ALIASES:
+            return _MODE_ALIASES[cleaned]
         for mode in cls:
             if mode.value.lower() == cleaned:
                 return mode
         logger.warning("unknown ScanMode %r; deciding the scan kind from the parameter", text)
         return None
+
+
+_MODE_ALIASES = {"standard": ScanMode.ONE_D, "1d scan": ScanMode.ONE_D, "no scan": ScanMode.NOSCAN}
 
 
 class ScanKind(enum.Enum):
@@ -54,21 +72,29 @@ def _unquote(value: str) -> str:
 
 
 def _to_float(value: str | None) -> float | None:
-    if value is None or value == "":
+    if value is None or not value.strip():
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
+        logger.warning("scan info value %r is not a number; treating it as missing", value)
         return None
+    return number if math.isfinite(number) else None
 
 
 def _to_int(value: str | None) -> int | None:
     number = _to_float(value)
-    return int(number) if number is not None and number == int(number) else None
+    return int(number) if number is not None and number.is_integer() else None
 
 
 def parse_ini_text(text: str) -> dict[str, str]:
-    """The key/value pairs of the ``[Scan Info]`` section (later duplicates win)."""
+    """The key/value pairs of the ``[Scan Info]`` section.
+
+    Lenient on purpose, since DAQ files are not strict ini: a BOM, ``%``
+    characters, comment lines and duplicate keys (the later one wins) are all
+    fine; values lose their surrounding double quotes. Lines before any
+    section header count as ``[Scan Info]``.
+    """
     values: dict[str, str] = {}
     in_section = None
     for raw_line in text.lstrip("\ufeff").splitlines():
@@ -90,7 +116,29 @@ def parse_ini_text(text: str) -> dict[str, str]:
 class ScanInfo:
     """What the DAQ recorded about a scan in its ini file.
 
-    Build with :meth:`from_file` or :meth:`for_scan`. Missing keys are None.
+    Build with :meth:`from_file` or :meth:`for_scan`. Missing keys are None
+    (empty text for the two descriptions).
+
+    Attributes
+    ----------
+    scan_number : int or None
+        ``Scan No``.
+    description : str
+        ``ScanStartInfo``, the operator's description.
+    parameter : str or None
+        ``Scan Parameter`` as written (``"U_ESP_JetXYZ:Position.Axis 1"``).
+    start, end, step_size : float or None
+        ``Start``, ``End``, ``Step size``.
+    shots_per_step : int or None
+        ``Shots per step``.
+    end_info : str
+        ``ScanEndInfo``.
+    background : bool
+        ``Background`` is true.
+    scan_mode : ScanMode or None
+        ``ScanMode``; None on old scans that lack it.
+    raw : dict
+        Every key/value of ``[Scan Info]``, unquoted.
     """
 
     path: Path | None
@@ -110,6 +158,11 @@ class ScanInfo:
     def from_text(cls, text: str, path: Path | None = None) -> ScanInfo:
         """Parse the contents of an ini file."""
         raw = parse_ini_text(text)
+        by_key = {key.lower(): value for key, value in raw.items()}
+
+        def get(key: str) -> str | None:
+            return by_key.get(key.lower())
+
         if not raw:
             where = path or "the text"
             raise ScanInfoError(
@@ -118,16 +171,16 @@ class ScanInfo:
             )
         return cls(
             path=path,
-            scan_number=_to_int(raw.get("Scan No")),
-            description=raw.get("ScanStartInfo", ""),
-            parameter=raw.get("Scan Parameter") or None,
-            start=_to_float(raw.get("Start")),
-            end=_to_float(raw.get("End")),
-            step_size=_to_float(raw.get("Step size")),
-            shots_per_step=_to_int(raw.get("Shots per step")),
-            end_info=raw.get("ScanEndInfo", ""),
-            background=raw.get("Background", "").strip().lower() == "true",
-            scan_mode=ScanMode.parse(raw.get("ScanMode")),
+            scan_number=_to_int(get("Scan No")),
+            description=get("ScanStartInfo") or "",
+            parameter=get("Scan Parameter") or None,
+            start=_to_float(get("Start")),
+            end=_to_float(get("End")),
+            step_size=_to_float(get("Step size")),
+            shots_per_step=_to_int(get("Shots per step")),
+            end_info=get("ScanEndInfo") or "",
+            background=(get("Background") or "").strip().lower() in {"true", "1", "yes"},
+            scan_mode=ScanMode.parse(get("ScanMode")),
             raw=raw,
         )
 
@@ -142,18 +195,24 @@ class ScanInfo:
         """
         path = Path(path)
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise ScanInfoError(
                 f"scan info file {path} does not exist; the DAQ writes it into the scan folder "
                 "when the scan starts: check the scan number"
             ) from None
         except OSError as error:
-            raise ScanInfoError(f"cannot read scan info file {path}: {error}") from error
+            raise ScanInfoError(
+                f"cannot read scan info file {path}: {error}; check the share and its permissions"
+            ) from error
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # older LabVIEW writers on Windows
+            text = raw.decode("cp1252", errors="replace")
         return cls.from_text(text, path=path)
 
     @classmethod
-    def for_scan(cls, paths) -> ScanInfo:  # paths: ScanPaths (kept untyped to avoid a cycle)
+    def for_scan(cls, paths: ScanPaths) -> ScanInfo:
         """Read the ini of the scan that ``paths`` (a :class:`ScanPaths`) points at."""
         return cls.from_file(paths.ini_file)
 
@@ -164,7 +223,12 @@ class ScanInfo:
 
     @property
     def kind(self) -> ScanKind:
-        """No-scan, 1-D or optimization, by the rules of DATA_FORMAT.md."""
+        """No-scan, 1-D or optimization, by the rules of DATA_FORMAT.md.
+
+        ``optimization`` mode is an optimization scan whatever the parameter;
+        otherwise a ``noscan``/``Shotnumber`` (or absent) parameter, or
+        ``noscan`` mode, is a no-scan; anything else is a 1-D scan.
+        """
         if self.scan_mode is ScanMode.OPTIMIZATION:
             return ScanKind.OPTIMIZATION
         if self.scan_mode is ScanMode.NOSCAN or self.is_noscan_parameter:
@@ -194,6 +258,7 @@ def find_parameter_column(columns: Iterable[str], parameter: str) -> str | None:
     """
     wanted = parameter.strip().replace(":", " ", 1)
     candidates = list(columns)
+    candidates = [column for column in candidates if isinstance(column, str)]
     for column in candidates:
         if column.strip() == wanted:
             return column

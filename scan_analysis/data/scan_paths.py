@@ -31,6 +31,10 @@ _HOW_TO_SET_ROOT = (
 def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
     """Find the data root: argument, env ``SCAN_ANALYSIS_DATA_ROOT``, lab config.ini.
 
+    The lab config.ini is ``~/.config/geecs_python_api/config.ini`` (key
+    ``[Paths] GEECS_DATA_LOCAL_BASE_PATH``), or the file named by env
+    ``SCAN_ANALYSIS_LAB_CONFIG``.
+
     Raises
     ------
     DataRootError
@@ -56,7 +60,16 @@ def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """Find the config root: argument, env ``SCAN_ANALYSIS_CONFIG_DIR``, lab ini, repo default."""
+    """Find the config root: argument, env ``SCAN_ANALYSIS_CONFIG_DIR``, lab ini, repo default.
+
+    The repo default is ``scan_analysis_configs/`` beside the ``scan_analysis``
+    package.
+
+    Raises
+    ------
+    DataRootError
+        When the folder found does not exist; names it, its source and how to set it.
+    """
     if explicit is not None:
         source, path = "the config_dir argument", Path(explicit)
     elif os.environ.get(CONFIG_DIR_ENV):
@@ -93,7 +106,12 @@ def day_dir_for(data_root: Path, experiment: str, date: dt.date | str) -> Path:
 
 
 def list_scans(day_dir: Path) -> list[int]:
-    """Scan numbers of a day: ``scans/ScanNNN`` folders and ``analysis/sN.txt`` files."""
+    """Scan numbers of a day: ``scans/ScanNNN`` folders and ``analysis/sN.txt`` files.
+
+    A day folder that does not exist (yet) has no scans: this returns an empty
+    list, so a live watcher can start before the first scan; use
+    :meth:`ScanPaths.require_day` for a clear error instead.
+    """
     numbers: set[int] = set()
     scans_dir = Path(day_dir) / "scans"
     if scans_dir.is_dir():
@@ -187,17 +205,19 @@ class ScanPaths:
         return self.scan_dir / stem
 
     def output_dir(self, analyzer_id: str) -> Path:
-        """Where an analyzer writes for this scan: ``analysis/Scan{NNN}/{analyzer_id}``."""
-        if (
-            not analyzer_id
-            or any(sep in analyzer_id for sep in ("/", "\\"))
-            or analyzer_id
-            in {
-                ".",
-                "..",
-            }
-        ):
-            raise ValueError(f"analyzer id {analyzer_id!r} must be a plain folder name")
+        """Where an analyzer writes for this scan: ``analysis/Scan{NNN}/{analyzer_id}``.
+
+        Raises
+        ------
+        ValueError
+            When ``analyzer_id`` is not a plain folder name (it could escape
+            ``analysis/`` and write into the DAQ's ``scans/``).
+        """
+        path_like = any(separator in analyzer_id for separator in ("/", "\\"))
+        if not analyzer_id.strip() or path_like or analyzer_id in {".", ".."}:
+            raise ValueError(
+                f"analyzer id {analyzer_id!r} must be a plain folder name such as 'UC_TopView'"
+            )
         return self.scan_analysis_dir / analyzer_id
 
     def require_day(self) -> Path:
@@ -205,7 +225,8 @@ class ScanPaths:
         if not self.day_dir.is_dir():
             raise DataRootError(
                 f"no day folder for {self.tag.experiment} {self.tag.date.isoformat()}: looked for "
-                f"{self.day_dir}; check the date and experiment, or the data root {self.data_root}"
+                f"{self.day_dir}; check the date and experiment, or point at another data root "
+                f"(now {self.data_root}): {_HOW_TO_SET_ROOT}"
             )
         return self.day_dir
 

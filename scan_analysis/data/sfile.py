@@ -2,19 +2,28 @@
 
 The DAQ writes one tab-separated row per shot. Analysis appends one column per
 derived scalar. :func:`merge_columns` keeps every existing cell byte-for-byte
-(it edits the text, not a re-rendered table), matches rows by ``Shotnumber``,
-replaces columns of the same name (a re-run never duplicates), takes a
-:class:`~scan_analysis.data.file_lock.FileLock` that other processes and
+(it edits the raw text, not a re-rendered table: line endings, blank lines,
+number formats and non-UTF-8 bytes all survive), matches rows by
+``Shotnumber``, replaces columns of the same name (a re-run never duplicates),
+takes a :class:`~scan_analysis.data.file_lock.FileLock` that other processes and
 machines respect, and replaces the file atomically so a concurrent reader sees
 the old or the new file, never a half-written one.
+
+Missing values written by the merge are ``nan`` (for shots the new columns do
+not cover, and for NaN/None values), never blank: ``nan`` is what the DAQ
+itself writes for a missed value, and every reader (ours, pandas, LabVIEW,
+spreadsheets) reads it as not-a-number.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import math
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,145 +38,280 @@ logger = logging.getLogger(__name__)
 SHOT_COLUMN = "Shotnumber"
 BIN_COLUMN = "Bin #"
 MISSING_VALUE = "nan"
+LOCK_SUFFIX = ".lock"
+_MISSING_CELLS = frozenset({"", "nan", "NaN", "NAN", "Nan", "-nan", "-NaN", "+nan", "+NaN"})
+_LINE_BREAK = re.compile(r"(\r\n|\n|\r)")
+_BOM = "\ufeff"
 
 
 def format_value(value: object) -> str:
-    """Render one new cell: floats round-trip exactly (``repr``), NaN/None as ``nan``.
+    """Render one new s-file cell.
+
+    Floats are written with ``repr`` so they read back exactly; integers as
+    integers; NaN and None as ``nan``.
+
+    Raises
+    ------
+    ValueError
+        For text holding a tab or line break (it would break the table).
 
     Examples
     --------
     >>> format_value(0.1), format_value(float("nan")), format_value(3), format_value(None)
     ('0.1', 'nan', '3', 'nan')
     """
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return MISSING_VALUE
     if isinstance(value, bool | np.bool_):
         return str(int(value))
     if isinstance(value, int | np.integer):
         return str(int(value))
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        text = str(value)
-        if any(ch in text for ch in "\t\r\n"):
-            raise ValueError(f"s-file cells cannot hold tabs or newlines: {text!r}") from None
-        return text
-    if math.isnan(number):
-        return MISSING_VALUE
-    return repr(number)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return MISSING_VALUE if math.isnan(number) else repr(number)
+    text = str(value)
+    if any(character in text for character in "\t\r\n"):
+        raise ValueError(f"s-file cells cannot hold tabs or line breaks: {text!r}")
+    return text
 
 
-def _read_text(path: Path) -> str:
+@dataclass
+class _Line:
+    """One line of the file: its cells (None for a blank line) and its own line ending."""
+
+    content: str
+    ending: str
+    cells: list[str] | None = None
+    number: int = 0  # 1-based line number, for messages
+
+
+@dataclass
+class _SFileText:
+    """The s-file as raw text cells, so untouched cells are written back unchanged."""
+
+    path: Path
+    bom: bool
+    header: _Line
+    lines: list[_Line]  # every line after the header, blank ones included
+    cell_terminated: bool  # every line ends with a tab (the header did)
+    truncated: _Line | None = None  # a cut-short last row (not in ``rows``)
+    rows: list[_Line] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        assert self.header.cells is not None
+        return self.header.cells
+
+    def render(self) -> str:
+        parts = [_BOM] if self.bom else []
+        for line in [self.header, *self.lines]:
+            if line.cells is None:
+                parts.append(line.content)
+            else:
+                parts.append("\t".join(line.cells) + ("\t" if self.cell_terminated else ""))
+            parts.append(line.ending)
+        return "".join(parts)
+
+
+def _split_lines(text: str) -> list[_Line]:
+    pieces = _LINE_BREAK.split(text)
+    lines = [
+        _Line(content=pieces[i], ending=pieces[i + 1] if i + 1 < len(pieces) else "", number=n)
+        for n, i in enumerate(range(0, len(pieces), 2), start=1)
+    ]
+    if lines and lines[-1].content == "" and lines[-1].ending == "":
+        lines.pop()  # the empty remainder after a final line break
+    return lines
+
+
+def _parse(text: str, path: Path) -> _SFileText:
+    bom = text.startswith(_BOM)
+    lines = _split_lines(text[1:] if bom else text)
+    if not lines or not lines[0].content.strip():
+        raise SFileError(
+            f"s-file {path} is empty or has no header row; it may still be being written "
+            "by the DAQ (wait for the scan to end) or be damaged (restore it from the DAQ copy)"
+        )
+    header, body = lines[0], lines[1:]
+    cell_terminated = header.content.endswith("\t") and header.content.strip("\t") != ""
+    header.cells = _cells(header.content, cell_terminated)
+    if SHOT_COLUMN not in header.cells:
+        shown = ", ".join(header.cells[:8]) + (", ..." if len(header.cells) > 8 else "")
+        raise SFileError(
+            f"s-file {path} has no {SHOT_COLUMN!r} column in its header (columns: {shown}); "
+            "is this an s-file written by the DAQ?"
+        )
+    table = _SFileText(path, bom, header, body, cell_terminated)
+    width = len(header.cells)
+    filled = [line for line in body if line.content.strip()]
+    for line in filled:
+        line.cells = _cells(line.content, cell_terminated)
+    if filled and len(filled[-1].cells or []) < width:
+        table.truncated = filled.pop()
+        logger.warning(
+            "s-file %s: last row (line %d) has %d of %d cells, cut short while being written?; "
+            "ignoring it",
+            path,
+            table.truncated.number,
+            len(table.truncated.cells or []),
+            width,
+        )
+    table.rows = filled
+    return table
+
+
+def _cells(content: str, cell_terminated: bool) -> list[str]:
+    if cell_terminated and content.endswith("\t"):
+        content = content[:-1]
+    return content.split("\t")
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return path.read_bytes()
     except FileNotFoundError:
         raise SFileError(
             f"s-file {path} does not exist; the DAQ writes it when a scan ends: "
             "check the scan number, or wait for the scan to finish"
         ) from None
     except OSError as error:
-        raise SFileError(f"cannot read s-file {path}: {error}") from error
+        raise SFileError(f"cannot read s-file {path}: {error}; check the share") from error
 
 
-class _Table:
-    """The s-file as raw text cells, so untouched cells are written back unchanged."""
+def _decode_for_reading(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        logger.info("s-file %s is not UTF-8; reading it as Windows-1252", path)
+        return raw.decode("cp1252", errors="replace")
 
-    def __init__(self, text: str, path: Path) -> None:
-        self.path = path
-        self.newline = "\r\n" if "\r\n" in text else "\n"
-        self.trailing_newline = text.endswith(("\n", "\r"))
-        lines = text.lstrip("\ufeff").splitlines()
-        self.bom = text.startswith("\ufeff")
-        while lines and not lines[-1].strip():
-            lines.pop()
-        if not lines or not lines[0].strip():
-            raise SFileError(
-                f"s-file {path} is empty or has no header row; it may still be being written "
-                "by the DAQ (wait for the scan to end) or be damaged (restore it from the DAQ copy)"
-            )
-        self.header = lines[0].split("\t")
-        if SHOT_COLUMN not in self.header:
-            raise SFileError(
-                f"s-file {path} has no {SHOT_COLUMN!r} column (columns: "
-                f"{', '.join(self.header[:8])}{', ...' if len(self.header) > 8 else ''}); "
-                "is this an s-file written by the DAQ?"
-            )
-        self.rows: list[list[str]] = []
-        self.dropped: list[int] = []
-        for number, line in enumerate(lines[1:], start=2):
-            cells = line.split("\t")
-            if len(cells) < len(self.header):
-                if number == len(lines):
-                    logger.warning(
-                        "s-file %s: last line %d has %d of %d cells (cut short while being "
-                        "written?); ignoring it",
-                        path,
-                        number,
-                        len(cells),
-                        len(self.header),
-                    )
-                    self.dropped.append(number)
-                    continue
-                cells = cells + [""] * (len(self.header) - len(cells))
-            self.rows.append(cells)
 
-    def shot_numbers(self) -> list[int | None]:
-        index = self.header.index(SHOT_COLUMN)
-        shots: list[int | None] = []
-        for cells in self.rows:
-            try:
-                shots.append(int(float(cells[index])))
-            except ValueError:
-                shots.append(None)
-        return shots
-
-    def render(self) -> str:
-        body = self.newline.join("\t".join(cells) for cells in [self.header, *self.rows])
-        return (
-            ("\ufeff" if self.bom else "") + body + (self.newline if self.trailing_newline else "")
-        )
+def _parse_cells(grid: list[list[str]], width: int) -> pd.DataFrame:
+    """Numbers as numbers (blank/``nan`` → NaN); a column with any non-number stays text."""
+    if not grid:
+        return pd.DataFrame({i: pd.Series(dtype=float) for i in range(width)})
+    return pd.read_csv(
+        io.StringIO("\n".join("\t".join(cells) for cells in grid)),
+        sep="\t",
+        header=None,
+        names=list(range(width)),
+        na_values=sorted(_MISSING_CELLS),
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+        skip_blank_lines=False,
+        true_values=[],
+        false_values=[],
+        low_memory=False,
+    )
 
 
 def read_sfile(path: str | os.PathLike) -> pd.DataFrame:
     """Read an s-file into a DataFrame.
 
-    Blank and ``nan`` cells become NaN; ``Shotnumber`` (and ``Bin #``) are
-    integers; a truncated last line is dropped with a warning. Column names are
-    kept exactly as written (including ``Alias:`` suffixes).
+    Parameters
+    ----------
+    path : path
+        The s-file (``analysis/s{N}.txt``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shot in file order, columns named exactly as in the header
+        (including ``Alias:`` suffixes). Blank and ``nan`` cells are NaN;
+        ``Shotnumber`` (and ``Bin #`` when complete) are integers; shots
+        missing from the file are simply absent. A cut-short last row (the
+        DAQ still writing) is dropped with a logged warning.
 
     Raises
     ------
     SFileError
         When the file is missing, empty, or has no ``Shotnumber`` column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s1.txt"
+    >>> _ = path.write_text("Bin #\\tShotnumber\\tCharge\\n1\\t1\\t2.5\\n1\\t2\\tnan\\n")
+    >>> read_sfile(path)["Charge"].tolist()
+    [2.5, nan]
     """
     path = Path(path)
-    table = _Table(_read_text(path), path)
-    frame = pd.read_csv(
-        io.StringIO(
-            "\n".join(
-                "\t".join(cells[: len(table.header)]) for cells in [table.header, *table.rows]
+    table = _parse(_decode_for_reading(_read_bytes(path), path), path)
+    width = len(table.columns)
+    for row in table.rows:
+        if len(row.cells or []) > width:
+            logger.warning(
+                "s-file %s: line %d has %d cells for %d columns; ignoring the extra cells",
+                path,
+                row.number,
+                len(row.cells or []),
+                width,
             )
-        ),
-        sep="\t",
-        na_values=["", "nan", "NaN", "NAN"],
-        keep_default_na=True,
-        dtype=str,
-    )
-    frame.columns = table.header  # keep duplicate/odd names exactly as written
-    for column in frame.columns:
-        converted = pd.to_numeric(frame[column], errors="coerce")
-        # keep text columns (e.g. comments) as text; numbers as floats
-        if converted.notna().sum() >= frame[column].notna().sum():
-            frame[column] = converted
-    shots = pd.to_numeric(frame[SHOT_COLUMN], errors="coerce")
+    grid = [(row.cells or [])[:width] + [""] * (width - len(row.cells or [])) for row in table.rows]
+    frame = _parse_cells(grid, width)
+    frame.columns = list(table.columns)  # keeps duplicate or odd names exactly as written
+    position = table.columns.index(SHOT_COLUMN)
+    shots = pd.to_numeric(frame.iloc[:, position], errors="coerce")
     if shots.isna().any():
-        logger.warning("s-file %s: %d rows without a shot number dropped", path, shots.isna().sum())
-        frame = frame[shots.notna()].copy()
-        shots = shots[shots.notna()]
-    frame[SHOT_COLUMN] = shots.astype(int)
-    if BIN_COLUMN in frame.columns and frame[BIN_COLUMN].notna().all():
-        frame[BIN_COLUMN] = frame[BIN_COLUMN].astype(int)
-    return frame.reset_index(drop=True)
+        logger.warning(
+            "s-file %s: %d rows without a shot number ignored", path, int(shots.isna().sum())
+        )
+        frame, shots = frame[shots.notna()], shots[shots.notna()]
+    frame = frame.reset_index(drop=True)
+    frame.isetitem(position, shots.astype(np.int64).to_numpy())
+    if BIN_COLUMN in frame.columns:
+        position = table.columns.index(BIN_COLUMN)
+        bins = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(bins) and bins.notna().all() and _whole(bins):
+            frame.isetitem(position, bins.astype(np.int64).to_numpy())
+    return frame
+
+
+def _whole(values: pd.Series) -> bool:
+    return bool(len(values)) and bool((values == values.round()).all())
+
+
+def _shot_of(cells: list[str], position: int) -> int | None:
+    try:
+        number = float(cells[position])
+    except (IndexError, ValueError):
+        return None
+    return int(number) if math.isfinite(number) and number == int(number) else None
+
+
+def _validated_new_columns(path: Path, columns: pd.DataFrame) -> tuple[list[str], dict]:
+    if SHOT_COLUMN not in columns.columns:
+        raise ValueError(
+            f"the columns to merge into {path} need a {SHOT_COLUMN!r} column to match rows by; "
+            f"got {list(columns.columns)}"
+        )
+    names = [str(name) for name in columns.columns if name != SHOT_COLUMN]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate column names to merge into {path}: {names}")
+    for name in names:
+        if not name.strip() or any(character in name for character in "\t\r\n"):
+            raise ValueError(
+                f"column name {name!r} cannot be written to the s-file {path}: use a non-empty "
+                "name without tabs or line breaks"
+            )
+        if name == BIN_COLUMN:
+            raise ValueError(f"{BIN_COLUMN!r} is the DAQ's column in {path}; choose another name")
+    shots = pd.to_numeric(columns[SHOT_COLUMN], errors="coerce")
+    if shots.isna().any() or not (shots == shots.round()).all():
+        raise ValueError(
+            f"{SHOT_COLUMN} values to merge into {path} must be whole numbers, got "
+            f"{columns[SHOT_COLUMN].tolist()[:10]}"
+        )
+    shot_list = shots.astype(np.int64).tolist()
+    if len(set(shot_list)) != len(shot_list):
+        raise ValueError(f"duplicate shot numbers in the columns to merge into {path}")
+    values_by_shot = {
+        shot: [format_value(value) for value in row]
+        for shot, row in zip(
+            shot_list, columns[names].itertuples(index=False, name=None), strict=True
+        )
+    }
+    return names, values_by_shot
 
 
 def merge_columns(
@@ -183,11 +327,13 @@ def merge_columns(
     ----------
     path : path
         The s-file.
-    columns : DataFrame
+    columns : pandas.DataFrame
         A ``Shotnumber`` column plus one column per new scalar. Shots of the
-        s-file missing here get ``nan``; shots here missing from the s-file are
-        ignored (logged).
-    lock_timeout, stale_after : float
+        s-file missing here get ``nan``; shots here missing from the s-file
+        are ignored (logged).
+    lock_timeout : float
+        Seconds to wait for ``<path>.lock`` held by another writer.
+    stale_after : float
         See :class:`~scan_analysis.data.file_lock.FileLock`.
 
     Returns
@@ -195,60 +341,82 @@ def merge_columns(
     list of str
         The names of the merged columns.
 
+    Raises
+    ------
+    SFileError
+        When the s-file is missing or unreadable, ends with a cut-short row
+        (still being written), or has a row wider than its header.
+    LockTimeoutError
+        When another writer holds the lock for longer than ``lock_timeout``.
+
     Notes
     -----
-    Columns already in the file with the same name are replaced in place (a
-    re-run keeps the column order); all other cells are written back exactly as
-    they were. The file is replaced atomically under a lock at ``<path>.lock``.
+    A column already in the file with the same name is replaced in place (a
+    re-run keeps the column order); new ones are appended at the right. All
+    other cells, line endings and blank lines are written back exactly as they
+    were. The file is replaced atomically (and keeps its permissions) under a
+    lock at ``<path>.lock``, so the DAQ's other readers never see half a file.
     """
     path = Path(path)
-    if SHOT_COLUMN not in columns.columns:
-        raise ValueError(f"columns to merge into {path} need a {SHOT_COLUMN!r} column")
-    new_names = [str(name) for name in columns.columns if name != SHOT_COLUMN]
-    if len(set(new_names)) != len(new_names):
-        raise ValueError(f"duplicate column names to merge into {path}: {new_names}")
-    for name in new_names:
-        if not name or any(ch in name for ch in "\t\r\n"):
-            raise ValueError(f"column name {name!r} cannot be written to an s-file")
-    shots = pd.to_numeric(columns[SHOT_COLUMN], errors="raise").astype(int).tolist()
-    if len(set(shots)) != len(shots):
-        raise ValueError(f"duplicate shot numbers in the columns to merge into {path}")
-    values_by_shot = {
-        shot: [format_value(value) for value in row]
-        for shot, row in zip(
-            shots, columns[new_names].itertuples(index=False, name=None), strict=True
+    names, values_by_shot = _validated_new_columns(path, columns)
+    if not names:
+        return []
+    if not path.is_file():
+        _read_bytes(path)  # raises the "does not exist" SFileError before any lock is made
+    lock_path = path.with_name(path.name + LOCK_SUFFIX)
+    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after):
+        # surrogateescape: bytes that are not UTF-8 come back out unchanged
+        table = _parse(_read_bytes(path).decode("utf-8", "surrogateescape"), path)
+        _check_mergeable(table)
+        _set_columns(table, names, values_by_shot)
+        write_atomically(path, table.render().encode("utf-8", "surrogateescape"))
+    return names
+
+
+def _check_mergeable(table: _SFileText) -> None:
+    if table.truncated is not None:
+        raise SFileError(
+            f"s-file {table.path} ends with a cut-short row (line {table.truncated.number}); not "
+            "merging into a file the DAQ may still be writing: re-run once the scan has ended"
         )
-    }
-    with FileLock(
-        path.with_name(path.name + ".lock"), timeout=lock_timeout, stale_after=stale_after
-    ):
-        table = _Table(_read_text(path), path)
-        if table.dropped:
+    width = len(table.columns)
+    for row in table.rows:
+        if len(row.cells or []) > width:
             raise SFileError(
-                f"s-file {path} ends with a cut-short line {table.dropped}; not merging into a "
-                "file that may still be being written (re-run once the DAQ has finished the scan)"
+                f"s-file {table.path}: line {row.number} has {len(row.cells or [])} cells but the "
+                f"header names {width} columns, so new columns cannot be placed; fix that line "
+                "(or its header) by hand first"
             )
-        positions = []
-        for name in new_names:
-            if name in table.header:
-                positions.append(table.header.index(name))
-            else:
-                table.header.append(name)
-                for cells in table.rows:
-                    cells.append(MISSING_VALUE)
-                positions.append(len(table.header) - 1)
-        blank = [MISSING_VALUE] * len(new_names)
-        file_shots = table.shot_numbers()
-        for cells, shot in zip(table.rows, file_shots, strict=True):
-            values = values_by_shot.get(shot, blank) if shot is not None else blank
-            for position, value in zip(positions, values, strict=True):
-                cells[position] = value
-        unknown = set(values_by_shot) - {shot for shot in file_shots if shot is not None}
-        if unknown:
-            logger.info(
-                "s-file %s has no rows for shots %s; their values are not written",
-                path,
-                sorted(unknown),
-            )
-        write_atomically(path, table.render())
-    return new_names
+
+
+def _set_columns(table: _SFileText, names: list[str], values_by_shot: dict) -> None:
+    width = len(table.columns)
+    for row in table.rows:  # short rows in the middle: pad so new cells line up
+        assert row.cells is not None
+        row.cells.extend([""] * (width - len(row.cells)))
+    positions = []
+    for name in names:
+        if name in table.columns:
+            positions.append(table.columns.index(name))
+        else:
+            table.columns.append(name)
+            for row in table.rows:
+                assert row.cells is not None
+                row.cells.append(MISSING_VALUE)
+            positions.append(len(table.columns) - 1)
+    missing = [MISSING_VALUE] * len(names)
+    shot_position = table.columns.index(SHOT_COLUMN)
+    seen: set[int] = set()
+    for row in table.rows:
+        assert row.cells is not None
+        shot = _shot_of(row.cells, shot_position)
+        values = values_by_shot.get(shot, missing) if shot is not None else missing
+        if shot is not None:
+            seen.add(shot)
+        for position, value in zip(positions, values, strict=True):
+            row.cells[position] = value
+    unknown = sorted(set(values_by_shot) - seen)
+    if unknown:
+        logger.info(
+            "s-file %s has no rows for shots %s; their values are not written", table.path, unknown
+        )

@@ -1,13 +1,19 @@
 """E-log backends: where each scan's summary goes.
 
-Every backend has ``write_entry(entry) -> location``. :class:`LocalElog` (an
-HTML page per day) is the default; a Google Docs backend is an optional extra.
+Every backend has ``write_entry(entry) -> location`` and lives in its own module:
+:class:`LocalElog` (an HTML page per day, the default) and
+:class:`~scan_analysis.elog.google_doc.GoogleDocElog` (optional extra ``gdoc``).
+:class:`ElogUploader` sends entries through a backend, keeps those that
+failed and retries them, so the e-log never fails an analysis;
+:func:`should_upload` is the group/output switch.
 """
 
 from typing import Protocol
 
 from scan_analysis.elog.entry import ElogEntry, ElogFigure
+from scan_analysis.elog.google_doc import GoogleDocElog
 from scan_analysis.elog.local_html import LocalElog
+from scan_analysis.elog.upload_queue import ElogUploader, default_pending_dir, should_upload
 
 
 class ElogBackend(Protocol):
@@ -16,9 +22,13 @@ class ElogBackend(Protocol):
     def write_entry(self, entry: ElogEntry) -> object: ...
 
 
-def should_upload(group_upload_flag: bool, elog_enabled: bool) -> bool:
-    """Entries are written only when the group asks for it and e-log output is on."""
-    return bool(group_upload_flag and elog_enabled)
-
-
-__all__ = ["ElogBackend", "ElogEntry", "ElogFigure", "LocalElog", "should_upload"]
+__all__ = [
+    "ElogBackend",
+    "ElogEntry",
+    "ElogFigure",
+    "ElogUploader",
+    "GoogleDocElog",
+    "LocalElog",
+    "default_pending_dir",
+    "should_upload",
+]

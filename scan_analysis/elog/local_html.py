@@ -88,6 +88,8 @@ class LocalElog:
         Name the page ``{experiment}_{date}.html``.
     """
 
+    name = "local"
+
     def __init__(self, folder: str | os.PathLike, *, experiment: str, date: str) -> None:
         self.folder = Path(folder)
         self.experiment = experiment

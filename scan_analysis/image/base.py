@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,14 +22,38 @@ from typing import Any, ClassVar
 import numpy as np
 
 from scan_analysis.data.readers import read_shot
+from scan_analysis.errors import ConfigError, ScanAnalysisError
 from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
-from scan_analysis.image.pipeline import PipelineContext, expand_path, process_image, process_line
+from scan_analysis.image.pipeline import PipelineContext, expand_path, run_pipeline
 from scan_analysis.image.result import ImageAnalyzerResult
 from scan_analysis.image.steps import percentile_background
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKGROUND_SHOTS = 200
+MAX_BACKGROUND_SHOTS = 100
+"""At most this many shots (evenly spaced over the scan) feed a per-pixel percentile background."""
+
+_RAW_SCAN_FOLDER = re.compile(r"^Scan\d+$")
+
+
+def is_inside_raw_scan(path: Path, scan_dir: Path | None = None) -> bool:
+    """Whether ``path`` lies in a raw scan folder (``scans/ScanNNN/``), which belongs to the DAQ.
+
+    Examples
+    --------
+    >>> is_inside_raw_scan(Path("/data/Y2026/05-May/26_0508/scans/Scan007/bg.npy"))
+    True
+    >>> is_inside_raw_scan(Path("/data/Y2026/05-May/26_0508/analysis/Scan007/bg.npy"))
+    False
+    """
+    absolute = Path(os.path.abspath(path))
+    if scan_dir is not None and absolute.is_relative_to(os.path.abspath(scan_dir)):
+        return True
+    parts = absolute.parts
+    return any(
+        parent == "scans" and _RAW_SCAN_FOLDER.match(child)
+        for parent, child in zip(parts, parts[1:], strict=False)
+    )
 
 
 class ImageAnalyzer:
@@ -37,28 +62,54 @@ class ImageAnalyzer:
     Parameters
     ----------
     config : CameraConfig, LineConfig or dict, optional
-        The ``image:`` block; a dict is validated. None means no processing.
+        The ``image:`` block; a dict is validated (as ``config_class`` unless it
+        says ``type:`` or has ``data_loading``). None means no processing.
     **kwargs
-        Analyzer options (subclasses declare what they accept).
+        Analyzer options (the YAML's ``image_analyzer.kwargs``), kept in
+        ``self.options``; subclasses declare what they accept.
+
+    Attributes
+    ----------
+    kind : {"2d", "1d"}
+        Images or traces (from the config).
+    config : CameraConfig or LineConfig
+    context : PipelineContext
+        The current scan's folders and precomputed background.
 
     Notes
     -----
     Subclasses implement :meth:`analyze_image`. The scan layer calls
-    :meth:`prepare_scan` once per scan (in the parent process) before shots
-    are analysed, then :meth:`analyze_image_file` per shot, possibly in worker
-    processes, so analyzers must be picklable.
+    :meth:`prepare_scan` once per scan (in the parent process) before shots are
+    analysed, then :meth:`analyze_image_file` per shot, possibly in worker
+    processes, so analyzers must be picklable (plain attributes only).
     """
 
     kind: ClassVar[str] = "2d"
-    config_class: ClassVar[type] = CameraConfig
+    config_class: ClassVar[type[CameraConfig] | type[LineConfig]] = CameraConfig
+    accepted_kinds: ClassVar[tuple[str, ...]] = ("2d", "1d")
 
     def __init__(
         self, config: CameraConfig | LineConfig | dict | None = None, **kwargs: Any
     ) -> None:
-        if isinstance(config, dict):
-            config = load_image_config(config)
         if config is None:
             config = self.config_class()
+        elif isinstance(config, dict):
+            config = load_image_config(config, default=self.config_class)
+        elif not isinstance(config, CameraConfig | LineConfig):
+            raise ConfigError(
+                f"{type(self).__name__} got a {type(config).__name__} as config; pass a "
+                "CameraConfig, a LineConfig, the image: mapping as a dict, or None",
+                None,
+            )
+        if config.kind not in self.accepted_kinds:
+            wanted = "camera (2-D)" if "2d" in self.accepted_kinds else "line (1-D)"
+            raise ConfigError(
+                f"{type(self).__name__} analyses {wanted} shots but config "
+                f"{config.name or '(unnamed)'} is a {type(config).__name__}; use "
+                f"{'BeamAnalyzer' if config.kind == '2d' else 'LineAnalyzer'} or fix the "
+                "config's type / data_loading",
+                None,
+            )
         self.config = config
         self.kind = config.kind
         self.options = kwargs
@@ -67,17 +118,32 @@ class ImageAnalyzer:
     # --- per scan ---------------------------------------------------------------------------
     def prepare_scan(
         self,
-        shot_paths: Sequence[Path],
+        shot_paths: Sequence[str | os.PathLike],
         *,
         scan_dir: Path | None = None,
         analysis_dir: Path | None = None,
     ) -> None:
         """Get ready for a scan: folders for ``{scan_dir}`` paths, a dynamic background.
 
+        Parameters
+        ----------
+        shot_paths : sequence of paths
+            The scan's shot files for this device.
+        scan_dir : Path, optional
+            The raw scan folder (``{scan_dir}`` in config paths).
+        analysis_dir : Path, optional
+            The scan's analysis folder (``{analysis_dir}`` in config paths).
+
+        Notes
+        -----
         When ``background.dynamic_computation`` is enabled, the per-pixel
-        percentile over the scan's shots (at most ``MAX_BACKGROUND_SHOTS``,
-        evenly spaced) becomes the background, and is saved to
-        ``auto_save_path`` if set, never inside the raw scan folder.
+        percentile over the scan's shots becomes the background for every shot
+        of the scan (replacing the constant / file background). At most
+        ``MAX_BACKGROUND_SHOTS`` shots, evenly spaced over the scan, are read
+        (in their stored dtype, so 100 shots of 1024x1024 uint16 hold 200 MB);
+        unreadable shots are skipped. The result is saved as ``.npy`` to
+        ``auto_save_path`` when set, never inside a raw ``scans/ScanNNN``
+        folder (logged and skipped instead).
         """
         self.context = PipelineContext(scan_dir=scan_dir, analysis_dir=analysis_dir)
         background = self.config.background
@@ -91,42 +157,43 @@ class ImageAnalyzer:
         shots = []
         for path in paths:
             try:
-                shots.append(self.load(path))
-            except Exception as error:  # a bad shot does not spoil the background
+                shot = self.load(path)
+            except ScanAnalysisError as error:  # a bad shot does not spoil the background
                 logger.warning("skipping %s for the background: %s", path, error)
+                continue
+            shots.append(shot[1] if self.kind == "1d" else shot)
         if not shots:
-            logger.warning("no readable shots for a dynamic background; none subtracted")
-            return
-        if self.kind == "1d":
-            self.context.background = percentile_background(
-                [shot[1] for shot in shots], percentile=dynamic.percentile
+            logger.warning(
+                "no readable shots among %d for the dynamic background of %s; none subtracted",
+                len(paths),
+                self.config.name or type(self).__name__,
             )
-        else:
-            self.context.background = percentile_background(shots, percentile=dynamic.percentile)
+            return
+        if len({shot.shape for shot in shots}) > 1:
+            logger.warning("shots of different shapes; the dynamic background is skipped")
+            return
+        self.context.background = percentile_background(shots, percentile=dynamic.percentile)
         save_to = dynamic.auto_save_path or background.auto_save_path
         if save_to:
             self._save_background(expand_path(save_to, self.context))
 
     def _save_background(self, path: Path) -> None:
-        scan_dir = self.context.scan_dir
-        if scan_dir is not None and Path(os.path.abspath(path)).is_relative_to(
-            os.path.abspath(scan_dir)
-        ):
+        if path.suffix != ".npy":
+            path = path.with_name(path.name + ".npy")
+        if is_inside_raw_scan(path, self.context.scan_dir):
             logger.error(
-                "not saving the background to %s: it is inside the raw scan folder, which belongs "
-                "to the DAQ; point auto_save_path at {analysis_dir} instead",
+                "not saving the background to %s: it is inside a raw scan folder, which belongs "
+                "to the DAQ; point auto_save_path at {analysis_dir}/... instead",
                 path,
             )
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(
-            path if path.suffix == ".npy" else path.with_suffix(".npy"), self.context.background
-        )
+        np.save(path, self.context.background)
         logger.info("saved the scan background to %s", path)
 
     # --- per shot ---------------------------------------------------------------------------
     def load(self, path: str | os.PathLike) -> np.ndarray:
-        """Read one shot's file with this config's bit depth / data-loading options."""
+        """Read one shot's file with this config's ``bit_depth`` and ``data_loading`` options."""
         options: dict[str, Any] = {}
         loading = getattr(self.config, "data_loading", None)
         if loading is not None:
@@ -137,22 +204,30 @@ class ImageAnalyzer:
             }
         return read_shot(path, bit_depth=self.config.bit_depth, **options)
 
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
-        """Run the config's processing pipeline on a shot."""
-        if self.kind == "1d":
-            return process_line(image, self.config, context=self.context)
-        return process_image(image, self.config, context=self.context)
+    def preprocess(
+        self, image: np.ndarray, *, context: PipelineContext | None = None
+    ) -> np.ndarray:
+        """Run the config's processing pipeline on a shot (``context`` default: this scan's)."""
+        return run_pipeline(image, self.config, context=context or self.context)
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
-        """Analyse one shot (a 2-D image or a ``[x, y]`` trace)."""
+        """Analyse one shot (a 2-D image or a ``[x, y]`` trace).
+
+        Parameters
+        ----------
+        image : ndarray
+            The raw shot as :func:`~scan_analysis.data.readers.read_shot` gives it.
+        auxiliary : dict, optional
+            Extra per-shot data (e.g. the shot's s-file row) for analyzers that need it.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement analyze_image()")
 
     def analyze_image_file(
         self, path: str | os.PathLike, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
-        """Read a shot's file and analyse it."""
+        """Read a shot's file (see :meth:`load`) and analyse it."""
         return self.analyze_image(self.load(path), auxiliary)
 
     @property
@@ -160,6 +235,28 @@ class ImageAnalyzer:
         """Metres per pixel from ``metadata.spatial_calibration``, if set."""
         metadata = self.config.metadata
         return metadata.spatial_calibration if metadata else None
+
+    def selected(self, scalars: dict[str, float]) -> dict[str, float]:
+        """The scalars the config's ``analysis: {scalars: [...]}`` asks for (all when absent)."""
+        wanted = self._wanted_scalars()
+        if not wanted:
+            return scalars
+        return {name: value for name, value in scalars.items() if name in set(wanted)}
+
+    def _wanted_scalars(self) -> list[str]:
+        wanted = (self.config.analysis or {}).get("scalars") or []
+        return [wanted] if isinstance(wanted, str) else list(wanted)
+
+    def _check_scalar_names(self, available: Sequence[str]) -> None:
+        wanted = self._wanted_scalars()
+        unknown = [name for name in wanted if name not in available]
+        if unknown:
+            raise ConfigError(
+                f"config {self.config.name or '(unnamed)'}: analysis.scalars names "
+                f"{', '.join(map(repr, unknown))}, which {type(self).__name__} does not compute; "
+                f"choose from {', '.join(available)}",
+                None,
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(config={self.config.name or 'unnamed'!r})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from scan_analysis.image.base import ImageAnalyzer
@@ -9,9 +11,14 @@ from scan_analysis.image.config.models import LineConfig
 from scan_analysis.image.result import ImageAnalyzerResult
 from scan_analysis.image.statistics import line_statistics
 
+BASIC_IMAGE_SCALARS = ("total_counts", "mean", "std", "peak_value", "min_value")
+
 
 class BasicImageAnalyzer(ImageAnalyzer):
-    """Image through the (usually empty) pipeline; ``total_counts, mean, peak_value, min_value``.
+    """Image through the (usually empty) pipeline, with basic statistics.
+
+    The default for ``Array2DScanAnalyzer(device_name=...)`` with no config.
+    Scalars: ``total_counts, mean, std, peak_value, min_value``.
 
     Examples
     --------
@@ -19,28 +26,43 @@ class BasicImageAnalyzer(ImageAnalyzer):
     2.0
     """
 
+    accepted_kinds: ClassVar[tuple[str, ...]] = ("2d",)
+
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
+        """The processed image and its basic statistics."""
         processed = self.preprocess(image)
         scalars = {
-            "total_counts": float(processed.sum()),
-            "mean": float(processed.mean()),
+            "total_counts": float(processed.sum(dtype=np.float64)),
+            "mean": float(processed.mean(dtype=np.float64)),
+            "std": float(processed.std(dtype=np.float64)),
             "peak_value": float(processed.max()),
             "min_value": float(processed.min()),
         }
-        return ImageAnalyzerResult(processed, scalars)
+        return ImageAnalyzerResult(processed, self.selected(scalars))
 
 
 class BasicLineAnalyzer(ImageAnalyzer):
-    """Trace through the pipeline, with the line statistics."""
+    """Trace through the (usually empty) pipeline, with the line statistics.
+
+    The default for ``Array1DScanAnalyzer(device_name=...)`` with no config.
+    Scalars: ``integral, peak_value, peak_position, centroid, rms_width, fwhm``.
+
+    Examples
+    --------
+    >>> trace = np.array([[0.0, 1.0, 2.0], [0.0, 4.0, 0.0]])
+    >>> BasicLineAnalyzer().analyze_image(trace).scalars["peak_position"]
+    1.0
+    """
 
     config_class = LineConfig
+    accepted_kinds: ClassVar[tuple[str, ...]] = ("1d",)
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
+        """The processed trace and its statistics."""
         processed = self.preprocess(image)
-        return ImageAnalyzerResult(
-            processed, line_statistics(processed[0], processed[1]), {"line": processed}
-        )
+        scalars = line_statistics(processed[0], processed[1])
+        return ImageAnalyzerResult(processed, self.selected(scalars), {"line": processed})

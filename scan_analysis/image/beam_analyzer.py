@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.result import ImageAnalyzerResult
-from scan_analysis.image.statistics import BEAM_SCALARS, beam_statistics
+from scan_analysis.image.statistics import BEAM_SCALARS, CALIBRATED_BEAM_SCALARS, beam_statistics
 
 
 class BeamAnalyzer(ImageAnalyzer):
@@ -14,10 +16,13 @@ class BeamAnalyzer(ImageAnalyzer):
 
     Scalars (camera pixels; positions include the ROI origin): ``total_counts,
     peak_value, peak_x, peak_y, centroid_x, centroid_y, rms_x, rms_y, fwhm_x,
-    fwhm_y``; with ``metadata.spatial_calibration`` also ``centroid_x_m ...
-    fwhm_y_m`` in metres. The config's ``analysis: {scalars: [...]}`` limits which
-    are emitted. Lineouts: ``projection_x``, ``projection_y``. Overlays:
-    ``centroid`` and ``rms`` (for an ellipse) in processed-image pixels.
+    fwhm_y``; with ``metadata.spatial_calibration`` (m/pixel) also
+    ``centroid_x_m, centroid_y_m, rms_x_m, rms_y_m, fwhm_x_m, fwhm_y_m``. The
+    config's ``analysis: {scalars: [...]}`` limits which are emitted (an unknown
+    name is a ConfigError). Lineouts: ``projection_x``, ``projection_y`` (each
+    ``[pixel, counts]``). Overlays: ``centroid`` ``(x, y)`` and ``rms``
+    ``(rms_x, rms_y)`` (the rms ellipse) in processed-image pixels, and
+    ``offset``, the processed image's origin in the raw frame.
 
     Examples
     --------
@@ -28,24 +33,28 @@ class BeamAnalyzer(ImageAnalyzer):
     (30.0, 3.0)
     """
 
+    accepted_kinds: ClassVar[tuple[str, ...]] = ("2d",)
+    scalar_names: ClassVar[tuple[str, ...]] = BEAM_SCALARS + tuple(
+        f"{name}_m" for name in CALIBRATED_BEAM_SCALARS
+    )
+
+    def __init__(self, config: Any = None, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._check_scalar_names(self.scalar_names)
+
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
+        """Process a camera frame and measure the beam (see the class docstring)."""
         processed = self.preprocess(image)
         offset = self.context.offset
         scalars, lineouts = beam_statistics(processed, offset=offset, calibration=self.calibration)
-        wanted = (self.config.analysis or {}).get("scalars")
-        if wanted:
-            scalars = {name: value for name, value in scalars.items() if name in set(wanted)}
         overlays = {
-            "centroid": (
-                scalars.get("centroid_x", np.nan) - offset[0],
-                scalars.get("centroid_y", np.nan) - offset[1],
-            ),
-            "rms": (scalars.get("rms_x", np.nan), scalars.get("rms_y", np.nan)),
+            "centroid": (scalars["centroid_x"] - offset[0], scalars["centroid_y"] - offset[1]),
+            "rms": (scalars["rms_x"], scalars["rms_y"]),
             "offset": offset,
         }
-        return ImageAnalyzerResult(processed, scalars, lineouts, overlays)
+        return ImageAnalyzerResult(processed, self.selected(scalars), lineouts, overlays)
 
 
 __all__ = ["BeamAnalyzer", "BEAM_SCALARS"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
 from scan_analysis.image.base import ImageAnalyzer
@@ -15,6 +17,7 @@ class LineAnalyzer(ImageAnalyzer):
 
     Scalars: ``integral, peak_value, peak_position, centroid, rms_width, fwhm``
     (``analysis: {scalars: [...]}`` limits them). The ROI is in x units.
+    Lineouts: ``line`` (the processed ``[x, y]``).
 
     Examples
     --------
@@ -25,16 +28,20 @@ class LineAnalyzer(ImageAnalyzer):
     """
 
     config_class = LineConfig
+    accepted_kinds: ClassVar[tuple[str, ...]] = ("1d",)
+    scalar_names: ClassVar[tuple[str, ...]] = LINE_SCALARS
+
+    def __init__(self, config: Any = None, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._check_scalar_names(self.scalar_names)
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
+        """Process a trace and measure its peak (see the class docstring)."""
         processed = self.preprocess(image)
         scalars = line_statistics(processed[0], processed[1])
-        wanted = (self.config.analysis or {}).get("scalars")
-        if wanted:
-            scalars = {name: value for name, value in scalars.items() if name in set(wanted)}
-        return ImageAnalyzerResult(processed, scalars, {"line": processed}, {})
+        return ImageAnalyzerResult(processed, self.selected(scalars), {"line": processed}, {})
 
 
 __all__ = ["LineAnalyzer", "LINE_SCALARS"]

@@ -1,13 +1,26 @@
+"""ImageAnalyzer: user subclasses, reading shot files, per-scan preparation."""
+
+import logging
+import pickle
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from scan_analysis.image import BeamAnalyzer, ImageAnalyzer, ImageAnalyzerResult, LineAnalyzer
-from scan_analysis.image.pipeline import PipelineContext, process_image
+from scan_analysis.errors import ConfigError, ShotReadError
+from scan_analysis.image import (
+    BeamAnalyzer,
+    CameraConfig,
+    ImageAnalyzer,
+    ImageAnalyzerResult,
+    LineAnalyzer,
+    LineConfig,
+)
+from scan_analysis.image.base import is_inside_raw_scan
 
 
-class BrightPixels(ImageAnalyzer):
-    """The documented pattern: a user's analyzer is one small subclass."""
+class SpotCounter(ImageAnalyzer):
+    """A user's analyzer: one small subclass."""
 
     def analyze_image(self, image, auxiliary=None):
         processed = self.preprocess(image)
@@ -18,116 +31,126 @@ class BrightPixels(ImageAnalyzer):
 
 
 def write_png(path, image):
-    Image.fromarray(image.astype(np.uint16)).save(path)
+    Image.fromarray(image).save(path)
     return path
 
 
-def test_user_subclass_with_options_and_config(tmp_path):
-    image = np.zeros((10, 10), dtype=np.uint16)
-    image[2:4, 2:4] = 500
-    path = write_png(tmp_path / "shot.png", image)
-    analyzer = BrightPixels({"roi": {"x_min": 3}}, threshold=200)
-    assert analyzer.analyze_image_file(path).scalars == {"bright_pixels": 2.0}
+def test_user_subclass_gets_config_pipeline_and_options():
+    analyzer = SpotCounter({"background": {"constant_level": 50}}, threshold=10)
+    image = np.array([[50, 55, 70, 200]], dtype=np.uint16)
+    result = analyzer.analyze_image(image)
+    assert result.scalars == {"bright_pixels": 2.0}
+    np.testing.assert_array_equal(result.processed, [[0, 5, 20, 150]])
+    assert result.lineouts == {} and result.overlays == {}
 
 
-def test_bit_depth_from_config_applies_when_reading(tmp_path):
-    path = write_png(tmp_path / "shot.png", np.full((4, 4), 100 << 4))
-    assert BeamAnalyzer({"bit_depth": 12}).load(path).max() == 100
+def test_base_class_needs_analyze_image():
+    with pytest.raises(NotImplementedError, match="must implement analyze_image"):
+        ImageAnalyzer().analyze_image(np.zeros((2, 2)))
 
 
-def test_line_file_with_data_loading(tmp_path):
-    path = tmp_path / "spec.csv"
-    path.write_text("x,a,b\n1,0,5\n2,0,9\n3,0,5\n")
-    result = LineAnalyzer(
-        {"data_loading": {"data_type": "csv", "y_column": "b"}}
-    ).analyze_image_file(path)
-    assert result.scalars["peak_position"] == 2.0
+def test_config_forms_and_defaults():
+    assert isinstance(BeamAnalyzer().config, CameraConfig)
+    assert isinstance(LineAnalyzer({"roi": {"x_min": 1}}).config, LineConfig)  # dict as a line
+    assert LineAnalyzer().kind == "1d" and BeamAnalyzer().kind == "2d"
+    with pytest.raises(ConfigError, match="got a str as config"):
+        BeamAnalyzer("UC_TopView.yaml")
 
 
-def test_pipeline_order_is_honoured():
-    image = np.zeros((6, 6), dtype=np.float32)
-    image[0, 0] = 10
-    config_roi_first = {
-        "pipeline": {"steps": ["roi", "transforms"]},
-        "roi": {"x_min": 0, "x_max": 3},
-        "transforms": {"flip_horizontal": True},
-    }
-    config_flip_first = {**config_roi_first, "pipeline": {"steps": ["transforms", "roi"]}}
-    from scan_analysis.image.config import load_image_config
-
-    a = process_image(image, load_image_config(config_roi_first))
-    b = process_image(image, load_image_config(config_flip_first))
-    assert a[0, 2] == 10 and b.sum() == 0
+def test_analyzers_survive_pickling_for_worker_processes():
+    analyzer = BeamAnalyzer({"roi": {"x_min": 2}, "metadata": {"spatial_calibration": 1e-5}})
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert clone.config == analyzer.config and clone.calibration == 1e-5
 
 
-def test_background_from_file_with_scan_dir_and_fallback(tmp_path, caplog):
-    scan_dir = tmp_path / "Scan003"
-    scan_dir.mkdir()
-    np.save(tmp_path / "bg.npy", np.full((4, 4), 7.0))
-    config = {
-        "background": {
-            "method": "from_file",
-            "file_path": "{scan_dir}/../bg.npy",
-            "fallback": {"level": 3},
-        }
-    }
-    analyzer = BeamAnalyzer(config)
-    analyzer.prepare_scan([], scan_dir=scan_dir)
-    assert analyzer.preprocess(np.full((4, 4), 10.0)).max() == 3.0
-    missing = BeamAnalyzer(
-        {**config, "background": {**config["background"], "file_path": "{scan_dir}/none.npy"}}
-    )
-    missing.prepare_scan([], scan_dir=scan_dir)
-    assert missing.preprocess(np.full((4, 4), 10.0)).max() == 7.0
-    assert "none.npy" in caplog.text and "fallback" in caplog.text
+def test_analyze_image_file_reads_png_and_honours_bit_depth(tmp_path):
+    image = np.zeros((8, 8), dtype=np.uint16)
+    image[3, 5] = 1000
+    path = write_png(tmp_path / "UC_Cam_001.png", image << 4)  # 12-bit data stored shifted up
+    result = BeamAnalyzer({"bit_depth": 12}).analyze_image_file(path)
+    assert result.scalars["peak_value"] == 1000.0
+    assert (result.scalars["centroid_x"], result.scalars["centroid_y"]) == (5.0, 3.0)
 
 
-def test_dynamic_percentile_background_saved_outside_the_scan(tmp_path):
-    scan_dir, analysis_dir = tmp_path / "scans" / "Scan001", tmp_path / "analysis" / "Scan001"
+def test_analyze_image_file_of_a_corrupt_shot_names_it(tmp_path):
+    path = tmp_path / "UC_Cam_002.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    with pytest.raises(ShotReadError, match="UC_Cam_002.png"):
+        BeamAnalyzer().analyze_image_file(path)
+
+
+def scan_of_moving_spots(scan_dir, n=12):
     scan_dir.mkdir(parents=True)
     paths = []
-    for value in range(10):
-        image = np.full((8, 8), 100 + value, dtype=np.uint16)
-        paths.append(write_png(scan_dir / f"s{value}.png", image))
-    config = {
+    for shot in range(n):
+        frame = np.full((16, 20), 100, dtype=np.uint16)
+        frame[8, shot + 2] = 3000  # the beam moves; the dark level does not
+        frame[2, 3] = 700  # a static bright pixel belongs to the background
+        paths.append(write_png(scan_dir / f"UC_Cam_{shot + 1:03d}.png", frame))
+    return paths
+
+
+def dynamic_config(save_to):
+    return {
         "background": {
+            "method": "constant",
+            "constant_level": 0,
             "dynamic_computation": {
                 "enabled": True,
-                "percentile": 0,
-                "auto_save_path": "{analysis_dir}/bg.npy",
-            }
+                "method": "percentile_dataset",
+                "percentile": 20,
+                "auto_save_path": save_to,
+            },
         }
     }
-    analyzer = BeamAnalyzer(config)
+
+
+def test_prepare_scan_builds_a_percentile_background_and_saves_it(tmp_path):
+    scan_dir = tmp_path / "scans" / "Scan004"
+    analysis_dir = tmp_path / "analysis" / "Scan004"
+    paths = scan_of_moving_spots(scan_dir)
+    analyzer = BeamAnalyzer(dynamic_config("{analysis_dir}/UC_Cam_background.npy"))
     analyzer.prepare_scan(paths, scan_dir=scan_dir, analysis_dir=analysis_dir)
-    assert np.load(analysis_dir / "bg.npy").max() == 100
-    assert analyzer.analyze_image_file(paths[5]).scalars["total_counts"] == pytest.approx(5 * 64)
+
+    expected = np.full((16, 20), 100.0)
+    expected[2, 3] = 700
+    np.testing.assert_array_equal(analyzer.context.background, expected)
+    np.testing.assert_array_equal(np.load(analysis_dir / "UC_Cam_background.npy"), expected)
+    result = analyzer.analyze_image_file(paths[5])
+    assert result.scalars["total_counts"] == 2900.0  # only the beam is left
+    assert (result.scalars["peak_x"], result.scalars["peak_y"]) == (7.0, 8.0)
 
 
-def test_background_never_saved_inside_the_raw_scan_folder(tmp_path, caplog):
-    scan_dir = tmp_path / "Scan001"
-    scan_dir.mkdir()
-    path = write_png(scan_dir / "s.png", np.ones((4, 4)))
-    config = {
-        "background": {
-            "dynamic_computation": {"enabled": True, "auto_save_path": "{scan_dir}/bg.npy"}
-        }
-    }
-    BeamAnalyzer(config).prepare_scan([path], scan_dir=scan_dir)
-    assert sorted(p.name for p in scan_dir.iterdir()) == ["s.png"]
-    assert "inside the raw scan folder" in caplog.text
+def test_prepare_scan_never_writes_into_the_raw_scan_folder(tmp_path, caplog):
+    scan_dir = tmp_path / "scans" / "Scan004"
+    paths = scan_of_moving_spots(scan_dir)
+    before = sorted(scan_dir.iterdir())
+    analyzer = BeamAnalyzer(dynamic_config("{scan_dir}/background.npy"))
+    with caplog.at_level(logging.ERROR):
+        analyzer.prepare_scan(paths, scan_dir=scan_dir, analysis_dir=tmp_path / "analysis")
+    assert sorted(scan_dir.iterdir()) == before
+    assert "inside a raw scan folder" in caplog.text and "{analysis_dir}" in caplog.text
+    assert analyzer.context.background is not None  # still used for this scan
 
 
-def test_roi_offset_reported_in_camera_pixels():
-    context = PipelineContext()
-    from scan_analysis.image.config import load_image_config
+def test_prepare_scan_skips_unreadable_shots(tmp_path, caplog):
+    paths = scan_of_moving_spots(tmp_path / "scans" / "Scan001", n=5)
+    paths[1].write_bytes(b"not a png")
+    analyzer = BeamAnalyzer(dynamic_config(None))
+    with caplog.at_level(logging.WARNING):
+        analyzer.prepare_scan([*paths, tmp_path / "missing.png"])
+    assert "skipping" in caplog.text and analyzer.context.background.shape == (16, 20)
 
-    process_image(
-        np.ones((10, 10)), load_image_config({"roi": {"x_min": 3, "y_min": 2}}), context=context
-    )
-    assert context.offset == (3, 2)
+
+def test_prepare_scan_without_dynamic_background_only_sets_folders(tmp_path):
+    analyzer = BeamAnalyzer({"background": {"constant_level": 3}})
+    analyzer.prepare_scan([], scan_dir=tmp_path / "scan")
+    assert analyzer.context.scan_dir == tmp_path / "scan"
+    assert analyzer.context.background is None
 
 
-def test_base_class_requires_analyze_image():
-    with pytest.raises(NotImplementedError, match="analyze_image"):
-        ImageAnalyzer().analyze_image(np.ones((2, 2)))
+def test_is_inside_raw_scan(tmp_path):
+    day = tmp_path / "Y2026" / "05-May" / "26_0508"
+    assert is_inside_raw_scan(day / "scans" / "Scan012" / "bg.npy")
+    assert not is_inside_raw_scan(day / "analysis" / "Scan012" / "bg.npy")
+    assert is_inside_raw_scan(day / "raw" / "bg.npy", scan_dir=day / "raw")

@@ -10,12 +10,17 @@ forms) and JSON Schema all come from them.
 
 from __future__ import annotations
 
+import difflib
+import logging
+import typing
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scan_analysis.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 STEP_NAMES = (
     "background",
@@ -150,6 +155,16 @@ class ThresholdingConfig(Section):
         None, description="clip values below this (true means below 0) before thresholding"
     )
 
+    @model_validator(mode="after")
+    def _value_given(self) -> ThresholdingConfig:
+        if self.enabled and self.method != "none" and self.threshold is None:
+            logger.warning(
+                "thresholding method %s has no value (or threshold_value): thresholding is "
+                "skipped; add a value or set thresholding: null",
+                self.method,
+            )
+        return self
+
     @property
     def threshold(self) -> float | None:
         """The threshold value, whichever spelling the file used."""
@@ -227,6 +242,16 @@ class NormalizationConfig(Section):
         "constant_value",
     )
     constant_value: float | None = Field(None, description="constant for constant/distribute_value")
+
+    @model_validator(mode="after")
+    def _constant_given(self) -> NormalizationConfig:
+        needs_constant = self.method in ("constant", "distribute_value")
+        if self.enabled and needs_constant and not self.constant_value:
+            raise ValueError(
+                f"method {self.method} needs a non-zero constant_value; add constant_value "
+                "or choose method image_total / image_max"
+            )
+        return self
 
 
 class MetadataConfig(Section):
@@ -333,7 +358,8 @@ def format_validation_error(
     for item in error.errors():
         key = key_prefix + (".".join(str(part) for part in item["loc"]) or "(top level)")
         if item["type"] == "extra_forbidden":
-            problems.append(f"{where}unknown key '{key}'{_valid_keys_hint(error, item['loc'])}")
+            hint = _valid_keys_hint(error, item["loc"])
+            problems.append(f"{where}unknown key '{key}'{hint}")
         else:
             problems.append(f"{where}'{key}': {item['msg']} (got {item.get('input')!r})")
     return problems
@@ -350,12 +376,13 @@ def _valid_keys_hint(error: ValidationError, location: tuple) -> str:
         model = _section_model(field.annotation)
     if model is None:
         return ""
-    return f"; valid keys here: {', '.join(model.model_fields)}"
+    valid = list(model.model_fields)
+    close = difflib.get_close_matches(str(location[-1]), valid, n=1)
+    suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{suggestion}; valid keys here: {', '.join(valid)}"
 
 
 def _section_model(annotation: Any) -> type[BaseModel] | None:
-    import typing
-
     for candidate in (annotation, *typing.get_args(annotation)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate
@@ -366,7 +393,11 @@ def _section_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def load_image_config(
-    data: dict[str, Any] | None, *, source: str | Path | None = None, key_prefix: str = ""
+    data: dict[str, Any] | None,
+    *,
+    source: str | Path | None = None,
+    key_prefix: str = "",
+    default: type[CameraConfig] | type[LineConfig] | None = None,
 ) -> CameraConfig | LineConfig:
     """Validate a raw ``image:`` mapping into a :class:`CameraConfig` or :class:`LineConfig`.
 
@@ -378,6 +409,9 @@ def load_image_config(
         The file it came from, named in error messages.
     key_prefix : str
         Prefix of the keys in messages (``"image."`` inside a diagnostic YAML).
+    default : CameraConfig or LineConfig class, optional
+        The model to use when the mapping does not say (no ``type`` and no
+        ``data_loading``); camera when not given.
 
     Raises
     ------
@@ -391,10 +425,18 @@ def load_image_config(
     >>> load_image_config({"data_loading": {"data_type": "tsv"}}).kind
     '1d'
     """
-    data = dict(data or {})
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the image block must be a mapping", source)
-    model = LineConfig if is_line_config(data) else CameraConfig
+        raise ConfigError(
+            f"{source or 'config'}: the {key_prefix.rstrip('.') or 'image'} block must be a "
+            f"mapping of sections (background:, roi:, ...), not {type(data).__name__}",
+            source,
+        )
+    if data.get("type") in ("camera", "line") or "data_loading" in data or default is None:
+        model = LineConfig if is_line_config(data) else CameraConfig
+    else:
+        model = default
     try:
         return model.model_validate(data)
     except ValidationError as error:

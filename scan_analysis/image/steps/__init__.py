@@ -10,7 +10,12 @@ from scan_analysis.image.steps.background import (
     subtract_background,
 )
 from scan_analysis.image.steps.crosshair import crosshair_mask, mask_crosshairs
-from scan_analysis.image.steps.filtering import filter_image, filter_line
+from scan_analysis.image.steps.filtering import (
+    filter_image,
+    filter_line,
+    gaussian_smooth,
+    median_smooth,
+)
 from scan_analysis.image.steps.masks import apply_circular_mask, circular_mask, vignette_model
 from scan_analysis.image.steps.normalization import normalize
 from scan_analysis.image.steps.roi import crop_line, crop_to_roi
@@ -27,7 +32,9 @@ __all__ = [
     "edge_background",
     "filter_image",
     "filter_line",
+    "gaussian_smooth",
     "mask_crosshairs",
+    "median_smooth",
     "normalize",
     "percentile_background",
     "subtract_background",

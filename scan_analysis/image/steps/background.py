@@ -50,6 +50,9 @@ def edge_background(image: np.ndarray, *, width: int | None = None) -> float:
 def percentile_background(images: Iterable[np.ndarray], *, percentile: float = 5.0) -> np.ndarray:
     """Per-pixel percentile over a set of shots (a background from the scan itself).
 
+    The shots are held in their stored dtype and the percentile is taken a band
+    of rows at a time, so memory stays near the size of the shots themselves.
+
     Examples
     --------
     >>> shots = [np.full((2, 2), v, dtype=float) for v in (1, 2, 3, 4, 5)]
@@ -57,7 +60,13 @@ def percentile_background(images: Iterable[np.ndarray], *, percentile: float = 5
     array([[3., 3.],
            [3., 3.]], dtype=float32)
     """
-    stack = np.stack([np.asarray(image, dtype=np.float32) for image in images])
-    if stack.size == 0:
+    shots = [np.asarray(image) for image in images]
+    if not shots:
         raise ValueError("a percentile background needs at least one shot")
-    return np.percentile(stack, percentile, axis=0).astype(np.float32)
+    stack = np.stack(shots)  # stored dtype: uint16 shots stay 2 bytes per pixel
+    result = np.empty(stack.shape[1:], dtype=np.float32)
+    rows_per_chunk = max(1, (1 << 22) // max(1, stack[0, 0].size * len(shots)))
+    for start in range(0, stack.shape[1], rows_per_chunk):  # bounds the float temporaries
+        chunk = slice(start, start + rows_per_chunk)
+        result[chunk] = np.percentile(stack[:, chunk], percentile, axis=0)
+    return result

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+CROSSHAIR_DEFAULTS = {"width": 20.0, "height": 20.0, "thickness": 2.0, "angle": 0.0}
+
 
 def crosshair_mask(
     shape: tuple[int, int],
@@ -60,20 +62,32 @@ def _bounding_window(shape, center, width, height, thickness):
 def mask_crosshairs(
     image: np.ndarray, crosshairs: Iterable[Mapping[str, object]], *, fill: float = 0.0
 ) -> np.ndarray:
-    """Set the pixels under each crosshair to ``fill``; returns a new array."""
+    """Set the pixels under each crosshair to ``fill``; returns a new array.
+
+    Each crosshair is a mapping of :func:`crosshair_mask`'s options (``center``
+    required; ``width``/``height`` default 20, ``thickness`` 2, ``angle`` 0).
+    Only each crosshair's bounding box is evaluated, so the cost does not grow
+    with the image size.
+
+    Examples
+    --------
+    >>> mask_crosshairs(np.ones((3, 3)), [{"center": (1, 1), "width": 1, "height": 3,
+    ...                                    "thickness": 1}])
+    array([[1., 0., 1.],
+           [1., 0., 1.],
+           [1., 0., 1.]])
+    """
     result = np.array(image, copy=True)
     for crosshair in crosshairs:
+        options = {**CROSSHAIR_DEFAULTS, **crosshair}
+        center = options.pop("center")
         window = _bounding_window(
-            image.shape,
-            crosshair["center"],
-            crosshair.get("width", 20.0),
-            crosshair.get("height", 20.0),
-            crosshair.get("thickness", 2.0),
+            image.shape, center, options["width"], options["height"], options["thickness"]
         )
         if window is None:
             continue
         (y0, y1), (x0, x1) = window
-        local = dict(crosshair)
-        local["center"] = (crosshair["center"][0] - x0, crosshair["center"][1] - y0)
-        result[y0:y1, x0:x1][crosshair_mask((y1 - y0, x1 - x0), **local)] = fill  # type: ignore[arg-type]
+        local_center = (center[0] - x0, center[1] - y0)
+        mask = crosshair_mask((y1 - y0, x1 - x0), center=local_center, **options)
+        result[y0:y1, x0:x1][mask] = fill
     return result

@@ -19,10 +19,48 @@ def filter_image(
     """
     result = image
     if median_kernel_size and median_kernel_size > 1:
-        result = ndimage.median_filter(result, size=int(median_kernel_size))
+        result = median_smooth(result, size=int(median_kernel_size))
     if gaussian_sigma:
-        result = ndimage.gaussian_filter(result, sigma=float(gaussian_sigma))
+        result = gaussian_smooth(result, sigma=float(gaussian_sigma))
     return result
+
+
+def gaussian_smooth(image: np.ndarray, *, sigma: float, truncate: float = 4.0) -> np.ndarray:
+    """Gaussian smoothing, the same as ``scipy.ndimage.gaussian_filter`` (mode ``reflect``).
+
+    For 2-D float images the pass along columns (axis 0) is done with numpy on
+    whole rows at a time, in bands that fit in the CPU cache, which is several
+    times faster than scipy's strided column pass; the row pass uses scipy.
+
+    Examples
+    --------
+    >>> image = np.zeros((5, 5), dtype=np.float32); image[2, 2] = 1.0
+    >>> smoothed = gaussian_smooth(image, sigma=1.0)
+    >>> bool(np.allclose(smoothed, ndimage.gaussian_filter(image, 1.0), atol=1e-7))
+    True
+    """
+    radius = int(truncate * sigma + 0.5)
+    if image.ndim != 2 or image.dtype.kind != "f" or image.shape[0] <= radius:
+        return ndimage.gaussian_filter(image, sigma=sigma, truncate=truncate)
+    offsets = np.arange(-radius, radius + 1)
+    weights = np.exp(-0.5 * (offsets / sigma) ** 2)
+    weights = (weights / weights.sum()).astype(image.dtype)
+    # mode "symmetric" repeats the edge sample, like scipy's "reflect"
+    padded = np.pad(image, ((radius, radius), (0, 0)), mode="symmetric")
+    result = np.empty_like(image)
+    rows_per_band = max(1, (1 << 16) // image.shape[1])  # a band and its sums stay in cache
+    for start in range(0, image.shape[0], rows_per_band):
+        stop = min(start + rows_per_band, image.shape[0])
+        band = padded[start : stop + 2 * radius]
+        rows = stop - start
+        total = result[start:stop]
+        np.multiply(band[radius : radius + rows], weights[radius], out=total)
+        pair = np.empty_like(total)
+        for k in range(radius):  # the kernel is symmetric: add the mirror rows, then weight
+            np.add(band[k : k + rows], band[2 * radius - k : 2 * radius - k + rows], out=pair)
+            pair *= weights[k]
+            total += pair
+    return ndimage.gaussian_filter1d(result, sigma, axis=1, truncate=truncate, output=result)
 
 
 def filter_line(
@@ -49,3 +87,49 @@ def filter_line(
         window = int(kernel_size or 5) | 1  # odd
         return signal.savgol_filter(y, window_length=window, polyorder=min(2, window - 1))
     raise ValueError(f"unknown line filter method {method!r}")
+
+
+# Devillard's median-of-9 exchange network: after these compare-exchanges
+# element 4 holds the median of the nine.
+_MEDIAN_OF_9 = (
+    (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3),
+    (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
+)  # fmt: skip
+
+
+def median_smooth(image: np.ndarray, *, size: int) -> np.ndarray:
+    """Median filter, the same as ``scipy.ndimage.median_filter`` (mode ``reflect``).
+
+    The common 3x3 case on a 2-D image runs as a min/max exchange network on
+    bands of rows that fit in the CPU cache (several times faster than scipy);
+    other sizes use scipy.
+
+    Examples
+    --------
+    >>> image = np.zeros((4, 4), dtype=np.float32); image[1, 2] = 9.0
+    >>> float(median_smooth(image, size=3).max())
+    0.0
+    """
+    if size != 3 or image.ndim != 2 or min(image.shape) < 2:
+        return ndimage.median_filter(image, size=size)
+    padded = np.pad(image, 1, mode="symmetric")
+    result = np.empty_like(image)
+    rows_per_band = max(1, (1 << 16) // image.shape[1])  # nine bands stay in the CPU cache
+    for start in range(0, image.shape[0], rows_per_band):
+        stop = min(start + rows_per_band, image.shape[0])
+        result[start:stop] = _median_of_3x3(padded[start : stop + 2])
+    return result
+
+
+def _median_of_3x3(padded: np.ndarray) -> np.ndarray:
+    """3x3 median of the interior of a band padded by one pixel on each side."""
+    rows, columns = padded.shape[0] - 2, padded.shape[1] - 2
+    values = [
+        padded[dy : dy + rows, dx : dx + columns].copy() for dy in range(3) for dx in range(3)
+    ]
+    low = np.empty_like(values[0])
+    for a, b in _MEDIAN_OF_9:
+        np.minimum(values[a], values[b], out=low)
+        np.maximum(values[a], values[b], out=values[b])
+        values[a], low = low, values[a]
+    return values[4]

@@ -15,7 +15,7 @@ def transform_image(
 ) -> np.ndarray:
     """Rotate (degrees, counter-clockwise, same shape, linear interpolation), then flip.
 
-    Multiples of 90 degrees rotate exactly.
+    Multiples of 180 degrees (and of 90 for square images) rotate exactly.
 
     Examples
     --------
@@ -26,8 +26,9 @@ def transform_image(
     result = image
     if rotation_angle:
         quarter_turns = rotation_angle / 90.0
-        if quarter_turns == int(quarter_turns) and image.shape[0] == image.shape[1]:
-            result = np.rot90(result, k=int(quarter_turns))
+        exact = quarter_turns == int(quarter_turns)
+        if exact and (int(quarter_turns) % 2 == 0 or image.shape[0] == image.shape[1]):
+            result = np.rot90(result, k=int(quarter_turns))  # same shape: exact
         else:
             result = ndimage.rotate(result, rotation_angle, reshape=False, order=1, mode="constant")
     if flip_horizontal:

@@ -108,6 +108,7 @@ def test_every_problem_is_reported_at_once():
         ({"filtering": {"method": "gaussian"}}, "unknown key 'filtering.method'"),
         ({"type": "line", "crosshair_masking": {}}, "unknown key 'crosshair_masking'"),
         ({"crosshair_masking": {"crosshairs": [{"width": 3}]}}, "center"),
+        ({"metadata": {"spatial_calibration": -1}}, "metadata.spatial_calibration"),
     ],
 )
 def test_invalid_values_are_explained(data, expected):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from scan_analysis.image.steps import filter_image, filter_line
+from scan_analysis.image.steps import filter_image, filter_line, gaussian_smooth, median_smooth
 
 
 def test_median_removes_a_hot_pixel_and_keeps_a_plateau():
@@ -19,9 +19,30 @@ def test_gaussian_conserves_total_and_spreads_a_point():
     result = filter_image(image, gaussian_sigma=2.0)
     assert result.dtype == np.float32
     assert result.sum() == pytest.approx(1.0, rel=1e-5)
-    np.testing.assert_allclose(result, ndimage.gaussian_filter(image, 2.0))
+    np.testing.assert_allclose(result, ndimage.gaussian_filter(image, 2.0), atol=1e-7)
     y, x = np.indices(result.shape)
     assert np.sqrt((result * (x - 10) ** 2).sum()) == pytest.approx(2.0, rel=0.02)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 3.0, 6.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gaussian_smooth_matches_scipy_including_edges(sigma, dtype):
+    image = np.random.default_rng(3).normal(100.0, 10.0, (23, 37)).astype(dtype)
+    image[0, :] += 500.0  # a bright edge row shows any edge-mode difference
+    expected = ndimage.gaussian_filter(image, sigma)
+    result = gaussian_smooth(image, sigma=sigma)
+    assert result.dtype == dtype and result.shape == image.shape
+    np.testing.assert_allclose(result, expected, rtol=2e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 5), (7, 3), (70, 1100)])  # 70 rows: several bands
+@pytest.mark.parametrize("dtype", [np.float32, np.uint16])
+@pytest.mark.parametrize("size", [3, 5])
+def test_median_smooth_matches_scipy_including_edges(shape, dtype, size):
+    image = np.random.default_rng(4).normal(100.0, 30.0, shape).clip(0).astype(dtype)
+    result = median_smooth(image, size=size)
+    assert result.dtype == dtype
+    np.testing.assert_array_equal(result, ndimage.median_filter(image, size=size))
 
 
 def test_no_options_returns_the_image_unchanged():

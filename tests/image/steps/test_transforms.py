@@ -31,3 +31,11 @@ def test_arbitrary_angle_keeps_shape_and_moves_a_point():
 
 def test_zero_rotation_returns_same_values():
     np.testing.assert_array_equal(transform_image(IMAGE, rotation_angle=0), IMAGE)
+
+
+def test_half_turn_of_a_non_square_image():
+    image = np.zeros((5, 7))
+    image[1, 5] = 1.0
+    rotated = transform_image(image, rotation_angle=180)
+    assert rotated.shape == (5, 7)
+    assert np.unravel_index(rotated.argmax(), rotated.shape) == (3, 1)

@@ -1,0 +1,173 @@
+"""``scan-analysis run`` on a demo day, run as the real console script."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scan_analysis.data.demo import DemoDay, build_demo_day
+from scan_analysis.data.sfile import read_sfile
+
+REPO_CONFIGS = Path(__file__).parents[2] / "scan_analysis_configs"
+DAY = ["--experiment", "Undulator", "--date", "2026-05-08"]
+
+
+@pytest.fixture(scope="module")
+def run_day(tmp_path_factory) -> DemoDay:
+    """A full-size demo day these tests analyse (each test uses its own scan or analyzer)."""
+    return build_demo_day(tmp_path_factory.mktemp("run_day"))
+
+
+def run_cli(console_script, env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(console_script), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def printed_paths(stdout: str) -> list[Path]:
+    return [Path(line.strip()) for line in stdout.splitlines() if line.startswith("    /")]
+
+
+def test_help_explains_run_with_an_example(console_script, subprocess_env):
+    result = run_cli(console_script, subprocess_env, "run", "--help")
+    assert result.returncode == 0
+    assert "scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo" in (
+        result.stdout
+    )
+
+
+def test_demo_group_analyses_the_jet_scan(run_day, console_script, subprocess_env):
+    result = run_cli(
+        console_script,
+        subprocess_env,
+        "run",
+        *DAY,
+        "--scan",
+        "2",
+        "--group",
+        "demo",
+        "--data-root",
+        str(run_day.data_root),
+        "--executor",
+        "serial",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert out.startswith("Undulator 2026-05-08 Scan002: 3 analyzer(s) from")
+    # priority order (UC_TopView 10, UC_Spectrometer 20), each with its outcome
+    assert out.index("- UC_TopView (priority 10)") < out.index("- UC_Spectrometer (priority 20)")
+    assert "UC_TopView: done in" in out and "UC_Spectrometer: done in" in out
+    assert "1 unreadable, 3 without files" in out  # the corrupt PNG and the missing shots
+    files = printed_paths(out)
+    scan_analysis_dir = run_day.day_dir / "analysis" / "Scan002"
+    assert {path.parent.name for path in files} >= {"UC_TopView", "UC_Spectrometer"}
+    assert all(path.is_file() and scan_analysis_dir in path.parents for path in files)
+    assert "finished Undulator 2026-05-08 Scan002: 3 done, 0 no_data, 0 failed" in out
+    sfile = read_sfile(run_day.day_dir / "analysis" / "s2.txt")
+    assert sfile["UC_TopView_centroid_x"].notna().sum() == 95
+
+
+def test_single_analyzer_without_data_is_no_data_not_failure(
+    run_day, console_script, subprocess_env
+):
+    result = run_cli(
+        console_script,
+        subprocess_env,
+        "run",
+        *DAY,
+        "--scan",
+        "Scan006",
+        "--analyzer",
+        "UC_TopView",
+        "--data-root",
+        str(run_day.data_root),
+        "--executor",
+        "serial",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "UC_TopView: no_data in" in result.stdout
+    assert "0 done, 1 no_data, 0 failed" in result.stdout
+
+
+def test_a_failing_analyzer_fails_the_command_but_not_the_others(
+    run_day, tmp_path, console_script, subprocess_env
+):
+    configs = tmp_path / "configs"
+    (configs / "analyzers").mkdir(parents=True)
+    (configs / "groups").mkdir()
+    shutil.copy(REPO_CONFIGS / "analyzers/Undulator/UC_Spectrometer.yaml", configs / "analyzers")
+    (configs / "analyzers" / "OffSensor.yaml").write_text(
+        "name: OffSensor\n"
+        "image: {roi: {x_min: 5000, x_max: 6000}}\n"
+        "scan: {device: UC_TopView, priority: 1}\n"
+    )
+    (configs / "groups" / "mixed.yaml").write_text(
+        "name: mixed\nanalyzers: [UC_Spectrometer, OffSensor]\n"
+    )
+    env = {**subprocess_env, "SCAN_ANALYSIS_DATA_ROOT": str(run_day.data_root)}
+    result = run_cli(
+        console_script,
+        env,
+        "run",
+        *DAY,
+        "--scan",
+        "1",
+        "--group",
+        "mixed",
+        "--config-dir",
+        str(configs),
+        "--executor",
+        "threads",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "OffSensor: failed in" in result.stdout
+    assert "UC_Spectrometer: done in" in result.stdout
+    assert "1 done, 0 no_data, 1 failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scan", "9", "--group", "demo"], "no scan folder"),
+        (["--scan", "2", "--group", "dmeo"], "no group 'dmeo'"),
+        (["--scan", "2", "--analyzer", "UC_TopVeiw"], "did you mean 'UC_TopView'?"),
+    ],
+)
+def test_bad_scan_group_or_analyzer_stops_before_any_analysis(
+    run_day, console_script, subprocess_env, args, message
+):
+    before = sorted((run_day.day_dir / "analysis").rglob("*"))
+    result = run_cli(
+        console_script, subprocess_env, "run", *DAY, *args, "--data-root", str(run_day.data_root)
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert sorted((run_day.day_dir / "analysis").rglob("*")) == before
+
+
+def test_unknown_scan_lists_the_scans_of_the_day(run_day, console_script, subprocess_env):
+    result = run_cli(
+        console_script,
+        subprocess_env,
+        "run",
+        *DAY,
+        "--scan",
+        "9",
+        "--analyzer",
+        "UC_TopView",
+        "--data-root",
+        str(run_day.data_root),
+    )
+    assert "the day has scans 1, 2, 3, 4, 5, 6" in result.stderr
+
+
+def test_group_and_analyzer_are_exclusive(console_script, subprocess_env):
+    result = run_cli(
+        console_script, subprocess_env, "run", *DAY, "--scan", "2", "--group", "demo",
+        "--analyzer", "UC_TopView",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr

@@ -1,0 +1,125 @@
+"""BeamAnalyzer recovers a known spot's centre and size through the pipeline."""
+
+import numpy as np
+import pytest
+
+from scan_analysis.errors import ConfigError
+from scan_analysis.image import BeamAnalyzer, LineConfig
+
+FWHM_PER_SIGMA = 2 * np.sqrt(2 * np.log(2))
+TRUTH = {"center": (130.0, 90.0), "sigma": (9.0, 6.0)}
+
+
+def lab_config(**extra):
+    """Background subtraction, crosshair mask, ROI of +-5 sigma around the spot, median filter."""
+    return {
+        "background": {"method": "constant", "constant_level": 100},
+        "crosshair_masking": {"crosshairs": [{"center": [30, 30], "width": 20, "height": 20}]},
+        "roi": {"x_min": 85, "x_max": 176, "y_min": 60, "y_max": 121},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_centroid_and_rms_within_one_percent_of_truth(make_spot, seed):
+    frame = make_spot(seed=seed, **TRUTH)
+    frame[30, 10:51] = 4000  # a crosshair burned in far from the spot
+    frame[30, 30] = frame[20, 200] = 65000  # and hot pixels
+    result = BeamAnalyzer(lab_config()).analyze_image(frame)
+    scalars = result.scalars
+    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
+    assert scalars["rms_x"] == pytest.approx(9.0, rel=0.01)
+    assert scalars["rms_y"] == pytest.approx(6.0, rel=0.01)
+    assert scalars["fwhm_x"] == pytest.approx(9.0 * FWHM_PER_SIGMA, rel=0.02)
+    assert scalars["fwhm_y"] == pytest.approx(6.0 * FWHM_PER_SIGMA, rel=0.02)
+    assert (scalars["peak_x"], scalars["peak_y"]) == pytest.approx((130, 90), abs=1)
+    assert scalars["peak_value"] == pytest.approx(2000, rel=0.02)
+    total = 2000 * 2 * np.pi * 9 * 6
+    assert scalars["total_counts"] == pytest.approx(total, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("center", "sigma", "amplitude"),
+    [
+        ((120.3, 90.7), (8.0, 5.5), 3000),
+        ((60.0, 150.2), (14.0, 10.0), 900),
+        ((200.5, 60.5), (4.0, 4.0), 20000),
+    ],
+)
+def test_spots_of_other_positions_sizes_and_brightness(make_spot, center, sigma, amplitude):
+    frame = make_spot((256, 256), center=center, sigma=sigma, amplitude=amplitude, noise=3.0)
+    (cx, cy), (sx, sy) = center, sigma
+    config = {
+        "background": {"constant_level": 100},
+        "roi": {
+            "x_min": cx - 6 * sx,
+            "x_max": cx + 6 * sx,
+            "y_min": cy - 6 * sy,
+            "y_max": cy + 6 * sy,
+        },
+    }
+    scalars = BeamAnalyzer(config).analyze_image(frame).scalars
+    assert (scalars["centroid_x"], scalars["centroid_y"]) == pytest.approx(center, rel=0.01)
+    assert (scalars["rms_x"], scalars["rms_y"]) == pytest.approx(sigma, rel=0.01)
+    assert scalars["peak_value"] == pytest.approx(amplitude, rel=0.05)
+
+
+def test_edge_background_and_median_filter_recover_the_spot(make_spot):
+    frame = make_spot(pedestal=300.0, noise=3.0, **TRUTH)
+    frame[95, 140] = 60000  # a hot pixel inside the spot
+    config = {
+        "background": {"method": "edge", "edge_width": 5},
+        "roi": {"x_min": 85, "x_max": 176, "y_min": 60, "y_max": 121},
+        "filtering": {"median_kernel_size": 3},
+    }
+    scalars = BeamAnalyzer(config).analyze_image(frame).scalars
+    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
+    assert scalars["rms_x"] == pytest.approx(9.0, rel=0.01)
+    assert scalars["rms_y"] == pytest.approx(6.0, rel=0.01)
+
+
+def test_threshold_isolates_the_spot_but_cuts_its_tails(make_spot):
+    """A threshold at 1 % of the peak (above the noise) keeps the centroid; rms loses ~2.5 %."""
+    frame = make_spot(noise=3.0, **TRUTH)
+    config = {
+        "background": {"constant_level": 100},
+        "thresholding": {"method": "percentage_max", "value": 1.0, "clip_below": True},
+    }
+    scalars = BeamAnalyzer(config).analyze_image(frame).scalars
+    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
+    assert 0.965 * 9.0 < scalars["rms_x"] < 0.985 * 9.0  # the tails below 1 % are gone
+    assert 0.965 * 6.0 < scalars["rms_y"] < 0.985 * 6.0
+
+
+def test_calibrated_units_lineouts_and_overlays(make_spot):
+    config = lab_config(metadata={"spatial_calibration": 2.5e-5})
+    result = BeamAnalyzer(config).analyze_image(make_spot(**TRUTH))
+    scalars = result.scalars
+    for name in ("centroid_x", "centroid_y", "rms_x", "rms_y", "fwhm_x", "fwhm_y"):
+        assert scalars[f"{name}_m"] == pytest.approx(scalars[name] * 2.5e-5)
+    assert result.processed.shape == (61, 91)
+    assert result.lineouts["projection_x"].shape == (2, 91)
+    assert result.lineouts["projection_x"][0, 0] == 85  # camera pixels
+    np.testing.assert_allclose(result.lineouts["projection_y"][1], result.processed.sum(axis=1))
+    cx, cy = result.overlays["centroid"]
+    assert (cx + 85, cy + 60) == pytest.approx((scalars["centroid_x"], scalars["centroid_y"]))
+    assert result.overlays["rms"] == (scalars["rms_x"], scalars["rms_y"])
+    assert result.overlays["offset"] == (85, 60)
+
+
+def test_analysis_scalars_limits_the_columns(make_spot):
+    analyzer = BeamAnalyzer(lab_config(analysis={"scalars": ["centroid_x", "rms_x"]}))
+    assert set(analyzer.analyze_image(make_spot()).scalars) == {"centroid_x", "rms_x"}
+
+
+def test_unknown_scalar_name_lists_the_choices():
+    with pytest.raises(ConfigError, match=r"'centroid_z'.*choose from total_counts"):
+        BeamAnalyzer({"name": "UC_Cam", "analysis": {"scalars": ["centroid_z"]}})
+
+
+def test_a_line_config_is_refused():
+    with pytest.raises(ConfigError, match="BeamAnalyzer analyses camera .* use LineAnalyzer"):
+        BeamAnalyzer(LineConfig())

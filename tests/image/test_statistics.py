@@ -1,0 +1,56 @@
+"""Moments, peaks and FWHM of beams and traces."""
+
+import numpy as np
+import pytest
+
+from scan_analysis.image.statistics import beam_statistics, fwhm, line_statistics
+
+FWHM_PER_SIGMA = 2 * np.sqrt(2 * np.log(2))
+
+
+def test_fwhm_of_gaussian_and_of_a_box():
+    x = np.linspace(-30, 30, 601)
+    assert fwhm(x, np.exp(-0.5 * (x / 4) ** 2)) == pytest.approx(4 * FWHM_PER_SIGMA, rel=1e-4)
+    box = np.zeros(11)
+    box[3:7] = 1.0  # half level crossed halfway between samples: 2.5 to 6.5
+    assert fwhm(np.arange(11.0), box) == pytest.approx(4.0)
+
+
+def test_fwhm_is_nan_when_undefined():
+    assert np.isnan(fwhm(np.arange(5.0), np.zeros(5)))
+    assert np.isnan(fwhm(np.arange(5.0), np.array([5.0, 4, 3, 2, 1])))  # never falls on the left
+
+
+def test_beam_statistics_of_an_exact_gaussian_with_offset_and_calibration():
+    y, x = np.indices((120, 160), dtype=np.float64)
+    image = 500 * np.exp(-0.5 * (((x - 70.5) / 7) ** 2 + ((y - 50) / 4) ** 2))
+    scalars, lineouts = beam_statistics(image, offset=(100, 20), calibration=1e-5)
+    assert scalars["centroid_x"] == pytest.approx(170.5)
+    assert scalars["centroid_y"] == pytest.approx(70.0)
+    assert scalars["rms_x"] == pytest.approx(7.0, rel=1e-4)
+    assert scalars["rms_y"] == pytest.approx(4.0, rel=1e-4)
+    assert scalars["fwhm_x"] == pytest.approx(7 * FWHM_PER_SIGMA, rel=5e-3)
+    assert scalars["fwhm_y"] == pytest.approx(4 * FWHM_PER_SIGMA, rel=1e-2)
+    assert (scalars["peak_x"], scalars["peak_y"]) == (170.0, 70.0)
+    assert scalars["total_counts"] == pytest.approx(image.sum())
+    assert scalars["rms_x_m"] == pytest.approx(7.0e-5, rel=1e-4)
+    assert scalars["centroid_y_m"] == pytest.approx(70e-5)
+    np.testing.assert_array_equal(lineouts["projection_x"][0], np.arange(100, 260))
+    np.testing.assert_allclose(lineouts["projection_y"][1], image.sum(axis=1))
+
+
+def test_empty_beam_gives_nan_moments_not_an_error():
+    scalars, _ = beam_statistics(np.zeros((10, 10), dtype=np.float32))
+    assert scalars["total_counts"] == 0.0
+    assert np.isnan(scalars["centroid_x"]) and np.isnan(scalars["rms_y"])
+
+
+def test_line_statistics_in_x_units():
+    x = np.linspace(0.0, 20.0, 2001)
+    y = 3.0 * np.exp(-0.5 * ((x - 8.0) / 1.5) ** 2)
+    stats = line_statistics(x, y)
+    assert stats["centroid"] == pytest.approx(8.0)
+    assert stats["rms_width"] == pytest.approx(1.5, rel=1e-4)
+    assert stats["fwhm"] == pytest.approx(1.5 * FWHM_PER_SIGMA, rel=1e-3)
+    assert stats["peak_value"] == pytest.approx(3.0) and stats["peak_position"] == 8.0
+    assert stats["integral"] == pytest.approx(3.0 * 1.5 * np.sqrt(2 * np.pi), rel=1e-4)

@@ -7,6 +7,7 @@ branches on which one it has.
 
 from __future__ import annotations
 
+import abc
 import logging
 import multiprocessing
 import os
@@ -57,7 +58,7 @@ class SerialExecutor:
         self.close()
 
 
-class _PoolExecutor:
+class _PoolExecutor(abc.ABC):
     """Shared logic of the pool executors: bounded in-flight work, results as completed."""
 
     workers: int
@@ -65,8 +66,9 @@ class _PoolExecutor:
     def __init__(self) -> None:
         self._pool: Executor | None = None
 
+    @abc.abstractmethod
     def _make_pool(self) -> Executor:
-        raise NotImplementedError
+        """Create the underlying pool (threads or processes)."""
 
     @property
     def pool(self) -> Executor:

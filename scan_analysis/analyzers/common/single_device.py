@@ -284,7 +284,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
 
     # --- figures --------------------------------------------------------------------------
     def _render(self) -> list[Path]:
-        raise NotImplementedError
+        """Figures of the scan; the Array1D/Array2D subclasses draw theirs, this base draws none."""
+        return []
 
     def _draw(self, jobs: list[FigureJob]) -> list[Path]:
         """Draw figure jobs, in parallel on the workers when there are several; paths in order."""

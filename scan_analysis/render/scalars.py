@@ -31,7 +31,7 @@ def save_scalar_histories(
         if index >= len(names):
             axes.set_visible(False)
             continue
-        label, factor = scalar_label(names[index])
+        label, factor = scalar_label(names[index], position_unit=options.position_unit)
         data = np.asarray(values[names[index]], dtype=float) * factor
         axes.plot(shots, data, ".", color="C0")
         finite = data[np.isfinite(data)]
@@ -69,7 +69,7 @@ def save_scalars_vs_parameter(
         if index >= len(names):
             axes.set_visible(False)
             continue
-        label, factor = scalar_label(names[index])
+        label, factor = scalar_label(names[index], position_unit=options.position_unit)
         means, stds, counts = statistics[names[index]]
         axes.errorbar(
             x,

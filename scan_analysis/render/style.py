@@ -21,6 +21,7 @@ class RenderOptions:
     dpi: int = 110
     figsize: tuple[float, float] | None = None
     max_scalars: int = 6
+    position_unit: str = "px"
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any] | None) -> RenderOptions:
@@ -39,17 +40,17 @@ class RenderOptions:
         return cls(**kwargs)
 
 
-def scalar_label(name: str, *, prefix: str = "") -> tuple[str, float]:
+def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> tuple[str, float]:
     """Axis label with units for a scalar name, and the factor to apply to its values.
 
-    Names ending in ``_m`` are metres (shown in mm); positions and sizes are
-    pixels; counts are counts.
+    Names ending in ``_m`` are metres (shown in mm); positions and sizes are in
+    ``position_unit`` (camera pixels, or a trace's x unit); counts are counts.
     """
     bare = name[len(prefix) :] if prefix and name.startswith(prefix) else name
     if bare.endswith("_m"):
         return f"{bare[:-2].replace('_', ' ')} (mm)", 1e3
-    if bare.startswith(("centroid", "rms", "fwhm", "peak_x", "peak_y")):
-        return f"{bare.replace('_', ' ')} (px)", 1.0
+    if bare.startswith(("centroid", "rms", "fwhm", "peak_x", "peak_y", "peak_position")):
+        return f"{bare.replace('_', ' ')} ({position_unit})", 1.0
     if bare in ("total_counts", "peak_value", "mean", "min_value"):
         return f"{bare.replace('_', ' ')} (counts)", 1.0
     return bare.replace("_", " "), 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,9 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
         return f"x ({unit})" if unit else "x"
 
     def _render(self) -> list[Path]:
-        options = self.render_options
+        metadata = self.image_analyzer.config.metadata
+        unit = metadata.x_units if metadata and metadata.x_units else "x units"
+        options = dataclasses.replace(self.render_options, position_unit=unit)
         numbers, values, label = self._parameter_axis()
         out = self.output_dir
         jobs: list[FigureJob] = []

@@ -56,6 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--executor", choices=["processes", "threads", "serial"], help="where per-shot work runs"
     )
     parser.add_argument("--dry-run", action="store_true", help="claim and report, run nothing")
+    parser.add_argument(
+        "--rerun-failed", action="store_true", help="requeue the day's failed tasks before watching"
+    )
     parser.set_defaults(func=run)
 
 
@@ -80,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         executor=args.executor,
     )
+    if args.rerun_failed:
+        requeued = runner.rerun_failed()
+        names = ", ".join(f"Scan{scan:03d} {name}" for scan, name in requeued)
+        print(f"requeued {len(requeued)} failed task(s)" + (f": {names}" if names else ""))
     print(
         f"runner {runner.runner_id}: watching {runner.day_dir} with group {args.group}", flush=True
     )

@@ -14,7 +14,6 @@ from scan_analysis.render import (
     FigureJob,
     save_line_overlay,
     save_scalar_histories,
-    save_scalars_vs_parameter,
     save_waterfall,
 )
 
@@ -94,19 +93,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
                     {**common, "title": self._figure_title("bin averages")},
                 )
             )
-            statistics = self._bin_statistics(numbers)
-            if statistics:
-                jobs.append(
-                    FigureJob(
-                        save_scalars_vs_parameter,
-                        (values, statistics, out / f"{self.analyzer_id}_scalars_vs_parameter.png"),
-                        {
-                            "parameter_label": label,
-                            "title": self._figure_title(f"scalars vs {label}"),
-                            "options": options,
-                        },
-                    )
-                )
+            jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
         files = self._draw(jobs)
         self._save_bin_arrays(numbers, values)
         return files

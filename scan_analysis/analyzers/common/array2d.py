@@ -14,7 +14,6 @@ from scan_analysis.render import (
     save_average_image,
     save_montage,
     save_scalar_histories,
-    save_scalars_vs_parameter,
 )
 from scan_analysis.render.style import downsample_for_display
 
@@ -104,19 +103,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                         },
                     )
                 )
-            statistics = self._bin_statistics(numbers)
-            if statistics:
-                jobs.append(
-                    FigureJob(
-                        save_scalars_vs_parameter,
-                        (values, statistics, out / f"{self.analyzer_id}_scalars_vs_parameter.png"),
-                        {
-                            "parameter_label": label,
-                            "title": self._figure_title(f"scalars vs {label}"),
-                            "options": options,
-                        },
-                    )
-                )
+            jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
         files = self._draw(jobs)
         self._save_bin_arrays(numbers, values)
         return files

@@ -18,7 +18,7 @@ from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
-from scan_analysis.render import FigureJob, run_figure_job
+from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label
 
 logger = logging.getLogger(__name__)
@@ -286,6 +286,29 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     def _render(self) -> list[Path]:
         """Figures of the scan; the Array1D/Array2D subclasses draw theirs, this base draws none."""
         return []
+
+    def _scalars_vs_parameter_jobs(
+        self, numbers: list[int], values: np.ndarray, label: str, options: RenderOptions
+    ) -> list[FigureJob]:
+        """The bin-statistics-vs-parameter figure, when there are scalars to plot."""
+        statistics = self._bin_statistics(numbers)
+        if not statistics:
+            return []
+        return [
+            FigureJob(
+                save_scalars_vs_parameter,
+                (
+                    values,
+                    statistics,
+                    self.output_dir / f"{self.analyzer_id}_scalars_vs_parameter.png",
+                ),
+                {
+                    "parameter_label": label,
+                    "title": self._figure_title(f"scalars vs {label}"),
+                    "options": options,
+                },
+            )
+        ]
 
     def _draw(self, jobs: list[FigureJob]) -> list[Path]:
         """Draw figure jobs, in parallel on the workers when there are several; paths in order."""

@@ -41,7 +41,12 @@ from pydantic import (
 
 from scan_analysis.config.suggestions import did_you_mean
 from scan_analysis.errors import ConfigError
-from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
+from scan_analysis.image.config.models import (
+    STEP_NAMES,
+    CameraConfig,
+    LineConfig,
+    load_image_config,
+)
 
 # The order keys are written in (DATA_FORMAT.md order); keys not listed follow in model order.
 IMAGE_KEY_ORDER = (
@@ -54,15 +59,7 @@ IMAGE_KEY_ORDER = (
     "processing_dtype",
     "storage_dtype",
     "data_loading",
-    "background",
-    "vignette",
-    "crosshair_masking",
-    "roi",
-    "circular_mask",
-    "thresholding",
-    "filtering",
-    "normalization",
-    "transforms",
+    *STEP_NAMES,  # the processing sections, in their default order
     "metadata",
     "analysis",
     "pipeline",

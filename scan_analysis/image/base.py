@@ -87,6 +87,8 @@ class ImageAnalyzer:
     kind: ClassVar[str] = "2d"
     config_class: ClassVar[type[CameraConfig] | type[LineConfig]] = CameraConfig
     accepted_kinds: ClassVar[tuple[str, ...]] = ("2d", "1d")
+    #: the scalars the analyzer can emit; when declared, ``analysis: {scalars}`` is checked
+    scalar_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, config: CameraConfig | LineConfig | dict | None = None, **kwargs: Any
@@ -114,6 +116,8 @@ class ImageAnalyzer:
         self.kind = config.kind
         self.options = kwargs
         self.context = PipelineContext()
+        if self.scalar_names:
+            self._check_scalar_names(self.scalar_names)
 
     # --- per scan ---------------------------------------------------------------------------
     def prepare_scan(

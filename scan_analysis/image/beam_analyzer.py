@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -37,10 +37,6 @@ class BeamAnalyzer(ImageAnalyzer):
     scalar_names: ClassVar[tuple[str, ...]] = BEAM_SCALARS + tuple(
         f"{name}_m" for name in CALIBRATED_BEAM_SCALARS
     )
-
-    def __init__(self, config: Any = None, **kwargs: Any) -> None:
-        super().__init__(config, **kwargs)
-        self._check_scalar_names(self.scalar_names)
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,10 +30,6 @@ class LineAnalyzer(ImageAnalyzer):
     config_class = LineConfig
     accepted_kinds: ClassVar[tuple[str, ...]] = ("1d",)
     scalar_names: ClassVar[tuple[str, ...]] = LINE_SCALARS
-
-    def __init__(self, config: Any = None, **kwargs: Any) -> None:
-        super().__init__(config, **kwargs)
-        self._check_scalar_names(self.scalar_names)
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None

@@ -1,0 +1,43 @@
+"""Notebook and Voila components of scan-analysis (the ``jupyter`` extra).
+
+    from scan_analysis_widgets import ScanBrowser, ConfigEditor, LiveWatchPanel
+
+    ScanBrowser(experiment="Undulator", date="2026-05-08", scan=2)   # shows itself in a cell
+
+Each component wraps the headless library (``scan_analysis``); none holds
+analysis logic. They need ipywidgets and Panel: ``pip install "scan-analysis[jupyter]"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_EXTRA_HINT = 'scan_analysis_widgets needs the Jupyter extra: pip install "scan-analysis[jupyter]"'
+
+try:  # one clear line instead of a traceback deep inside a component
+    import ipywidgets  # noqa: F401
+except ImportError as error:  # pragma: no cover - exercised in a venv without the extra
+    raise ImportError(f"{_EXTRA_HINT} (missing: {error.name})") from None
+
+_COMPONENTS = {
+    "ScanBrowser": "scan_analysis_widgets.scan_browser",
+    "ConfigEditor": "scan_analysis_widgets.config_editor",
+    "LiveWatchPanel": "scan_analysis_widgets.live_watch",
+}
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scan_analysis_widgets.config_editor import ConfigEditor
+    from scan_analysis_widgets.live_watch import LiveWatchPanel
+    from scan_analysis_widgets.scan_browser import ScanBrowser
+
+__all__ = ["ConfigEditor", "LiveWatchPanel", "ScanBrowser"]
+
+
+def __getattr__(name: str):
+    """Import a component on first use, so showing one does not load the others."""
+    module = _COMPONENTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -24,6 +24,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,8 @@ from scan_analysis.errors import ScanAnalysisError
 logger = logging.getLogger(__name__)
 
 Status = Literal["done", "no_data", "failed"]
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``callback(done, total)`` while a scan is analysed (from the thread running it)."""
 
 
 class NoDataError(ScanAnalysisError):
@@ -123,6 +126,8 @@ class ScanAnalyzer:
         self.raise_errors = raise_errors
         self.last_outcome: ScanOutcome | None = None
         self._pending_scalars: list[pd.DataFrame] = []
+        #: ``callback(done, total)`` told of progress through the scan (e.g. by a widget)
+        self.progress_callback: ProgressCallback | None = None
 
     # --- what subclasses implement ---------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
@@ -206,6 +211,15 @@ class ScanAnalyzer:
         return display_files if self.last_outcome.status == "done" else []
 
     # --- helpers for subclasses ----------------------------------------------------------------
+    def report_progress(self, done: int, total: int) -> None:
+        """Tell :attr:`progress_callback` (if any) how far the scan is; never raises."""
+        if self.progress_callback is None:
+            return
+        try:
+            self.progress_callback(done, total)
+        except Exception as error:  # a broken display never stops an analysis
+            logger.warning("%s: progress callback failed: %s", self.analyzer_id, error)
+
     @property
     def output_dir(self) -> Path:
         """``analysis/Scan{NNN}/{analyzer_id}`` (created on first use)."""

@@ -213,3 +213,16 @@ def test_renderer_kwargs_are_honoured(fresh_demo_day):
     assert Image.open(small_file).size[0] * 3 < Image.open(big_file).size[0]
     with pytest.raises(ValueError, match="unknown renderer_kwargs"):
         beam_analyzer(renderer_kwargs={"colour": "red"})
+
+
+def test_progress_callback_sees_every_shot_counted_up_to_the_total(fresh_demo_day):
+    seen: list[tuple[int, int]] = []
+    analyzer = Array2DScanAnalyzer(device_name="UC_TopView", executor="serial", progress=False)
+    analyzer.progress_callback = lambda done, total: seen.append((done, total))
+    analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    totals = {total for _, total in seen}
+    assert len(totals) == 1
+    total = totals.pop()
+    assert seen[0] == (0, total)
+    assert seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

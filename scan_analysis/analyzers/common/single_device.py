@@ -221,13 +221,18 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             disable=not self.progress,
             leave=False,
         ) as bar:
+            done = 0
+            self.report_progress(done, len(files))
             for result in self.executor.map_unordered(analyze_chunk, chunks):
                 self._collect(result)
-                bar.update(
+                finished = (
                     len(result.scalars) + len(result.errors)
                     if self.mode == "per_shot"
                     else result.count + len(result.errors)
                 )
+                bar.update(finished)
+                done += finished
+                self.report_progress(done, len(files))
 
     def _collect(self, result: ChunkResult) -> None:
         accumulator = self.accumulator.bin(result.bin)

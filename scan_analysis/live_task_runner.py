@@ -70,6 +70,8 @@ class RunnerStatus:
     counts: dict[str, int]
     tasks: list[dict[str, Any]] = field(default_factory=list)
     elog_page: str | None = None
+    progress: tuple[int, int] | None = None
+    """(shots done, shots total) of the current task, when it reports progress."""
 
 
 class LiveTaskRunner:
@@ -167,6 +169,7 @@ class LiveTaskRunner:
         self._stop = threading.Event()
         self._watcher = SFileWatcher(self.analysis_dir, self._wake, polling=use_polling_observer)
         self._current: str | None = None
+        self._progress: tuple[int, int] | None = None
         self._state = "idle"
         self._waiting_logged = False
         self.tasks_run = 0
@@ -277,6 +280,7 @@ class LiveTaskRunner:
         tag = self.date_tag.with_number(scan)
         self._current, self._state = f"Scan{scan:03d} {name}", "running"
         analyzer = self.analyzers[name]
+        analyzer.progress_callback = self._record_progress
         try:
             if self.dry_run:
                 logger.info("dry run: would run %s on %s", name, tag)
@@ -311,7 +315,10 @@ class LiveTaskRunner:
             )
             self._write_elog(scan)
         finally:
-            self._current, self._state = None, "idle"
+            self._current, self._state, self._progress = None, "idle", None
+
+    def _record_progress(self, done: int, total: int) -> None:
+        self._progress = (done, total)
 
     def _write_elog(self, scan: int) -> None:
         if not should_upload(self.group.upload_to_scan_log, self.elog_enabled):
@@ -388,6 +395,7 @@ class LiveTaskRunner:
                 for s in tasks
             ],
             elog_page=str(self.elog.page) if self.elog.page.exists() else None,
+            progress=self._progress,
         )
 
     @property

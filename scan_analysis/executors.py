@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -145,7 +146,18 @@ class ProcessPoolShotExecutor(_PoolExecutor):
         if self.start_method == "forkserver":
             # import the heavy modules once in the fork server; workers fork from it ready
             context.set_forkserver_preload(list(WORKER_PRELOAD))
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=ignore_interrupts
+        )
+
+
+def ignore_interrupts() -> None:
+    """Pool workers ignore Ctrl-C: the terminal sends it to them too, but the parent decides.
+
+    Otherwise every worker prints a ``KeyboardInterrupt`` traceback and a busy
+    one ships the interrupt back to the parent as the shot's result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:

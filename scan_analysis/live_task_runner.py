@@ -358,6 +358,7 @@ class LiveTaskRunner:
             except Exception as error:  # an analyzer bug must not kill the runner
                 logger.exception("%s on %s raised", name, tag)
                 self.queue.fail_attempt(claim, f"{type(error).__name__}: {error}")
+                self._publish_if_finished(scan)  # that may have been its last attempt
                 return
             if outcome.status == "failed":
                 status = self.queue.fail_attempt(claim, outcome.message)

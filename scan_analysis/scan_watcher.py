@@ -13,11 +13,14 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
+
+from scan_analysis.data.scan_paths import ScanPaths
 
 logger = logging.getLogger(__name__)
 
@@ -123,21 +126,21 @@ class ScanReadiness:
         Seconds to wait for a scan folder and ini that lag behind the s-file.
     """
 
-    def __init__(self, paths_for, *, grace: float) -> None:
+    def __init__(self, paths_for: Callable[[int], ScanPaths], *, grace: float) -> None:
         self.paths_for = paths_for
         self.grace = grace
         self._waiting: dict[int, float] = {}
-        self._overdue: set[int] = set()
+        self._ready: set[int] = set()  # the DAQ never takes a scan folder away again
 
     def ready(self, scan: int) -> bool:
         """True when the scan's folder and ini exist, or waiting for them is over."""
+        if scan in self._ready:
+            return True
         paths = self.paths_for(scan)
         missing = [p for p in (paths.scan_dir, paths.ini_file) if not p.exists()]
         if not missing:
             self._waiting.pop(scan, None)
-            self._overdue.discard(scan)
-            return True
-        if scan in self._overdue:
+            self._ready.add(scan)
             return True
         now = time.monotonic()
         if scan not in self._waiting:
@@ -151,7 +154,7 @@ class ScanReadiness:
             )
         if now - self._waiting[scan] < self.grace:
             return False
-        self._overdue.add(scan)
+        self._ready.add(scan)
         logger.error(
             "Scan%03d: %s is still missing %g s after its s-file appeared; analysing it anyway "
             "(its tasks will fail and say what is missing)",

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -145,7 +146,36 @@ class ProcessPoolShotExecutor(_PoolExecutor):
         if self.start_method == "forkserver":
             # import the heavy modules once in the fork server; workers fork from it ready
             context.set_forkserver_preload(list(WORKER_PRELOAD))
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            start_fork_server_shielded()
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=ignore_interrupts
+        )
+
+
+def ignore_interrupts() -> None:
+    """Pool workers ignore Ctrl-C: the terminal sends it to them too, but the parent decides.
+
+    Otherwise every worker prints a ``KeyboardInterrupt`` traceback and a busy
+    one ships the interrupt back to the parent as the shot's result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_fork_server_shielded() -> None:
+    """Start the fork server (if it is not running) with Ctrl-C blocked.
+
+    It imports the library before it starts ignoring SIGINT, so a Ctrl-C in
+    those seconds would kill it with a traceback and break the pool. CPython
+    starts its resource tracker the same way.
+    """
+    from multiprocessing import forkserver, resource_tracker  # POSIX only, like the method
+
+    resource_tracker.ensure_running()  # first: it unblocks SIGINT once it has started itself
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def default_workers() -> int:

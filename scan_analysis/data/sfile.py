@@ -6,8 +6,9 @@ derived scalar. :func:`merge_columns` keeps every existing cell byte-for-byte
 number formats and non-UTF-8 bytes all survive), matches rows by
 ``Shotnumber``, replaces columns of the same name (a re-run never duplicates),
 takes a :class:`~scan_analysis.data.file_lock.FileLock` that other processes and
-machines respect, and replaces the file atomically so a concurrent reader sees
-the old or the new file, never a half-written one.
+machines respect, checks that lease is still held (and any task claim guarding
+the merge) right before writing, and replaces the file atomically so a
+concurrent reader sees the old or the new file, never a half-written one.
 
 Missing values written by the merge are ``nan`` (for shots the new columns do
 not cover, and for NaN/None values), never blank: ``nan`` is what the DAQ
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from scan_analysis.data.atomic_files import write_atomically
-from scan_analysis.data.file_lock import FileLock
+from scan_analysis.data.file_lock import FileLock, ensure_guards_held
 from scan_analysis.errors import SFileError
 
 logger = logging.getLogger(__name__)
@@ -409,6 +410,10 @@ def merge_columns(
         (still being written), or has a row wider than its header.
     LockTimeoutError
         When another writer holds the lock for longer than ``lock_timeout``.
+    LockLostError
+        When the lock (or the task claim guarding this merge, see
+        :func:`~scan_analysis.data.file_lock.lease_guard`) was taken over by
+        another process before the write: the file is left untouched.
 
     Notes
     -----
@@ -425,12 +430,14 @@ def merge_columns(
     if not path.is_file():
         _read_bytes(path)  # raises the "does not exist" SFileError before any lock is made
     lock_path = path.with_name(path.name + LOCK_SUFFIX)
-    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after):
+    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after) as lock:
         # surrogateescape: bytes that are not UTF-8 come back out unchanged
         table = _parse(_read_bytes(path).decode("utf-8", "surrogateescape"), path)
         _check_mergeable(table)
         _set_columns(table, names, values_by_shot)
-        write_atomically(path, table.render().encode("utf-8", "surrogateescape"))
+        payload = table.render().encode("utf-8", "surrogateescape")
+        ensure_guards_held(lock)  # a writer that lost its lease (or its task claim) writes nothing
+        write_atomically(path, payload)
     return names
 
 

@@ -18,10 +18,18 @@ random token, a label and the lease length. The design follows the
   ``stale_after`` and the holder's) by ``time.monotonic()``. An owner that is
   a dead process on this machine (or whose pid was reused, detected by the
   process start time) is broken at once.
-- **Exactly one breaker.** Breaking renames the lock to a private name, which
-  only one of many breakers can do; the breaker then checks that it moved the
-  very file it judged stale and otherwise puts it back (``link``, which never
-  replaces a newer lock).
+- **Exactly one breaker.** Every removal of a lock file (a breaker removing a
+  stale lock, a holder releasing its own) happens while holding a short
+  *removal mutex* beside it (``<lock>.removing``, also ``O_EXCL``), and checks,
+  under the mutex, that the file at the path is still the very one it judged
+  (same inode, and for a break, same heartbeat time stamp). Inside the mutex
+  nobody else can remove the file and nobody can create one while it exists,
+  so that check cannot go stale before the ``unlink``: a breaker that looked at
+  an old lock never removes the newer lock taken after it. (Renaming a live
+  lock aside and "putting it back" cannot be made safe: in between, the path
+  is empty and a third process takes it.) A removal mutex abandoned by a dead
+  process is removed after ``REMOVAL_MUTEX_STALE`` seconds (it is normally
+  held for a few file operations).
 - **A holder that lost its lease never writes.** :meth:`FileLock.ensure_held`
   (called right before each guarded write) raises
   :class:`~scan_analysis.errors.LockLostError` once the file at the lock's
@@ -33,7 +41,9 @@ Why not the ``filelock`` package itself: on Linux its takeover of a stale
 lease needs ``renameat2(RENAME_EXCHANGE)``, which NFS and SMB mounts refuse, so
 a dead machine's lease would never be taken over on the lab's shared folders.
 
-Limits: a check-then-write can never be made atomic on a plain file: a holder
+Limits: the removal mutex of a process that died inside it is taken over
+after ``REMOVAL_MUTEX_STALE`` seconds; two takers racing in that rare moment
+could both remove. A check-then-write can never be made atomic on a plain file: a holder
 paused (for longer than the lease) exactly between :meth:`FileLock.ensure_held`
 and its ``rename`` can still write once. Keeping the check immediately before
 the write makes that window microseconds against a lease of tens of seconds.
@@ -63,9 +73,10 @@ from scan_analysis.errors import LockLostError, LockTimeoutError
 logger = logging.getLogger(__name__)
 
 HOSTNAME = socket.gethostname()
-BREAK_INFIX = ".break-"
-RELEASE_INFIX = ".release-"
-_MISSING_RECHECKS = (0.01, 0.05, 0.1)  # a breaker that moved our file by mistake puts it back
+REMOVAL_MUTEX_SUFFIX = ".removing"
+REMOVAL_MUTEX_STALE = 10.0
+"""Seconds after which a removal mutex is taken to be abandoned (it is held for milliseconds)."""
+REMOVAL_MUTEX_TIMEOUT = 30.0
 
 
 def _read_boot_id() -> str:
@@ -310,39 +321,69 @@ def _identity_at(path: Path) -> tuple[int, int] | None:
         os.close(handle)
 
 
-def _remove_if(path: Path, infix: str, is_expected) -> bool:
-    """Move ``path`` aside and delete it if ``is_expected(moved status)``; else put it back.
+@contextlib.contextmanager
+def _removal_mutex(path: Path) -> Iterator[bool]:
+    """Hold the removal mutex of the lock at ``path``; yields False if it could not be had.
 
-    Only one of many callers can rename the same file, so at most one removes
-    it. Putting back uses ``link``, which fails rather than replace a lock
-    someone created meanwhile (whose displaced predecessor has then lost its
-    lease, and notices). Returns True when the file was removed.
+    A mutex whose owner is a dead process on this machine, or that has looked
+    unchanged for ``REMOVAL_MUTEX_STALE`` seconds, is removed and retaken.
     """
-    aside = path.with_name(f"{path.name}{infix}{secrets.token_hex(6)}")
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:
-        return False
-    try:
-        if is_expected(os.stat(aside)):
-            os.unlink(aside)
-            return True
+    mutex = path.with_name(path.name + REMOVAL_MUTEX_SUFFIX)
+    deadline = time.monotonic() + REMOVAL_MUTEX_TIMEOUT
+    delay = 0.001
+    while True:
+        handle = _create_exclusive_open(mutex, LockOwner.new("removal").to_json())
+        if handle is not None:
+            break
         try:
-            os.link(aside, path)
-        except FileExistsError:
-            logger.warning(
-                "lock %s: a newer lock was moved aside by mistake and another was taken "
-                "meanwhile; its holder will see it lost its lease",
-                path,
-            )
-        except OSError as error:  # a share without hard links
-            logger.warning("lock %s could not be put back (%s); its holder will retry", path, error)
-        _unlink_quietly(aside)
-        return False
-    except BaseException:
-        if aside.exists() and not path.exists():
-            os.replace(aside, path)
-        raise
+            found = _read_lock(mutex)
+        except OSError:
+            found = None
+        if found is not None:
+            owner, status = found
+            abandoned = owner is not None and _owner_process_gone(owner)
+            if (
+                abandoned
+                or _observations.unchanged_for(mutex, _signature(status, owner))
+                >= REMOVAL_MUTEX_STALE
+            ):
+                logger.warning("removing abandoned lock mutex %s", mutex)
+                _unlink_quietly(mutex)
+                _observations.forget(mutex)
+                continue
+        if time.monotonic() >= deadline:
+            logger.warning("could not take %s within %.0f s", mutex, REMOVAL_MUTEX_TIMEOUT)
+            yield False
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    try:
+        yield True
+    finally:
+        os.close(handle)
+        _unlink_quietly(mutex)
+
+
+def _remove_if(path: Path, is_expected) -> bool:
+    """Delete the lock at ``path`` if ``is_expected(its status)``, under its removal mutex.
+
+    Returns True when this call removed the file.
+    """
+    with _removal_mutex(path) as held:
+        if not held:
+            return False
+        try:
+            handle = os.open(path, os.O_RDONLY)  # opened: fresh attributes on NFS
+        except FileNotFoundError:
+            return False
+        try:
+            status = os.fstat(handle)
+        finally:
+            os.close(handle)
+        if not is_expected(status):
+            return False
+        os.unlink(path)
+        return True
 
 
 def break_if_stale(path: str | os.PathLike, *, stale_after: float) -> bool:
@@ -384,9 +425,7 @@ def break_if_stale(path: str | os.PathLike, *, stale_after: float) -> bool:
             return False
         reason = f"no heartbeat seen for {unchanged:.1f} s"
     seen = (_identity(status), status.st_mtime_ns)
-    if not _remove_if(
-        path, BREAK_INFIX, lambda moved: (_identity(moved), moved.st_mtime_ns) == seen
-    ):
+    if not _remove_if(path, lambda now: (_identity(now), now.st_mtime_ns) == seen):
         return False
     _observations.forget(path)
     who = owner.describe() if owner else "a writer that left no readable owner"
@@ -541,13 +580,9 @@ class FileLock:
         """
         if self._owner is None or self.lost_reason is not None:
             return False
-        for recheck in (*_MISSING_RECHECKS, None):
-            found = _identity_at(self.path)
-            if found == self._identity:
-                return True
-            if found is not None or recheck is None:
-                break
-            time.sleep(recheck)  # moved aside by a breaker that will put it back
+        found = _identity_at(self.path)
+        if found == self._identity:
+            return True
         self._mark_lost("missing" if found is None else "replaced by another holder's lock")
         return False
 
@@ -583,8 +618,7 @@ class FileLock:
         try:
             identity = self._identity
             if not (
-                self.check_held()
-                and _remove_if(self.path, RELEASE_INFIX, lambda moved: _identity(moved) == identity)
+                self.check_held() and _remove_if(self.path, lambda now: _identity(now) == identity)
             ):
                 logger.warning(
                     "lock %s was no longer ours when released (%s)",

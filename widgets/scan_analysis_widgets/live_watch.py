@@ -214,13 +214,31 @@ class LiveWatchPanel(ipywidgets.VBox):
                 self.start_scan.value = parse_scan_number(scan)
             except ValueError as error:
                 problems.append(str(error))
+        problems += self._group_problems()
         if problems:
             self.message.error("\n".join(problems))
         self.refresh()
 
-    def _choice_changed(self, _change) -> None:
-        if self.state not in ("starting", "running", "stopping"):
-            self.refresh()
+    def _group_problems(self) -> list[str]:
+        """Why the chosen group cannot run (unknown refs, invalid configs), before Start."""
+        if self.tree is None or not self.group.value:
+            return []
+        try:
+            self.tree.resolve_group(self.group.value)
+        except ScanAnalysisError as error:
+            return [describe_error(error)]
+        return []
+
+    def _choice_changed(self, change) -> None:
+        if self.state in ("starting", "running", "stopping"):
+            return
+        if change.owner is self.group:
+            problems = self._group_problems()
+            if problems:
+                self.message.error("\n".join(problems))
+            else:
+                self.message.clear()
+        self.refresh()
 
     # --- control ------------------------------------------------------------------------------
     @property
@@ -414,8 +432,8 @@ class LiveWatchPanel(ipywidgets.VBox):
         if self.tree is not None and self.group.value:
             try:
                 analyzers = [item.name for item in self.tree.resolve_group(self.group.value)]
-            except ScanAnalysisError as error:
-                self.message.show_error(error, action=f"group {self.group.value}")
+            except ScanAnalysisError:  # said by _check_group when chosen; show what is on disk
+                analyzers = []
         tasks: list[dict[str, Any]] = []
         scans: list[int] = []
         if day_dir is not None and (day_dir / "analysis").is_dir():

@@ -136,8 +136,10 @@ class LogView(ipywidgets.VBox):
                 f"<span style='color:{_COLOURS.get(level, '#a00020')}'>{html.escape(text)}</span>"
                 for level, text in shown
             )
+            total = len(self.handler.records)
             summary = (
-                f"{len(shown)} of {len(lines)} messages at {self.level.value} and above"
+                f"{len(lines)} of {total} messages at {self.level.value} and above"
+                + (f", the newest {len(shown)} shown" if len(shown) < len(lines) else "")
                 if lines
                 else f"no messages at {self.level.value} and above yet"
             )

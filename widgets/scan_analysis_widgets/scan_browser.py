@@ -96,9 +96,7 @@ class ScanBrowser(ipywidgets.VBox):
             description="Refresh", icon="refresh", tooltip="list the day's scans again"
         )
         self.refresh_button.add_class("sa-refresh")
-        self.scan_list = ipywidgets.Select(
-            options=[], rows=8, layout={"width": "100%", "font_family": "monospace"}
-        )
+        self.scan_list = ipywidgets.Select(options=[], rows=8, layout={"width": "100%"})
         self.scan_list.add_class("sa-scan-list")
         self.header = ipywidgets.HTML()
         self.header.add_class("sa-scan-info")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from scan_analysis.render.style import RenderOptions, grid_shape, save
 
@@ -69,7 +70,9 @@ def draw_scatter(
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
     if scatter is not None:
-        figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+        colour_bar = figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+        colour_bar.locator = MaxNLocator(integer=True)  # bins are whole numbers
+        colour_bar.update_ticks()
     figure.suptitle(title)
     return figure
 

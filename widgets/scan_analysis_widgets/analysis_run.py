@@ -131,6 +131,8 @@ class RunAnalysisPanel(ipywidgets.VBox):
         values = [value for _, value in options]
         if previous in values:
             self.choice.value = previous
+        elif values:
+            self.choice.value = values[0]
         self._set_idle()
 
     def run(self) -> bool:

@@ -73,8 +73,13 @@ class ColumnPlot(ipywidgets.VBox):
     """
 
     def __init__(self, **kwargs) -> None:
-        self.x_column = ipywidgets.Dropdown(description="x", layout={"width": "340px"})
-        self.y_column = ipywidgets.Dropdown(description="y", layout={"width": "340px"})
+        narrow = {"description_width": "20px"}
+        self.x_column = ipywidgets.Dropdown(
+            description="x", layout={"width": "370px"}, style=narrow
+        )
+        self.y_column = ipywidgets.Dropdown(
+            description="y", layout={"width": "370px"}, style=narrow
+        )
         self.binned = ipywidgets.Checkbox(value=True, description="bin means ± std", indent=False)
         self.x_column.add_class("sa-plot-x")
         self.y_column.add_class("sa-plot-y")

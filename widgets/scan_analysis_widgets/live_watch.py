@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import logging
 import os
 import re
@@ -456,7 +457,8 @@ class LiveWatchPanel(ipywidgets.VBox):
         if shown:
             parts.append(shown)
         if elog:
-            parts.append(f"e-log: {elog}")
+            name = html.escape(Path(elog).name)
+            parts.append(f"<span title='{html.escape(str(elog))}'>e-log: {name}</span>")
         return "<span style='font-size:14px'>" + " · ".join(parts) + "</span>"
 
     def _state_changed(self, _change) -> None:

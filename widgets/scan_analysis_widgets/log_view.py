@@ -131,19 +131,20 @@ class LogView(ipywidgets.VBox):
                 return
             self._rendered = key
             lines = self.handler.lines(LEVELS[self.level.value])
-            shown = lines[-SHOWN_LINES:]
+            shown = lines[-SHOWN_LINES:][::-1]  # newest first: no scrolling to see the latest
             body = "\n".join(
                 f"<span style='color:{_COLOURS.get(level, '#a00020')}'>{html.escape(text)}</span>"
                 for level, text in shown
             )
             total = len(self.handler.records)
             summary = (
-                f"{len(lines)} of {total} messages at {self.level.value} and above"
-                + (f", the newest {len(shown)} shown" if len(shown) < len(lines) else "")
+                f"{len(lines)} of {total} messages at {self.level.value} and above, newest first"
+                + (f" (the newest {len(shown)} shown)" if len(shown) < len(lines) else "")
                 if lines
                 else f"no messages at {self.level.value} and above yet"
             )
             self.text.value = (
                 f"<div style='font-size:12px; color:#555'>{summary}</div>"
-                f"<pre style='font-size:12px; margin:2px 0; white-space:pre-wrap'>{body}</pre>"
+                "<pre style='font-size:12px; line-height:1.35; margin:2px 0; "
+                f"white-space:pre-wrap'>{body}</pre>"
             )

@@ -32,8 +32,28 @@ def load_panel_extension():
     return pn
 
 
+def plain_number_formatters(frame: pd.DataFrame) -> dict:
+    """Float columns without thousands separators (``3861020000.802``, not ``3,861,020,000.8``).
+
+    Timestamps and device readings are identifiers as much as quantities;
+    digits are kept up to six decimals, as the DAQ writes them.
+    """
+    from bokeh.models.widgets.tables import NumberFormatter
+
+    return {
+        column: NumberFormatter(format="0.[000000]", nan_format="nan", text_align="right")
+        for column in frame.columns
+        if pd.api.types.is_float_dtype(frame[column])
+    }
+
+
 class SFileTable(ipywidgets.VBox):
     """A scan's s-file, one row per shot; click a header to sort, type in it to filter.
+
+    Parameters
+    ----------
+    height : int
+        Height of the table in pixels (rows scroll inside it).
 
     Attributes
     ----------
@@ -45,31 +65,39 @@ class SFileTable(ipywidgets.VBox):
 
     Notes
     -----
-    The widget carries the CSS class ``sa-sfile-table``.
+    Each :meth:`show` builds a new Tabulator holding its data from the start
+    (the previous one closes when garbage-collected; closing it by hand makes
+    jupyter_bokeh close it twice): Bokeh document events sent before a page
+    has rendered the table are lost, so a table filled after it was created
+    could show empty in Voila. The widget carries the CSS class ``sa-sfile-table``.
     """
 
     def __init__(self, *, height: int = 300, **kwargs) -> None:
-        pn = load_panel_extension()
+        super().__init__(**kwargs)
+        self.height = height
         self.frame = pd.DataFrame()
-        self.tabulator = pn.widgets.Tabulator(
+        self.tabulator = None
+        self.view: ipywidgets.Widget | None = None
+        self.add_class("sa-sfile-table")
+        self.show(None)
+
+    def show(self, frame: pd.DataFrame | None) -> None:
+        """Show a table (None or an empty frame clears it)."""
+        pn = load_panel_extension()
+        self.frame = frame if frame is not None else pd.DataFrame()
+        tabulator = pn.widgets.Tabulator(
             self.frame,
+            formatters=plain_number_formatters(self.frame),
             header_filters=True,
             disabled=True,  # a view: the s-file belongs to the DAQ
             show_index=False,
             pagination=None,
-            frozen_columns=["Shotnumber"],
-            height=height,
+            frozen_columns=["Shotnumber"] if "Shotnumber" in self.frame.columns else [],
+            height=self.height,
             sizing_mode="stretch_width",
             layout="fit_data_table",
         )
-        view = pn.ipywidget(self.tabulator)
-        view.layout = ipywidgets.Layout(width="100%", height=f"{height + 10}px")
-        super().__init__([view], **kwargs)
-        self.view = view
-        self.add_class("sa-sfile-table")
-
-    def show(self, frame: pd.DataFrame | None) -> None:
-        """Show a table (None or an empty frame clears it)."""
-        self.frame = frame if frame is not None else pd.DataFrame()
-        self.tabulator.frozen_columns = ["Shotnumber"] if "Shotnumber" in self.frame.columns else []
-        self.tabulator.value = self.frame
+        view = pn.ipywidget(tabulator)
+        view.layout = ipywidgets.Layout(width="100%", height=f"{self.height + 10}px")
+        self.tabulator, self.view = tabulator, view
+        self.children = [view]  # the previous view closes itself when collected

@@ -127,13 +127,21 @@ class ShotViewer(ipywidgets.VBox):
         if paths is not None:
             columns = sfile.columns if sfile is not None else []
             self.folders = {f.stem: f for f in device_folders(paths.scan_dir, columns)}
-        stems = list(self.folders)
+        stems = sorted(self.folders, key=self._device_order)
         self.device.options = stems
         self.device.value = stems[0] if stems else None
         if not stems:
             self._clear()
             if paths is not None:
                 self.message.info(f"{paths.scan_dir} has no device folders")
+
+    def _device_order(self, stem: str) -> tuple[int, str]:
+        """Devices with an analyzer config first, by the config's priority; then by name."""
+        priorities = [
+            self.configs[name].scan.priority
+            for name in analyzers_for_folder(self.folders[stem], self.configs)
+        ]
+        return (min(priorities) if priorities else 10**6, stem)
 
     def _device_chosen(self, _change) -> None:
         folder = self.folders.get(self.device.value) if self.device.value else None

@@ -131,7 +131,7 @@ def grid_html(
             if (scan, name) in progress:
                 done, total = progress[(scan, name)]
                 text += f" {done}/{total}"
-            elif state in ("done", "failed", "no_data"):
+            elif state in ("done", "failed"):
                 timing = task_timing(task, now=now)
                 text += f" · {timing}" if timing else ""
             tooltip = html.escape(task_tooltip(task, now=now))

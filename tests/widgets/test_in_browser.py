@@ -31,9 +31,9 @@ def write_notebook(path: Path, source: str) -> None:
 @pytest.fixture
 def served(fresh_demo_day, tmp_path, subprocess_env):
     day = fresh_demo_day
-    for item in ConfigTree(REPO_CONFIGS).resolve_group("demo"):  # figures for the gallery
-        analyzer = create_diagnostic_analyzer(item, executor="serial", progress=False)
-        analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    camera = ConfigTree(REPO_CONFIGS).resolve_analyzer("UC_TopView")  # figures for the gallery
+    analyzer = create_diagnostic_analyzer(camera, executor="serial", progress=False)
+    analyzer.run_analysis(day.tag(2), data_root=day.data_root)
     site = tmp_path / "site"
     site.mkdir()
     common = f"{str(day.data_root)!r}"

@@ -111,7 +111,7 @@ class RunAnalysisPanel(ipywidgets.VBox):
         )
         self.job = BackgroundJob(name="scan analysis")
         self.job.observe(self._progress_changed, names=["progress", "message"])
-        self.job.observe(self._state_changed, names="state")
+        self.job.observe(self._on_state, names="state")
         self.run_button.on_click(lambda _button: self.run())
         self.on_finished: list[Callable[[list[tuple[str, ScanOutcome]]], None]] = []
         self.tag: ScanTag | None = None
@@ -165,7 +165,7 @@ class RunAnalysisPanel(ipywidgets.VBox):
         if self.job.state == "running" and self.job.message:
             self.status.info(self.job.message)
 
-    def _state_changed(self, change) -> None:
+    def _on_state(self, change) -> None:
         if change.new == "running":
             self.run_button.disabled = True
             self.progress.bar_style = "info"

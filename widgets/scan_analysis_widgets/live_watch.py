@@ -178,12 +178,12 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.start_button.on_click(lambda _button: self.start())
         self.stop_button.on_click(lambda _button: self.stop())
         self.rerun_button.on_click(lambda _button: self.rerun_failed())
-        self.observe(self._state_changed, names="state")
+        self.observe(self._on_state, names="state")
         self._setup(data_root, experiment, date, group, scan)
         self.picker.observe(self._choice_changed, names=["experiment", "date"])
         self.group.observe(self._choice_changed, names="value")
         self.start_scan.observe(self._choice_changed, names="value")
-        self._state_changed(None)
+        self._on_state(None)
 
     # --- set-up -------------------------------------------------------------------------------
     def _setup(self, data_root, experiment, date, group, scan) -> None:
@@ -461,7 +461,7 @@ class LiveWatchPanel(ipywidgets.VBox):
             parts.append(f"<span title='{html.escape(str(elog))}'>e-log: {name}</span>")
         return "<span style='font-size:14px'>" + " · ".join(parts) + "</span>"
 
-    def _state_changed(self, _change) -> None:
+    def _on_state(self, _change) -> None:
         busy = self.state in ("starting", "running", "stopping")
         self.start_button.disabled = busy
         self.stop_button.disabled = not busy or self.state == "stopping"

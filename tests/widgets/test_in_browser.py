@@ -85,6 +85,18 @@ def test_components_render_and_work_in_chromium(served):
             page.screenshot(path=ARTIFACTS / "scan_browser_whole.png")
             page.set_viewport_size({"width": 1600, "height": 1000})
 
+            # "run" works in a background thread; its refresh (a new table, new figures)
+            # reaches the page
+            page.locator(".sa-run-choice select").select_option(label="UC_Spectrometer")
+            page.click(".sa-run-button")
+            page.wait_for_function(
+                "n => document.querySelectorAll('.sa-figures img').length > n", arg=len(figures)
+            )
+            page.wait_for_selector(
+                ".sa-sfile-table .tabulator-col[tabulator-field='UC_Spectrometer_fwhm']"
+            )
+            assert "UC_Spectrometer: done" in page.inner_text(".sa-run-status")
+
             # a click in the scan list goes to the kernel and the page follows
             page.locator(".sa-scan-list select").select_option(index=2)
             page.wait_for_function(

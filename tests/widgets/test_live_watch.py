@@ -86,6 +86,8 @@ def test_stop_mid_task_ends_after_that_task_and_the_panel_stays_usable(fresh_dem
     wait_for(started.exists, "the blocking task to start")
     wait_for(lambda: panel.current_task == "Scan002 Blocking", "the grid to show the task")
     assert "sa-state-running" in panel.grid.value
+    wait_for(lambda: ">running 0/1<" in panel.grid.value, "the task's progress in its cell")
+    assert "now: Scan002 Blocking" in panel.status.value
     # the kernel thread is free while the task runs: a widget callback runs at once
     clicked = []
     panel.rerun_button.on_click(lambda _button: clicked.append(True))

@@ -13,6 +13,7 @@ from widget_tree import page_text, with_class
 
 from scan_analysis.data.demo import LASER_ENERGY_COLUMN
 from scan_analysis.data.sfile import read_sfile
+from scan_analysis.task_queue import TaskQueue, TaskState
 
 REPO_CONFIGS = Path(__file__).parents[2] / "scan_analysis_configs"
 DEADLINE = 240.0
@@ -168,3 +169,13 @@ def test_unknown_scan_date_or_experiment_from_a_link_are_explained(demo_day):
     assert "YYYY-MM-DD" in text and "cannot read 'x' as a scan number" in text
     with pytest.raises(ValueError, match="has no scan 42; its scans: 1, 2, 3, 4, 5, 6"):
         browser.show_scan(42)
+
+
+def test_the_scan_list_shows_each_analyzers_live_state(fresh_demo_day):
+    queue = TaskQueue(fresh_demo_day.day_dir / "analysis", runner_id="control-room-1")
+    queue.complete(queue.try_claim(2, "UC_TopView"), TaskState.DONE)
+    queue.fail_attempt(queue.try_claim(2, "UC_Spectrometer"), "no spectrum")
+    browser = browser_for(fresh_demo_day, experiment="Undulator", date="2026-05-08", scan=2)
+    label = dict((number, text) for text, number in browser.scan_list.options)[2]
+    assert "UC_Spectrometer queued" in label and "UC_TopView done" in label
+    assert "sa-state-done" in browser.header.value and "UC_TopView: done" in browser.header.value

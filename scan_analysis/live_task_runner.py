@@ -468,6 +468,9 @@ class LiveTaskRunner:
                     "claimant": s.claimant,
                     "attempts": s.attempts,
                     "error": s.error,
+                    "message": s.message,
+                    "started": s.started,
+                    "finished": s.finished,
                     "display_files": list(s.display_files),
                 }
                 for s in tasks

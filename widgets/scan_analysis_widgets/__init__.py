@@ -6,6 +6,21 @@
 
 Each component wraps the headless library (``scan_analysis``); none holds
 analysis logic. They need ipywidgets and Panel: ``pip install "scan-analysis[jupyter]"``.
+
+Stable CSS classes for browser tests and lab scripts:
+
+- pickers: ``sa-experiment``, ``sa-date``, ``sa-refresh``; messages ``sa-message``
+  (``sa-message-error`` while it shows an error)
+- ScanBrowser (``sa-scan-browser``): ``sa-scan-list``, ``sa-scan-info``,
+  ``sa-sfile-table``, ``sa-plot`` (the plot image), ``sa-plot-x``, ``sa-plot-y``,
+  ``sa-plot-binned``, ``sa-shot-device``, ``sa-shot-analyzer``, ``sa-shot-slider``,
+  ``sa-shot-image``, ``sa-shot-scalars``, ``sa-run-choice``, ``sa-run-button``,
+  ``sa-run-progress``, ``sa-run-status``, ``sa-figures`` (holds the figure ``<img>``s)
+- LiveWatchPanel (``sa-live-watch``): ``sa-live-group``, ``sa-live-start-scan``,
+  ``sa-live-elog``, ``sa-live-dry-run``, ``sa-live-start``, ``sa-live-stop``,
+  ``sa-live-rerun``, ``sa-live-state``, ``sa-live-progress``, ``sa-live-grid``
+  (cells ``sa-state-pending|running|done|no_data|failed``, ``sa-other-runner``
+  for another runner's claim), ``sa-live-figures``, ``sa-live-log``, ``sa-live-log-level``
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,66 @@ def parameter_label(column: str | None) -> str:
         device, alias = column.split(" Alias:", 1)
         return f"{alias} ({device})"
     return column
+
+
+def position_unit(image_config: Any) -> str:
+    """Unit of an analyzer's position and size scalars: camera pixels, or a trace's x unit.
+
+    Examples
+    --------
+    >>> from scan_analysis.image.config.models import load_image_config
+    >>> position_unit(load_image_config({"type": "line", "metadata": {"x_units": "nm"}}))
+    'nm'
+    >>> position_unit(None)
+    'px'
+    """
+    if image_config is None or getattr(image_config, "kind", "2d") == "2d":
+        return "px"
+    metadata = image_config.metadata
+    return metadata.x_units if metadata and metadata.x_units else "x units"
+
+
+def column_label(
+    column: str,
+    *,
+    parameter_column: str | None = None,
+    position_units: Mapping[str, str] | None = None,
+) -> tuple[str, float]:
+    """Axis label (with units) for an s-file column, and the factor to apply to its values.
+
+    Parameters
+    ----------
+    column : str
+        The s-file column.
+    parameter_column : str, optional
+        The scan parameter's column (labelled alias first, see :func:`parameter_label`).
+    position_units : mapping, optional
+        Analyzer id → unit of its positions (:func:`position_unit`); an analysis
+        column ``{analyzer_id}_{scalar}`` is labelled by :func:`scalar_label`.
+
+    Notes
+    -----
+    DAQ columns (``"U_BCaveICT Charge pC"``) carry their unit in the variable
+    name and are shown as they are.
+
+    Examples
+    --------
+    >>> column_label("UC_Spectrometer_centroid", position_units={"UC_Spectrometer": "nm"})
+    ('UC_Spectrometer centroid (nm)', 1.0)
+    >>> column_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
+    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
+    ('JetX (U_ESP_JetXYZ Position.Axis 1)', 1.0)
+    """
+    if parameter_column is not None and column == parameter_column:
+        return parameter_label(column), 1.0
+    for analyzer_id in sorted(position_units or {}, key=len, reverse=True):
+        prefix = f"{analyzer_id}_"
+        if column.startswith(prefix) and len(column) > len(prefix):
+            label, factor = scalar_label(
+                column, prefix=prefix, position_unit=(position_units or {})[analyzer_id]
+            )
+            return f"{analyzer_id} {label}", factor
+    return column, 1.0
 
 
 def grid_shape(count: int) -> tuple[int, int]:

@@ -38,7 +38,7 @@ def test_start_returns_while_the_work_runs_and_progress_is_reported():
         report(steps // 2, steps)
         halfway.set()
         assert proceed.wait(DEADLINE)
-        report(steps, steps)
+        report(steps, steps, "all 10 steps")
         return "ok"
 
     job.start(work, 10)  # returns at once: the work blocks on `proceed`
@@ -48,7 +48,7 @@ def test_start_returns_while_the_work_runs_and_progress_is_reported():
     assert job.message == "5 / 10"
     proceed.set()
     assert job.wait(DEADLINE)
-    assert job.state == "done" and job.result == "ok"
+    assert job.state == "done" and job.result == "ok" and job.message == "all 10 steps"
     assert seen[:2] == [0.5, 1.0]
 
 

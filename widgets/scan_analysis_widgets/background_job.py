@@ -121,12 +121,15 @@ class BackgroundJob(traitlets.HasTraits):
         )
         self._thread.start()
 
-    def report(self, done: int | float, total: int | float) -> None:
-        """Record progress ``done`` of ``total`` (any thread may call it; never raises)."""
+    def report(self, done: int | float, total: int | float, text: str = "") -> None:
+        """Record progress ``done`` of ``total``, with ``text`` as the message if given.
+
+        Any thread may call it; it never raises.
+        """
         try:
             fraction = min(max(float(done) / float(total), 0.0), 1.0) if total else 0.0
             self.progress = fraction
-            self.message = f"{done:g} / {total:g}"
+            self.message = text or f"{done:g} / {total:g}"
         except Exception as error:  # a display problem never stops the work
             logger.warning("%s: progress not shown: %s", self.name, error)
 

@@ -70,6 +70,17 @@ def test_a_bad_value_shows_its_message_and_a_good_one_saves_only_its_line(config
     assert ConfigTree(config_root).load_analyzer("UC_TopView").image.thresholding.value == 45
 
 
+def test_a_problem_of_a_whole_section_is_shown_on_its_header(config_root):
+    editor = ConfigEditor(config_root, open_file="UC_TopView")
+    editor.field("image.roi.x_min").value = "300"
+    roi = editor.section("image.roi")
+    (problem,) = roi.problems
+    assert problem.startswith("x_min (300.0) must be less than x_max (248.0)")
+    assert editor.form.fields["image.roi.x_min"].problems == []
+    editor.field("image.roi.x_min").value = "8"
+    assert roi.problems == [] and editor.valid and not editor.dirty
+
+
 def test_every_key_of_the_models_has_a_control_with_its_description(config_root):
     editor = ConfigEditor(config_root, open_file="UC_TopView")
     for name in ("image.transforms", "image.vignette", "image.circular_mask"):

@@ -276,12 +276,16 @@ class FieldRow(ipywidgets.HBox):
         self.widget.layout.width = "470px" if self.kind == "tags" else CONTROL_WIDTH
         self.widget.layout.flex = "0 0 auto"
         self.widget.add_class(css_name(path))
-        self.message = ipywidgets.HTML("", layout=ipywidgets.Layout(flex="1 1 auto"))
+        # a long message wraps onto its own line under the control instead of a narrow column
+        self.message = ipywidgets.HTML(
+            "", layout=ipywidgets.Layout(flex="1 1 240px", margin="0 0 0 8px")
+        )
         self.message.add_class("sa-field-error")
         super().__init__([label, self.widget, self.message])
         self.add_class("sa-field")
         self.layout.align_items = "center"
         self.layout.flex = "0 0 auto"
+        self.layout.flex_flow = "row wrap"
         self._show(document.get(path))
         self.widget.observe(self._changed, "value")
         document.sinks[dotted(path)] = self.show_messages

@@ -78,7 +78,7 @@ class ShotPreviewView(ipywidgets.VBox):
         self.date.add_class("sa-preview-date")
         self.scan = ipywidgets.Dropdown(description="scan", layout={"width": "560px"})
         self.scan.add_class("sa-preview-scan")
-        self.shot = ipywidgets.Dropdown(description="shot", layout=narrow)
+        self.shot = ipywidgets.Dropdown(description="shot", layout={"width": "370px"})
         self.shot.add_class("sa-preview-shot")
         self.run = ipywidgets.Button(
             description="Preview shot", icon="play", button_style="primary"

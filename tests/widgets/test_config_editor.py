@@ -215,8 +215,8 @@ def test_a_yaml_syntax_error_opens_as_text_with_a_message(config_root):
     broken = path.read_text().replace("  bit_depth: 16\n", "  bit_depth: 16\n   oops: [\n")
     path.write_text(broken)
     editor = ConfigEditor(config_root)
-    assert any(label.strip() == "GaiaMode \u26a0" for label, _ in editor.tree_select.options)
-    editor.tree_select.value = "analyzers/HTU/GaiaMode.yaml"  # picked in the tree
+    assert any(label.strip() == "GaiaMode \u26a0" for label, _ in editor.tree_view.select.options)
+    editor.tree_view.select.value = "analyzers/HTU/GaiaMode.yaml"  # picked in the tree
     assert editor.current == "analyzers/HTU/GaiaMode.yaml"
     assert editor.status.kind == "error"
     assert f"{path}:" in editor.status.text and "malformed YAML" in editor.status.text
@@ -246,9 +246,9 @@ def test_a_file_changed_on_disk_is_not_overwritten_and_can_be_reloaded(config_ro
 def test_unsaved_changes_are_never_dropped_by_opening_another_file(config_root):
     editor = ConfigEditor(config_root, open_file="Amp4Input")
     editor.field("image.bit_depth").value = "14"
-    editor.tree_select.value = "groups/demo.yaml"
+    editor.tree_view.select.value = "groups/demo.yaml"
     assert editor.current == "analyzers/HTU/Amp4Input.yaml"
-    assert editor.tree_select.value == "analyzers/HTU/Amp4Input.yaml"
+    assert editor.tree_view.select.value == "analyzers/HTU/Amp4Input.yaml"
     assert "unsaved changes" in editor.status.text
     editor.revert_button.click()
     assert editor.open("demo") and editor.current == "groups/demo.yaml"
@@ -352,26 +352,26 @@ def test_group_edits_round_trip(config_root):
 # --- new, duplicate, rename -------------------------------------------------------------------
 def test_new_duplicate_and_rename_from_the_buttons(config_root):
     editor = ConfigEditor(config_root, open_file="UC_TopView")
-    editor.action_buttons["duplicate"].click()
-    editor.action_name.value = "UC_TopView"  # taken
-    editor.action_go.click()
+    editor.tree_view.buttons["duplicate"].click()
+    editor.tree_view.name.value = "UC_TopView"  # taken
+    editor.tree_view.ok.click()
     assert "already exists" in editor.status.text
-    editor.action_name.value = "UC_TopView_tight"
-    editor.action_go.click()
+    editor.tree_view.name.value = "UC_TopView_tight"
+    editor.tree_view.ok.click()
     assert editor.current == "analyzers/Undulator/UC_TopView_tight.yaml"
     assert editor.field("scan.device").value == "UC_TopView"  # same camera
 
-    editor.action_buttons["rename"].click()
-    editor.action_name.value = "TopViewTight"
-    editor.action_go.click()
+    editor.tree_view.buttons["rename"].click()
+    editor.tree_view.name.value = "TopViewTight"
+    editor.tree_view.ok.click()
     assert editor.current == "analyzers/Undulator/TopViewTight.yaml"
     assert editor.status.text.startswith("Renamed UC_TopView_tight to TopViewTight")
 
-    editor.action_buttons["new_analyzer"].click()
-    editor.action_name.value = "UC_Spectrometer2"
-    editor.action_folder.value = "Undulator/extra"
-    editor.action_kind.value = "line"
-    editor.action_go.click()
+    editor.tree_view.buttons["new_analyzer"].click()
+    editor.tree_view.name.value = "UC_Spectrometer2"
+    editor.tree_view.folder.value = "Undulator/extra"
+    editor.tree_view.kind.value = "line"
+    editor.tree_view.ok.click()
     assert editor.current == "analyzers/Undulator/extra/UC_Spectrometer2.yaml"
     assert editor.section("image").built_model is LineConfig
     assert editor.new_group("tonight", analyzers=["UC_Spectrometer2", "TopViewTight"])
@@ -385,7 +385,7 @@ def test_new_duplicate_and_rename_from_the_buttons(config_root):
         "TopViewTight",
         "UC_Spectrometer2",
     ]
-    labels = [label.strip() for label, _ in editor.tree_select.options]
+    labels = [label.strip() for label, _ in editor.tree_view.select.options]
     assert {"TopViewTight", "UC_Spectrometer2", "tonight_v2", "extra/"} <= set(labels)
 
 

@@ -51,6 +51,7 @@ from scan_analysis.config.diagnostic_models import (
 )
 from scan_analysis.config.yaml_edit import same_data
 from scan_analysis.errors import ConfigError, ScanAnalysisError
+from scan_analysis_widgets.config_tree_view import ConfigTreeView
 from scan_analysis_widgets.group_entries import GroupEntriesView
 from scan_analysis_widgets.message_area import MessageArea
 from scan_analysis_widgets.model_form import FormDocument, ModelForm, yaml_key
@@ -59,10 +60,8 @@ from scan_analysis_widgets.shot_preview_view import ShotPreviewView
 
 logger = logging.getLogger(__name__)
 
-TREE_WIDTH = "270px"
 FORM_WIDTH = "720px"
 SIDE_WIDTH = "640px"
-_INDENT = "\u00a0\u00a0\u00a0"
 _STYLE = (  # what layouts cannot say: monospace text for YAML
     "<style>.sa-config-text textarea, .sa-config-tree select "
     "{font-family: monospace; font-size: 12.5px}</style>"
@@ -117,14 +116,16 @@ class ConfigEditor(ipywidgets.VBox):
         self.form_document: FormDocument | None = None
         self.form: ModelForm | None = None
         self.group_view: GroupEntriesView | None = None
-        self._tree_keys: list[str] = []
-        self._selecting = False
 
         self.status = MessageArea()
         self.status.add_class("sa-config-status")
         self.title = ipywidgets.HTML("")
         self.style = ipywidgets.HTML(_STYLE)
-        self._build_tree_column()
+        self.tree_view = ConfigTreeView(
+            on_pick=self.open_config,
+            on_action=self.do_action,
+            describe_action=self.describe_action,
+        )
         self._build_form_column()
         self.preview = ShotPreviewView(self._preview_config, data_root=data_root)
         self.yaml_view = ipywidgets.HTML("", layout={"overflow": "auto", "max_height": "840px"})
@@ -138,7 +139,7 @@ class ConfigEditor(ipywidgets.VBox):
         self.children = [
             self.style,
             self.title,
-            ipywidgets.HBox([self.tree_column, self.form_column, self.side]),
+            ipywidgets.HBox([self.tree_view, self.form_column, self.side]),
         ]
         try:
             self.tree = ConfigTree(config_dir)
@@ -156,66 +157,6 @@ class ConfigEditor(ipywidgets.VBox):
             self.open(open_file)
 
     # --- layout -----------------------------------------------------------------------------
-    def _build_tree_column(self) -> None:
-        self.filter = ipywidgets.Text(
-            placeholder="filter by name", continuous_update=True, layout={"width": "250px"}
-        )
-        self.filter.add_class("sa-config-filter")
-        self.filter.observe(lambda _: self.refresh_tree(), "value")
-        self.tree_select = ipywidgets.Select(options=[], rows=24, layout={"width": "250px"})
-        self.tree_select.add_class("sa-config-tree")
-        self.tree_select.observe(self._tree_selected, "value")
-        buttons = {}
-        for action, label, icon in (
-            ("new_analyzer", "New analyzer", "file"),
-            ("new_group", "New group", "list"),
-            ("duplicate", "Duplicate", "copy"),
-            ("rename", "Rename", "i-cursor"),
-        ):
-            button = ipywidgets.Button(description=label, icon=icon, layout={"width": "122px"})
-            button.add_class(f"sa-config-{action.replace('_', '-')}")
-            button.on_click(lambda _, a=action: self._ask(a))
-            buttons[action] = button
-        self.action_buttons = buttons
-        self.action_name = ipywidgets.Text(
-            placeholder="name", continuous_update=False, layout={"width": "250px"}
-        )
-        self.action_name.add_class("sa-config-action-name")
-        self.action_folder = ipywidgets.Combobox(
-            placeholder="folder (optional)", ensure_option=False, layout={"width": "250px"}
-        )
-        self.action_folder.add_class("sa-config-action-folder")
-        self.action_kind = ipywidgets.ToggleButtons(
-            options=["camera", "line"], style={"button_width": "80px"}
-        )
-        self.action_go = ipywidgets.Button(description="OK", button_style="primary")
-        self.action_go.add_class("sa-config-action-ok")
-        self.action_cancel = ipywidgets.Button(description="Cancel")
-        self.action_go.on_click(lambda _: self._do_action())
-        self.action_cancel.on_click(lambda _: self._hide_action())
-        self.action_label = ipywidgets.HTML("")
-        self.action_box = ipywidgets.VBox(
-            [
-                self.action_label,
-                self.action_name,
-                self.action_folder,
-                self.action_kind,
-                ipywidgets.HBox([self.action_go, self.action_cancel]),
-            ],
-            layout={"border": "1px solid #c9d3df", "padding": "4px", "display": "none"},
-        )
-        self._action = ""
-        self.tree_column = ipywidgets.VBox(
-            [
-                ipywidgets.HBox([buttons["new_analyzer"], buttons["new_group"]]),
-                ipywidgets.HBox([buttons["duplicate"], buttons["rename"]]),
-                self.action_box,
-                self.filter,
-                self.tree_select,
-            ],
-            layout={"width": TREE_WIDTH, "min_width": TREE_WIDTH},
-        )
-
     def _build_form_column(self) -> None:
         self.save_button = ipywidgets.Button(
             description="Save", icon="save", button_style="success", disabled=True
@@ -269,79 +210,11 @@ class ConfigEditor(ipywidgets.VBox):
 
     # --- the tree ---------------------------------------------------------------------------
     def refresh_tree(self) -> None:
-        """List the tree's files again (after files were added or renamed outside)."""
+        """List the tree's files again (after files were added or renamed, here or outside)."""
         if self.tree is None:
             return
         self.tree = ConfigTree(self.tree.root)
-        wanted = self.filter.value.strip().lower()
-        options: list[tuple[str, str]] = []
-        root = self.tree.root
-        for top, paths in (
-            ("analyzers", sorted(self.tree.analyzers.values())),
-            ("groups", sorted(self.tree.groups.values())),
-        ):
-            shown = [p for p in paths if wanted in p.relative_to(root).as_posix().lower()]
-            options.append((f"{top}/", f"#{top}"))
-            folders_seen: set[str] = set()
-            for path in shown:
-                relative = path.relative_to(root / top)
-                for depth, folder in enumerate(relative.parts[:-1], start=1):
-                    folder_key = "/".join(relative.parts[:depth])
-                    if folder_key not in folders_seen:
-                        folders_seen.add(folder_key)
-                        options.append((_INDENT * depth + f"{folder}/", f"#{top}/{folder_key}"))
-                depth = len(relative.parts)
-                mark = "" if self._loads(path, top) else " \u26a0"
-                options.append(
-                    (_INDENT * depth + path.stem + mark, path.relative_to(root).as_posix())
-                )
-        self._selecting = True
-        try:
-            self.tree_select.options = options
-            self.tree_select.value = (
-                self.current if self.current in dict(options).values() else None
-            )
-        finally:
-            self._selecting = False
-        folders = sorted(
-            {
-                p.parent.relative_to(root / "analyzers").as_posix()
-                for p in self.tree.analyzers.values()
-            }
-            | {p.parent.relative_to(root / "groups").as_posix() for p in self.tree.groups.values()}
-        )
-        self.action_folder.options = [f for f in folders if f != "."]
-
-    def _loads(self, path: Path, top: str) -> bool:
-        """Whether a file loads (for the ⚠ mark in the tree; class imports not checked)."""
-        try:
-            if top == "analyzers":
-                self.tree.load_analyzer(path.stem)
-            else:
-                self.tree.load_group(
-                    path.relative_to(self.tree.root / "groups").with_suffix("").as_posix()
-                )
-        except ScanAnalysisError:
-            return False
-        return True
-
-    def _tree_selected(self, change: dict[str, Any]) -> None:
-        if self._selecting or not change["new"]:
-            return
-        key = change["new"]
-        if key.startswith("#"):  # a folder line
-            self._select_current()
-            return
-        if key != self.current:
-            self.open(key)
-
-    def _select_current(self) -> None:
-        self._selecting = True
-        try:
-            values = [value for _, value in self.tree_select.options]
-            self.tree_select.value = self.current if self.current in values else None
-        finally:
-            self._selecting = False
+        self.tree_view.refresh(self.tree, self.current)
 
     # --- opening ------------------------------------------------------------------------------
     def open(self, name: str | None = None) -> bool | None:
@@ -369,13 +242,13 @@ class ConfigEditor(ipywidgets.VBox):
                 f"{self.current} has unsaved changes: save them, or press Revert, before "
                 "opening another file"
             )
-            self._select_current()
+            self.tree_view.show(self.current)
             return False
         try:
             document = ConfigDocument.open(self.tree, name)
         except ScanAnalysisError as error:
             self.status.show_error(error, action=f"opening {name}")
-            self._select_current()
+            self.tree_view.show(self.current)
             return False
         self._show_document(document)
         return True
@@ -383,7 +256,7 @@ class ConfigEditor(ipywidgets.VBox):
     def _show_document(self, document: ConfigDocument) -> None:
         self.document = document
         self.current = document.relative
-        self._select_current()
+        self.tree_view.show(self.current)
         self.read_only = document.read_only
         kind = "group" if document.kind == "group" else "analyzer"
         self.header.value = (
@@ -507,7 +380,7 @@ class ConfigEditor(ipywidgets.VBox):
         self.save_button.disabled = not (editable and self.dirty and not self.read_only)
         self.revert_button.disabled = not self.dirty
         for action in ("duplicate", "rename"):
-            self.action_buttons[action].disabled = self.document is None
+            self.tree_view.buttons[action].disabled = self.document is None
 
     # --- saving -----------------------------------------------------------------------------
     def save(self) -> bool:
@@ -585,42 +458,33 @@ class ConfigEditor(ipywidgets.VBox):
         self.status.info(f"Reloaded {self.document.relative} from disk")
 
     # --- new, duplicate, rename -------------------------------------------------------------
-    def _ask(self, action: str) -> None:
+    def describe_action(self, action: str) -> str | None:
+        """The title of an action's form, or None (with the reason shown) when it cannot be done."""
+        stem = self.document.path.stem if self.document else ""
         if action in ("duplicate", "rename") and self.document is None:
             self.status.error("open the file to duplicate or rename first")
-            return
+            return None
         if action == "duplicate" and self.document.kind != "analyzer":
             self.status.error("only analyzers can be duplicated; create a new group instead")
-            return
-        self._action = action
-        labels = {
+            return None
+        return {
             "new_analyzer": "New analyzer: name, folder under analyzers/, camera or line",
             "new_group": "New group: name, folder under groups/",
-            "duplicate": f"Duplicate {self.document.path.stem if self.document else ''} as",
-            "rename": f"Rename {self.document.path.stem if self.document else ''} to",
-        }
-        self.action_label.value = f"<b>{html.escape(labels[action])}</b>"
-        self.action_folder.layout.display = None if action.startswith("new") else "none"
-        self.action_kind.layout.display = None if action == "new_analyzer" else "none"
-        self.action_name.value = ""
-        self.action_box.layout.display = None
+            "duplicate": f"Duplicate {stem} as",
+            "rename": f"Rename {stem} to",
+        }[action]
 
-    def _hide_action(self) -> None:
-        self.action_box.layout.display = "none"
-        self._action = ""
-
-    def _do_action(self) -> None:
-        name, folder = self.action_name.value, self.action_folder.value
-        done = {
-            "new_analyzer": lambda: self.new_analyzer(
-                name, folder=folder, kind=self.action_kind.value
-            ),
-            "new_group": lambda: self.new_group(name, folder=folder),
-            "duplicate": lambda: self.duplicate(name),
-            "rename": lambda: self.rename(name),
-        }[self._action]()
-        if done:
-            self._hide_action()
+    def do_action(self, action: str, name: str, folder: str = "", kind: str = "camera") -> bool:
+        """Do a file action by name (what the tree's action form's OK does)."""
+        if action == "new_analyzer":
+            return self.new_analyzer(name, folder=folder, kind=kind)
+        if action == "new_group":
+            return self.new_group(name, folder=folder)
+        if action == "duplicate":
+            return self.duplicate(name)
+        if action == "rename":
+            return self.rename(name)
+        raise ValueError(f"unknown action {action!r}")
 
     def _not_dirty(self, what: str) -> bool:
         if self.dirty:

@@ -19,7 +19,8 @@ from typing import Any
 
 import ipywidgets
 
-from scan_analysis_widgets.model_form import ERROR_STYLE, FormDocument, Path, css_name, dotted
+from scan_analysis_widgets.form_document import FormDocument, Path, css_name, dotted
+from scan_analysis_widgets.model_form import ERROR_STYLE
 
 
 def entry_parts(entry: Any) -> tuple[str, bool, int | None]:

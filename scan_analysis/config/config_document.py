@@ -92,10 +92,10 @@ def field_problem(problem: str, source: str | os.PathLike | None = None) -> Fiel
 
 def kind_of(tree: ConfigTree, path: Path) -> ConfigKind:
     """Whether a file under the config root is an analyzer or a group (by its folder)."""
-    real = path.resolve()
-    if real.is_relative_to((tree.root / "groups").resolve()):
+    where = Path(os.path.abspath(path))
+    if where.is_relative_to(os.path.abspath(tree.root / "groups")):
         return "group"
-    if real.is_relative_to((tree.root / "analyzers").resolve()):
+    if where.is_relative_to(os.path.abspath(tree.root / "analyzers")):
         return "analyzer"
     raise ConfigError(
         f"{path} is neither under {tree.root / 'analyzers'} nor under {tree.root / 'groups'}; "
@@ -158,9 +158,15 @@ class ConfigDocument:
     def __init__(self, tree: ConfigTree, path: str | os.PathLike) -> None:
         self.tree = tree
         self.path = Path(path)
-        inside_config_root(tree.root, self.path)
         self.kind: ConfigKind = kind_of(tree, self.path)
-        self.relative = self.path.resolve().relative_to(tree.root.resolve()).as_posix()
+        self.relative = (
+            Path(os.path.abspath(self.path)).relative_to(os.path.abspath(tree.root)).as_posix()
+        )
+        self.write_refusal = ""  # why this file may not be written (a symlink leading out)
+        try:
+            inside_config_root(tree.root, self.path)
+        except ConfigWriteError as error:
+            self.write_refusal = str(error)
         self.text = ""
         self.data: dict[str, Any] = {}
         self.load_error: ConfigError | None = None
@@ -209,7 +215,9 @@ class ConfigDocument:
 
     @property
     def read_only(self) -> bool:
-        """Whether this process may not write the file (or its folder)."""
+        """Whether the file may not be written (outside the root, or not writable for us)."""
+        if self.write_refusal:
+            return True
         return not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
 
     # --- checking ---------------------------------------------------------------------------

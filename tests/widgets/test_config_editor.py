@@ -306,6 +306,21 @@ def test_a_read_only_config_dir_gives_a_message_and_keeps_the_file(config_root, 
     ]
 
 
+def test_a_config_symlinked_from_outside_the_root_opens_but_is_never_written(config_root, tmp_path):
+    outside = tmp_path / "elsewhere" / "SharedCam.yaml"
+    outside.parent.mkdir()
+    outside.write_text("name: SharedCam\nimage:\n  bit_depth: 12\n")
+    (config_root / "analyzers" / "SharedCam.yaml").symlink_to(outside)
+    editor = ConfigEditor(config_root, open_file="SharedCam")
+    assert editor.read_only and editor.save_button.disabled
+    assert "leads outside the config root" in editor.status.text
+    editor.field("image.bit_depth").value = "14"
+    assert editor.save() is False
+    assert "outside the config root" in editor.status.text
+    assert outside.read_text() == "name: SharedCam\nimage:\n  bit_depth: 12\n"
+    assert (config_root / "analyzers" / "SharedCam.yaml").is_symlink()
+
+
 # --- groups ---------------------------------------------------------------------------------------
 def test_group_edits_round_trip(config_root):
     editor = ConfigEditor(config_root, open_file="HTU/baseline")

@@ -286,7 +286,9 @@ class ConfigEditor(ipywidgets.VBox):
         self._validate()
         if document.kind == "analyzer":
             self.preview.load_shots()
-        if self.read_only:
+        if document.write_refusal:
+            self.status.info(f"Saving is off for this file: {document.write_refusal}")
+        elif self.read_only:
             self.status.info(
                 f"{document.path} is read-only for this account: you can try values and preview "
                 "shots, but not save (ask the owner for write access, or copy the config tree)"

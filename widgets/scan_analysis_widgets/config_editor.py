@@ -414,7 +414,12 @@ class ConfigEditor(ipywidgets.VBox):
             self.status.show_error(error, action="saving")
             return False
         self.reload_button.button_style = ""
-        self._show_document(self.document)  # the saved text becomes the new starting point
+        # the saved file is the new starting point; the controls already show its values
+        self.form_document.data = self.document.copy_data()
+        self.form_document.original = self.document.copy_data()
+        self.dirty = False
+        self._validate()
+        self._update_buttons()
         self.status.info(
             f"Saved {self.document.relative}" if written else "Nothing changed: nothing to save"
         )

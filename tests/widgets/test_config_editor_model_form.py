@@ -114,3 +114,24 @@ def test_messages_go_to_the_nearest_control_and_the_rest_to_the_top():
     assert "unknown key" in form.general.value
     form.show_problems([])
     assert form.fields["spots.0.weight"].problems == [] and form.general.value == ""
+
+
+def test_values_that_do_not_fit_their_type_are_shown_as_written():
+    form, document = _form({"label": "HTU", "enabled": "maybe", "order": ["a", "zz"]})
+    assert type(form.fields["enabled"].widget).__name__ == "Text"
+    assert form.fields["enabled"].widget.value == "maybe"
+    assert type(form.fields["order"].widget).__name__ == "Text"
+    assert form.fields["order"].widget.value == "[a, zz]"
+    form.fields["order"].widget.value = "[a, b]"
+    assert document.data["order"] == ["a", "b"]
+
+
+def test_typing_into_a_block_that_is_not_a_mapping_makes_it_one():
+    form, document = _form({"label": "HTU", "mirror": [1, 2]})
+    form.sections["mirror"].use.value = True
+    form.fields["mirror.tilt_urad"].widget.value = "4"
+    assert document.data["mirror"] == {"tilt_urad": 4}
+    document = FormDocument({"scan": [1, 2], "spots": [{"center": [1, 2]}]})
+    document.set(("scan", "priority"), 5)  # a required block's field typed into
+    document.set(("spots", 0, "weight"), 2)  # list items stay items
+    assert document.data == {"scan": {"priority": 5}, "spots": [{"center": [1, 2], "weight": 2}]}

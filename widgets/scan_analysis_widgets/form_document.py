@@ -94,7 +94,7 @@ class FormDocument:
         return self._lookup(self.original, path)
 
     def set(self, path: Path, value: Any) -> None:
-        """Set a value, creating parent mappings that are absent (or null).
+        """Set a value, creating parent mappings that are absent, null or not mappings.
 
         A new key takes its place in the mapping's key order (see
         :attr:`key_orders`) rather than going last.
@@ -102,7 +102,11 @@ class FormDocument:
         node = self.data
         for depth, part in enumerate(path[:-1]):
             child = node[part] if isinstance(node, list) else node.get(part)
-            if child is None:
+            following = path[depth + 1]
+            fits = isinstance(child, dict) or (
+                isinstance(child, list) and isinstance(following, int)
+            )
+            if not fits:  # absent, null, or not a mapping (``scan: [1, 2]``): a person fixes it
                 child = {}
                 self._put(node, part, child, path[:depth])
             node = child

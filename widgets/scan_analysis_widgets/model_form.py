@@ -154,7 +154,7 @@ class FieldRow(ipywidgets.HBox):
             f'<span title="{html.escape(description)}">{html.escape(name)}</span>',
             layout=ipywidgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
         )
-        self.kind, self.widget = self._control(inner)
+        self.kind, self.widget = self._control(inner, document.get(path))
         self.widget.tooltip = description or None
         self.widget.layout.width = "470px" if self.kind == "tags" else CONTROL_WIDTH
         self.widget.layout.flex = "0 0 auto"
@@ -174,17 +174,23 @@ class FieldRow(ipywidgets.HBox):
         document.sinks[dotted(path)] = self.show_messages
 
     # controls by type
-    def _control(self, inner: Any) -> tuple[str, ipywidgets.Widget]:
+    def _control(self, inner: Any, value: Any) -> tuple[str, ipywidgets.Widget]:
+        """The control for the field's type; a plain YAML value when the file's value does
+        not fit it (``save: maybe``), so what is there is shown as it is, with its message."""
+        present = value is not _MISSING and value is not None
         choices = _literal_choices(inner)
         if choices is not None:
             options = [(_UNSET if self.default is _MISSING else self._default_label(), _UNSET)]
             options += [(str(choice), choice) for choice in choices]
             return "choice", ipywidgets.Dropdown(options=options)
-        if inner is bool:
+        if inner is bool and not (present and not isinstance(value, bool)):
             return "bool", ipywidgets.Checkbox(indent=False)
         item = _list_item(inner)
         item_choices = _literal_choices(item) if item is not None else None
-        if item_choices is not None:
+        fits = not present or (
+            isinstance(value, list) and all(v in (item_choices or []) for v in value)
+        )
+        if item_choices is not None and fits:
             return "tags", ipywidgets.TagsInput(allowed_tags=item_choices, allow_duplicates=False)
         if inner in (int, float):
             return "number", ipywidgets.Text(continuous_update=False)

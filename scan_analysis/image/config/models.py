@@ -361,7 +361,8 @@ def format_validation_error(
             hint = _valid_keys_hint(error, item["loc"])
             problems.append(f"{where}unknown key '{key}'{hint}")
         else:
-            problems.append(f"{where}'{key}': {item['msg']} (got {item.get('input')!r})")
+            message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix says nothing
+            problems.append(f"{where}'{key}': {message} (got {item.get('input')!r})")
     return problems
 
 

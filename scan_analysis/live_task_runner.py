@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scan_analysis.app_links import resolve_app_url, scan_page_url
 from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
 from scan_analysis.data.file_lock import lease_guard
 from scan_analysis.data.scan_info import ScanInfo
@@ -131,6 +132,10 @@ class LiveTaskRunner:
         Seconds to wait for a scan folder (and ini) that is not visible yet
         when its s-file is (a network share catching up) before its tasks are
         run anyway and fail.
+    app_url : str, optional
+        Base URL of the served apps (``scan-analysis serve``); each e-log entry
+        then links to its scan in the scan browser. Default: the environment
+        variable ``SCAN_ANALYSIS_APP_URL``, else no link.
     """
 
     def __init__(
@@ -153,10 +158,12 @@ class LiveTaskRunner:
         gdoc_document_id: str | None = None,
         gdoc_key_file: str | os.PathLike | None = None,
         scan_folder_grace: float = 600.0,
+        app_url: str | None = None,
     ) -> None:
         gdoc = _google_doc_backend(gdoc_document_id, gdoc_key_file) if gdoc_enabled else None
         self.group_key = analyzer_group
         self.date_tag = date_tag
+        self.app_url = resolve_app_url(app_url)
         self.start_scan = date_tag.number
         self.data_root = resolve_data_root(data_root)
         self.day_dir = day_dir_for(self.data_root, date_tag.experiment, date_tag.date)
@@ -415,6 +422,13 @@ class LiveTaskRunner:
                 scan=scan,
                 info=ScanInfo.from_file(ini) if ini.is_file() else None,
             )
+            if self.app_url:
+                entry.link = scan_page_url(
+                    self.app_url,
+                    experiment=self.date_tag.experiment,
+                    date=self.date_tag.date.isoformat(),
+                    scan=scan,
+                )
             for item, status in statuses:
                 entry.add_outcome(
                     item.name,

@@ -313,3 +313,26 @@ def test_one_elog_entry_per_scan_and_an_update_when_a_task_runs_again(live_day, 
     page = runner.elog_page.read_text()
     assert page.count('<section id="scan1">') == 1 and page.count("<section ") == 6
     runner.close()
+
+
+def test_elog_entries_link_to_their_scan_in_the_served_apps(live_day, monkeypatch):
+    day, config_dir, _ = live_day
+    monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
+    runner = runner_for(day, config_dir, app_url="http://control-room:8866")
+    runner.process_new()
+    page = runner.elog_page.read_text()
+    link = (
+        'href="http://control-room:8866/voila/render/scan_browser.ipynb?'
+        'experiment=Undulator&amp;date=2026-05-08&amp;scan=2"'
+    )
+    assert link in page
+    runner.close()
+
+
+def test_without_an_app_url_entries_have_no_app_link(live_day, monkeypatch):
+    day, config_dir, _ = live_day
+    monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
+    runner = runner_for(day, config_dir)
+    runner.process_new()
+    assert "scan_browser.ipynb" not in runner.elog_page.read_text()
+    runner.close()

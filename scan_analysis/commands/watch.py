@@ -71,6 +71,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="claim and report, run nothing")
     parser.add_argument(
+        "--app-url",
+        help="base URL of 'scan-analysis serve' (http://host:8866): each e-log entry links to its "
+        "scan in the scan browser (default: $SCAN_ANALYSIS_APP_URL, else no link)",
+    )
+    parser.add_argument(
         "--rerun-failed", action="store_true", help="requeue the day's failed tasks before watching"
     )
     parser.set_defaults(func=run)
@@ -97,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         executor=args.executor,
         scan_folder_grace=args.scan_folder_grace,
+        app_url=args.app_url,
     )
     if args.rerun_failed:
         requeued = runner.rerun_failed()

@@ -63,10 +63,17 @@ def table_length(rows: int, columns: int) -> int:
     return 2 + rows * (1 + 2 * columns)
 
 
+LINK_TEXT = "open this scan in the scan browser"
+
+
 def entry_text(entry: ElogEntry) -> tuple[str, str]:
-    """The heading line and the body lines of an entry (both ending in a newline)."""
+    """The heading line and the body lines of an entry (both ending in a newline).
+
+    With a link, the body's first line is :data:`LINK_TEXT` (linked by :func:`entry_layout`).
+    """
     heading = f"{entry.experiment} {entry.date}: {entry.title}\n"
-    lines = [entry.range_text()]
+    lines = [LINK_TEXT] if entry.link else []
+    lines.append(entry.range_text())
     if entry.end_info:
         lines.append(f"end: {entry.end_info}")
     lines += [f"{analyzer}: {outcome}" for analyzer, outcome in sorted(entry.outcomes.items())]
@@ -169,6 +176,17 @@ def entry_layout(
     body_end = heading_end + utf16_length(body)
     requests.append(_paragraph_style(start, heading_end, "HEADING_2"))
     requests.append(_paragraph_style(heading_end, body_end, "NORMAL_TEXT"))
+    if entry.link:
+        link_end = heading_end + utf16_length(LINK_TEXT)
+        requests.append(
+            {
+                "updateTextStyle": {
+                    "range": {"startIndex": heading_end, "endIndex": link_end},
+                    "textStyle": {"link": {"url": entry.link}},
+                    "fields": "link",
+                }
+            }
+        )
     return EntryLayout(requests, start, length + body_end - start)
 
 

@@ -250,3 +250,25 @@ def test_a_missing_document_id_is_explained():
 def test_a_missing_key_file_is_explained(tmp_path):
     with pytest.raises(ScanAnalysisError, match="service-account key .*missing.json"):
         GoogleDocElog.from_service_account_file(DOC_ID, tmp_path / "missing.json")
+
+
+def test_an_entry_with_an_app_link_links_its_first_line_to_the_scan_page(tmp_path):
+    from scan_analysis.elog.google_doc_layout import LINK_TEXT, entry_layout, utf16_length
+
+    entry = make_entry(tmp_path)
+    entry.link = "http://cr:8866/voila/render/scan_browser.ipynb?experiment=Undulator&scan=12"
+    layout = entry_layout(entry, index=10, image_urls={})
+    text = [r["insertText"]["text"] for r in layout.requests if "insertText" in r][-1]
+    heading, body = text.split("\n", 1)
+    assert body.startswith(LINK_TEXT + "\n")
+    styled = [r["updateTextStyle"] for r in layout.requests if "updateTextStyle" in r]
+    assert len(styled) == 1 and styled[0]["textStyle"] == {"link": {"url": entry.link}}
+    start = 10 + utf16_length(heading + "\n")
+    assert styled[0]["range"] == {"startIndex": start, "endIndex": start + len(LINK_TEXT)}
+
+    entry.link = None
+    plain = entry_layout(entry, index=10, image_urls={})
+    assert not [r for r in plain.requests if "updateTextStyle" in r]
+    assert (
+        LINK_TEXT not in [r["insertText"]["text"] for r in plain.requests if "insertText" in r][-1]
+    )

@@ -147,8 +147,9 @@ class ThresholdingConfig(Section):
     threshold_value: float | None = Field(None, description="same as value (older files)")
     mode: Literal["to_zero", "binary", "truncate", "to_zero_inv", "truncate_inv"] = Field(
         "to_zero",
-        description="to_zero: below -> 0; binary: 1 above, 0 below; truncate: above -> "
-        "threshold; to_zero_inv: above -> 0; truncate_inv: below -> threshold",
+        description="to_zero: below -> 0 (values at the threshold are kept); binary: 1 at or "
+        "above, 0 below; truncate: above -> threshold; to_zero_inv: at or above -> 0; "
+        "truncate_inv: below -> threshold",
     )
     invert: bool = Field(False, description="swap above and below")
     clip_below: float | bool | None = Field(

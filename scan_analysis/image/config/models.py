@@ -228,13 +228,9 @@ class LineFilteringConfig(Section):
         None, description="filter type"
     )
     sigma: float | None = Field(None, ge=0, description="Gaussian sigma in samples")
-    kernel_size: int | None = Field(
-        None, ge=1, description="median/savgol window in samples (odd)"
-    )
+    kernel_size: int | None = Field(None, ge=1, description="median/savgol window in samples (odd)")
     gaussian_sigma: float | None = Field(None, ge=0, description="same as method gaussian + sigma")
-    median_kernel_size: int | None = Field(
-        None, ge=1, description="same as method median (odd)"
-    )
+    median_kernel_size: int | None = Field(None, ge=1, description="same as method median (odd)")
 
     _odd = field_validator("kernel_size", "median_kernel_size")(_odd_window)
 

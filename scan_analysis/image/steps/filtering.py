@@ -92,7 +92,9 @@ def filter_line(
 
 def _require_odd(size: int | None) -> int | None:
     if size is not None and size % 2 == 0:
-        raise ValueError(f"filter window {size} is even; use an odd size ({size - 1} or {size + 1})")
+        raise ValueError(
+            f"filter window {size} is even; use an odd size ({size - 1} or {size + 1})"
+        )
     return size
 
 

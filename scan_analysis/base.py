@@ -51,7 +51,13 @@ class NoDataError(ScanAnalysisError):
 
 @dataclass
 class ScanOutcome:
-    """How one analysis of one scan ended."""
+    """How one analysis of one scan ended.
+
+    ``shots_left_out`` counts analysed shots whose array had another shape than
+    the scan's majority, so they are not in the bin averages (their scalars are
+    kept). ``scalars_written`` is False when the scalars could not be merged
+    into the s-file (it is read-only); the message then says so.
+    """
 
     status: Status
     message: str = ""
@@ -61,6 +67,8 @@ class ScanOutcome:
     shots_analysed: int = 0
     shots_failed: int = 0
     elapsed: float = 0.0
+    shots_left_out: int = 0
+    scalars_written: bool = True
 
 
 @dataclass

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from scan_analysis.data.atomic_files import atomic_output
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
@@ -258,9 +259,16 @@ class ScanAnalyzer:
         self._pending_scalars = []
 
     def save_figure(self, figure: Any, name: str, *, dpi: int = 110) -> Path:
-        """Save a matplotlib figure under the output folder; returns its path."""
+        """Save a matplotlib figure under the output folder; returns its path.
+
+        The format follows the name's extension (PNG when it has none). The file
+        appears complete or not at all: an interrupted save leaves nothing behind.
+        """
         path = self.output_dir / name
-        figure.savefig(path, dpi=dpi, bbox_inches="tight")
+        with atomic_output(path) as stream:
+            figure.savefig(
+                stream, format=path.suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight"
+            )
         return path
 
     def __repr__(self) -> str:

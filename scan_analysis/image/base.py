@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from scan_analysis.data.atomic_files import atomic_output
 from scan_analysis.data.readers import read_shot
 from scan_analysis.errors import ConfigError, ScanAnalysisError, ShotReadError
 from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
@@ -209,7 +210,8 @@ class ImageAnalyzer:
             )
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, self.context.background)
+        with atomic_output(path) as stream:  # never a half-written .npy for the next scan
+            np.save(stream, self.context.background)
         logger.info("saved the scan background to %s", path)
 
     # --- per shot ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
-from scan_analysis.render.style import RenderOptions, parameter_label
+from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -523,12 +523,14 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         averages = [a for a in averages if a is not None]
         if not averages or len({a.shape for a in averages}) != 1:
             return None
-        path = self.output_dir / f"{self.analyzer_id}_bin_averages.npz"
         extra = {"x": self.line_x} if self.line_x is not None else {}
-        np.savez(
-            path, bins=np.array(numbers), parameter=values, averages=np.stack(averages), **extra
+        return save_arrays(
+            self.output_dir / f"{self.analyzer_id}_bin_averages.npz",
+            bins=np.array(numbers),
+            parameter=values,
+            averages=np.stack(averages),
+            **extra,
         )
-        return path
 
 
 def _shot_list(shots: list[int], *, limit: int = 20) -> str:

@@ -376,3 +376,26 @@ def test_a_save_cut_short_leaves_the_previous_files_whole(
     assert run.stdout.startswith("failed") and "File too large" in run.stdout, run.stderr
     after = {path.name: path.read_bytes() for path in out.iterdir()}
     assert after == before  # nothing half-written, and no temporary files left behind
+
+
+def test_a_read_only_sfile_keeps_its_content_and_the_figures_are_still_drawn(
+    fresh_demo_day, caplog
+):
+    """Issue 10 item 21: respect a read-only s-file, say so, and still write the figures."""
+    import os
+
+    sfile = fresh_demo_day.day_dir / "analysis" / "s2.txt"
+    os.chmod(sfile, 0o444)
+    before = (sfile.read_bytes(), sfile.stat().st_ino)
+    analyzer = beam_analyzer()
+    with caplog.at_level(logging.ERROR):
+        shown = analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    outcome = analyzer.last_outcome
+    assert (sfile.read_bytes(), sfile.stat().st_ino) == before
+    assert [f.name for f in shown] == [
+        "UC_TopView_montage.png",
+        "UC_TopView_scalars_vs_parameter.png",
+    ]
+    assert outcome.status == "done" and not outcome.scalars_written
+    assert f"scalars NOT written: {sfile} is read-only" in outcome.message
+    assert f"{sfile} is read-only" in caplog.text and "chmod u+w" in caplog.text

@@ -1,7 +1,14 @@
 import os
+import re
+import signal
+import subprocess
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
+from scan_analysis.data.demo import build_demo_day
 from scan_analysis.executors import (
     ProcessPoolShotExecutor,
     SerialExecutor,
@@ -38,7 +45,10 @@ def test_environment_chooses_the_default(monkeypatch):
 
 
 def test_picklable_check():
-    assert is_picklable(3) and not is_picklable(lambda: 1)
+    import threading
+
+    # cloudpickle sends lambdas and classes defined in __main__; a lock cannot travel
+    assert is_picklable(3) and is_picklable(lambda: 1) and not is_picklable(threading.Lock())
 
 
 def test_errors_in_workers_surface():
@@ -47,3 +57,148 @@ def test_errors_in_workers_surface():
 
     with ThreadPoolShotExecutor(2) as executor, pytest.raises(RuntimeError, match="bad"):
         list(executor.map_unordered(boom, [1]))
+
+
+# --- real worker processes: crashes, first-time use, and where they cannot start -------------
+
+README = Path(__file__).parents[1] / "README.md"
+SMALL_DAY = {"image_shape": (96, 96), "n_bins": 5, "shots_per_bin": 4}
+
+
+def kill_own_process(value):
+    if value == "poison":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return value
+
+
+def test_a_worker_killed_by_sigkill_breaks_one_call_and_the_next_gets_new_workers():
+    """Issue 10 item 8: the pool is rebuilt, not broken for good."""
+    with ProcessPoolShotExecutor(2) as executor:
+        with pytest.raises(BrokenProcessPool):
+            list(executor.map_unordered(kill_own_process, ["a", "poison", "b"]))
+        results = list(executor.map_unordered(square, range(6)))
+    assert sorted(r[0] for r in results) == [0, 1, 4, 9, 16, 25]
+    assert os.getpid() not in {r[1] for r in results}
+
+
+def readme_first_example() -> str:
+    """The first python block of the README, as a user copies it."""
+    return re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+
+
+@pytest.fixture
+def readme_folder(tmp_path):
+    """A folder holding demo_data/, where the README example is run from."""
+    build_demo_day(tmp_path / "demo_data", **SMALL_DAY)
+    return tmp_path
+
+
+def run_user_code(how, code, folder, env):
+    script = folder / "first_try.py"
+    script.write_text(code)
+    command = {
+        "script": [sys.executable, str(script)],
+        "stdin": [sys.executable, "-"],
+        "-c": [sys.executable, "-c", code],
+    }[how]
+    return subprocess.run(
+        command,
+        input=code if how == "stdin" else None,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=env,
+        timeout=280,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["script", "stdin", "-c"])
+def test_the_readme_example_works_however_it_is_run(readme_folder, subprocess_env, how):
+    """Issues 10 items 14 and 18: no main guard needed, nothing run twice, nothing leaked."""
+    code = 'print("the user script ran")\n' + readme_first_example() + "print(display_files)\n"
+    run = run_user_code(how, code, readme_folder, subprocess_env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("the user script ran") == 1  # the workers never re-ran it
+    assert "UC_TopView_montage.png" in run.stdout and "UC_TopView_scalars_vs_parameter.png" in (
+        run.stdout
+    )
+    for trouble in ("bootstrapping", "leaked", "Traceback", "BrokenProcessPool", "threads"):
+        assert trouble not in run.stderr, run.stderr
+    figures = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/Scan002/UC_TopView"
+    assert (figures / "UC_TopView_montage.png").stat().st_size > 10_000
+
+
+CANNOT_START_WORKERS = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+from scan_analysis import ScanTag
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+sys.executable = "/bin/false"  # an embedded interpreter: no python to start workers with
+with ProcessPoolShotExecutor(2) as executor:
+    print("results", sorted(executor.map_unordered(abs, [-1, -2, 3])), executor.on_threads)
+tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
+with Array2DScanAnalyzer(device_name="UC_TopView", progress=False) as analyzer:
+    analyzer.run_analysis(tag, data_root="demo_data")
+    print("scan", analyzer.last_outcome.status, analyzer.executor.on_threads)
+"""
+
+
+@pytest.mark.slow
+def test_where_workers_cannot_start_the_work_runs_on_threads_said_once(
+    readme_folder, subprocess_env
+):
+    run = run_user_code("-c", CANNOT_START_WORKERS, readme_folder, subprocess_env)
+    assert run.returncode == 0, run.stderr
+    assert "results [1, 2, 3] True" in run.stdout and "scan done True" in run.stdout
+    said = [line for line in run.stderr.splitlines() if "cannot start here" in line]
+    assert len(said) == 2 and said[0].startswith("WARNING") and said[1].startswith("INFO"), said
+
+
+NOTEBOOK_CELLS = [
+    """\
+import os
+from scan_analysis import ScanTag
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.image import ImageAnalyzer, ImageAnalyzerResult
+
+
+class WorkerPid(ImageAnalyzer):
+    def analyze_image(self, image, auxiliary=None):
+        processed = self.preprocess(image)
+        return ImageAnalyzerResult(processed, {"pid": float(os.getpid())})
+""",
+    """\
+tag = ScanTag(year=2026, month=5, day=8, number=1, experiment="Undulator")
+with Array2DScanAnalyzer("UC_TopView", image_analyzer=WorkerPid(), progress=False) as analyzer:
+    files = analyzer.run_analysis(tag, data_root="demo_data")
+    print(analyzer.last_outcome.status, analyzer.executor.on_threads, os.getpid())
+""",
+]
+
+
+@pytest.mark.slow
+def test_an_analyzer_class_defined_in_a_notebook_cell_runs_in_worker_processes(readme_folder):
+    """Issue 10 item 18: a class from a cell (in __main__) reaches the workers by value."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from scan_analysis.data.sfile import read_sfile
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
+    )
+    NotebookClient(
+        notebook,
+        timeout=240,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(readme_folder)}},
+    ).execute()
+    output = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    status, on_threads, kernel_pid = output.split()
+    assert (status, on_threads) == ("done", "False")
+    sfile = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/s1.txt"
+    pids = set(read_sfile(sfile)["UC_TopView_pid"].astype(int))
+    assert pids and int(kernel_pid) not in pids  # analysed in worker processes, not threads

@@ -65,6 +65,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Scheduling and e-log placement, used by the live runner.
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
+        Worker processes are kept for the next scan until :meth:`close` (or
+        the end of a ``with`` block, or exit); when one dies mid-scan, the
+        scan is analysed once more on new workers.
     progress : bool
         Show a progress bar over shots.
     """
@@ -124,10 +127,21 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return self._executor
 
     def close(self) -> None:
-        """Shut down the worker pool (one passed in by the caller is left to the caller)."""
+        """Shut down the worker pool (one passed in by the caller is left to the caller).
+
+        Optional: a pool left open is shut down when the analyzer is garbage
+        collected or the interpreter exits. ``with Array2DScanAnalyzer(...) as
+        analyzer:`` closes it at the end of the block.
+        """
         if self._executor is not None and self._owns_executor:
             self._executor.close()
         self._executor = None
+
+    def __enter__(self) -> SingleDeviceScanAnalyzer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- per-scan state ---------------------------------------------------------------------
     def _reset_scan_state(self) -> None:

@@ -76,6 +76,15 @@ class PipelineContext:
     background: np.ndarray | float | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
 
+    @property
+    def offset(self) -> tuple[int, int]:
+        """Not kept here any more: the offset belongs to one shot (threads share this context)."""
+        raise AttributeError(
+            "the ROI offset is per shot and no longer kept on the scan's PipelineContext (threads "
+            "sharing it read each other's); use ImageAnalyzer.analyze_shot(image).offset, "
+            "ImageAnalyzer.process(image).offset or process_shot(image, config).offset"
+        )
+
     def for_shot(self) -> ShotContext:
         """A context for one shot: this scan's folders, background and cache, its own offset."""
         return ShotContext(

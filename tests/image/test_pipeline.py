@@ -177,3 +177,10 @@ def test_line_filter_old_spelling_and_one_dimensional_input():
 def test_image_given_to_a_line_config_is_explained():
     with pytest.raises(ConfigError, match=r"is a line config but an array of shape \(4, 4, 4\)"):
         process_line(np.zeros((4, 4, 4)), LineConfig())
+
+
+def test_the_scan_context_holds_no_offset_and_says_where_it_went():
+    """Issue 10 item 1: code that read the shared context.offset gets directions, not (0, 0)."""
+    with pytest.raises(AttributeError, match=r"analyze_shot\(image\)\.offset"):
+        _ = PipelineContext().offset
+    assert PipelineContext().for_shot().offset == (0, 0)

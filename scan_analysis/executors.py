@@ -97,7 +97,7 @@ class _PoolExecutor(abc.ABC):
         """Create the underlying pool (threads or processes)."""
 
     @staticmethod
-    def _shut_down(pool: Executor, *, wait: bool = True) -> None:
+    def _shut_down(pool: Executor, *, wait: bool = True, kill: bool = False) -> None:
         pool.shutdown(wait=wait, cancel_futures=True)
 
     @property
@@ -105,7 +105,9 @@ class _PoolExecutor(abc.ABC):
         """The underlying pool (started on first use)."""
         if self._pool is None:
             pool = self._make_pool()
-            self._finalizer = weakref.finalize(self, self._shut_down, pool)
+            # garbage collection may run in any thread, even the pool's own: never wait there
+            # (at exit, concurrent.futures and loky join their threads and workers themselves)
+            self._finalizer = weakref.finalize(self, self._shut_down, pool, wait=False)
             self._pool = pool
         return self._pool
 
@@ -146,16 +148,18 @@ class _PoolExecutor(abc.ABC):
             self._finalizer = None
         if pool is not None:
             try:
-                self._shut_down(pool, wait=False)
+                self._shut_down(pool, wait=False, kill=True)
             except Exception as error:  # a broken pool may complain while going
                 logger.debug("shutting down a broken pool: %s", error)
 
     def close(self) -> None:
         """Shut the pool down, waiting for its workers (it is re-created on next use)."""
+        pool, self._pool = self._pool, None
         if self._finalizer is not None:
-            self._finalizer()  # shuts the pool down, once
+            self._finalizer.detach()
             self._finalizer = None
-        self._pool = None
+        if pool is not None:
+            self._shut_down(pool, wait=True)
 
     def __enter__(self):
         return self
@@ -205,8 +209,8 @@ class ProcessPoolShotExecutor(_PoolExecutor):
         self._fallback: ThreadPoolShotExecutor | None = None
 
     @staticmethod
-    def _shut_down(pool: Executor, *, wait: bool = True) -> None:
-        pool.shutdown(wait=wait, kill_workers=not wait)  # type: ignore[call-arg]
+    def _shut_down(pool: Executor, *, wait: bool = True, kill: bool = False) -> None:
+        pool.shutdown(wait=wait, kill_workers=kill)  # type: ignore[call-arg]
 
     def _make_pool(self) -> Executor:
         pool = None
@@ -215,7 +219,7 @@ class ProcessPoolShotExecutor(_PoolExecutor):
             pool.submit(_worker_pid).result()  # a worker that cannot start shows here
         except (BrokenExecutor, OSError) as error:
             if pool is not None:
-                self._shut_down(pool, wait=False)
+                self._shut_down(pool, wait=False, kill=True)
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise WorkersUnavailableError(reason) from error
         return pool

@@ -202,3 +202,18 @@ def test_an_analyzer_class_defined_in_a_notebook_cell_runs_in_worker_processes(r
     sfile = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/s1.txt"
     pids = set(read_sfile(sfile)["UC_TopView_pid"].astype(int))
     assert pids and int(kernel_pid) not in pids  # analysed in worker processes, not threads
+
+
+def test_workers_of_an_executor_nobody_closed_end_when_it_is_dropped():
+    """Issue 10 item 14: the safety net for code that never calls close()."""
+    import gc
+
+    import psutil
+
+    executor = ProcessPoolShotExecutor(2)
+    pids = {pid for _, pid in executor.map_unordered(square, range(8))}
+    workers = [psutil.Process(pid) for pid in pids]
+    del executor
+    gc.collect()
+    gone, alive = psutil.wait_procs(workers, timeout=120)
+    assert not alive, f"workers still running: {alive}"

@@ -54,3 +54,7 @@ class ConfigError(ScanAnalysisError):
 
 class LockTimeoutError(ScanAnalysisError):
     """A lock that could not be taken in time."""
+
+
+class LockLostError(ScanAnalysisError):
+    """A lease (lock or task claim) taken over by another process while this one held it."""

@@ -22,6 +22,7 @@ import abc
 import importlib
 import logging
 import os
+import signal
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -32,10 +33,13 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from contextlib import contextmanager
+from multiprocessing import resource_tracker as multiprocessing_resource_tracker
 from typing import Any, Protocol, TypeVar
 
 import cloudpickle
 import loky
+from loky.backend import resource_tracker as loky_resource_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -179,10 +183,36 @@ class ThreadPoolShotExecutor(_PoolExecutor):
         return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="shot")
 
 
-def _preload_worker() -> None:
-    """Import what shot work needs once per worker, while the pool starts."""
+def _prepare_worker() -> None:
+    """Set a new worker up: leave Ctrl-C to the parent, import what shot work needs.
+
+    The terminal sends Ctrl-C to the whole process group; the parent decides
+    what it means (the live runner finishes its task first), so workers ignore
+    it. They start with SIGINT blocked (see :func:`_sigint_blocked`), so one
+    arriving while they import is dropped here instead of killing them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for module in WORKER_PRELOAD:
         importlib.import_module(module)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread, so processes started here are born with it blocked.
+
+    A blocked signal stays pending, so the caller still gets its Ctrl-C when
+    the block ends; the children inherit the mask through fork and exec.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no masks, nothing to do
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _worker_pid() -> int:
@@ -215,8 +245,15 @@ class ProcessPoolShotExecutor(_PoolExecutor):
     def _make_pool(self) -> Executor:
         pool = None
         try:
-            pool = loky.ProcessPoolExecutor(max_workers=self.workers, initializer=_preload_worker)
-            pool.submit(_worker_pid).result()  # a worker that cannot start shows here
+            # the resource trackers unblock Ctrl-C after starting themselves: start them first
+            multiprocessing_resource_tracker.ensure_running()
+            loky_resource_tracker.ensure_running()
+            with _sigint_blocked():  # the workers start during these calls
+                pool = loky.ProcessPoolExecutor(
+                    max_workers=self.workers, initializer=_prepare_worker
+                )
+                probe = pool.submit(_worker_pid)
+            probe.result()  # a worker that cannot start shows here
         except (BrokenExecutor, OSError) as error:
             if pool is not None:
                 self._shut_down(pool, wait=False, kill=True)

@@ -55,3 +55,27 @@ def subprocess_env(tmp_path) -> dict[str, str]:
     env.pop("SCAN_ANALYSIS_CONFIG_DIR", None)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium through Playwright (one per test worker); fails when it is missing."""
+    from browser import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh 1600x1000 page (its own context) closed after the test."""
+    from browser import VIEWPORT
+
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()

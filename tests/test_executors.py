@@ -1,3 +1,4 @@
+import json
 import os
 import re
 import signal
@@ -217,3 +218,53 @@ def test_workers_of_an_executor_nobody_closed_end_when_it_is_dropped():
     gc.collect()
     gone, alive = psutil.wait_procs(workers, timeout=120)
     assert not alive, f"workers still running: {alive}"
+
+
+POOL_SIGNALS = """
+import json, os, signal, sys
+import psutil
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+def masks(pid):
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    bit = 1 << (signal.SIGINT - 1)
+    return {k: bool(int(fields[k], 16) & bit) for k in ("SigBlk", "SigIgn")}
+
+sys.executable = sys.argv[1]  # a wrapper that records each worker's mask as it is born
+with ProcessPoolShotExecutor(max_workers=2) as executor:
+    assert list(executor.map_unordered(abs, [-1])) == [1]
+    children = psutil.Process().children()
+    workers = [c for c in children if "popen_loky_posix" in " ".join(c.cmdline())]
+    print(json.dumps({"workers": [masks(w.pid) for w in workers], "parent": masks(os.getpid())}))
+"""
+
+BIRTH_RECORDER = """#!{python} -S
+import os, sys
+with open({record!r}, "a") as record:
+    record.write(next(line for line in open("/proc/self/status") if line.startswith("SigBlk")))
+os.execv({python!r}, [{python!r}, *sys.argv[1:]])
+"""
+
+
+def test_pool_processes_leave_ctrl_c_to_the_parent(tmp_path):
+    """The terminal sends Ctrl-C to the whole process group: workers must ignore it, and be
+    born with it blocked (they import the library before they can ignore it)."""
+    record = tmp_path / "born.txt"
+    recorder = tmp_path / "python-recording-its-birth"
+    recorder.write_text(BIRTH_RECORDER.format(python=sys.executable, record=str(record)))
+    recorder.chmod(0o755)
+    env = dict(os.environ, SCAN_ANALYSIS_LAB_CONFIG=os.devnull)
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_SIGNALS, str(recorder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert len(found["workers"]) == 2 and all(w["SigIgn"] for w in found["workers"]), found
+    assert found["parent"] == {"SigBlk": False, "SigIgn": False}, found  # the parent unchanged
+    bit = 1 << (signal.SIGINT - 1)
+    born = [int(line.split(":")[1], 16) for line in record.read_text().splitlines()]
+    assert len(born) == 2 and all(mask & bit for mask in born), born

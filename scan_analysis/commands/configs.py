@@ -11,7 +11,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ROOT_NOTE = """\
 The config root is DIR (or --config-dir), else $SCAN_ANALYSIS_CONFIG_DIR, else
 [Paths] scan_analysis_configs_path in ~/.config/geecs_python_api/config.ini,
-else the repository's scan_analysis_configs/.
+else the defaults shipped with scan-analysis (the repository's scan_analysis_configs/).
 """
 EXAMPLE = (
     """\

@@ -8,6 +8,8 @@ import shutil
 import time
 from pathlib import Path
 
+from scan_analysis.errors import ScanAnalysisError
+
 logger = logging.getLogger(__name__)
 
 EXAMPLE = """\
@@ -17,6 +19,10 @@ example:
 Builds the demo day (Undulator 2026-05-08) under ROOT, then analyses every
 scan of it with the demo analyzer group, as the control room would, and prints
 where the figures, the updated s-files and the e-log page are.
+
+ROOT must be new, empty, or a demo folder made earlier (it holds the file
+.scan_analysis_demo): that one is deleted and rebuilt (kept with --keep). Any
+other existing folder is refused and left untouched.
 """
 
 
@@ -41,11 +47,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the demo day, then run the main job on it."""
-    from scan_analysis.data.demo import build_demo_day
+    from scan_analysis.data.demo import DEMO_MARKER, build_demo_day, is_demo_root
 
     root: Path = args.root.resolve()
     started = time.perf_counter()
-    if root.exists() and not args.keep:
+    made_by_demo = is_demo_root(root)
+    if root.exists() and not made_by_demo and not (root.is_dir() and not any(root.iterdir())):
+        raise ScanAnalysisError(
+            f"--root {root} already exists and is not a demo folder (it has no {DEMO_MARKER} "
+            "file that 'scan-analysis demo' writes), so it may hold your own data: nothing was "
+            "changed. Pass a new or empty folder as --root, or remove that one yourself if it "
+            "is disposable."
+        )
+    if made_by_demo and not args.keep:
         shutil.rmtree(root)
     day = build_demo_day(root)
     print(f"demo day built in {time.perf_counter() - started:.1f} s: {day.day_dir}")

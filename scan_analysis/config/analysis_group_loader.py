@@ -48,7 +48,7 @@ class ConfigTree:
     config_dir : path, optional
         Default: the resolution order of DATA_FORMAT.md (argument, env
         ``SCAN_ANALYSIS_CONFIG_DIR``, the lab ini, the repository's
-        ``scan_analysis_configs/``).
+        ``scan_analysis_configs/`` or, installed, its copy in the package).
 
     Attributes
     ----------

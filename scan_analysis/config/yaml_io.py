@@ -11,25 +11,69 @@ import yaml
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.errors import ConfigError
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"  # the ``<<`` key of ``<<: *anchor``
+_VALUE_TAG = "tag:yaml.org,2002:value"  # a plain ``=`` key, which PyYAML reads as "="
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
+    """PyYAML's safe loader, except that a key written twice in one mapping is an error.
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, int] = {}
+    PyYAML keeps the last of two equal keys silently. Merge keys
+    (``<<: *defaults``) work as in the safe loader: keys written beside them
+    override the merged ones, which is not a duplicate; each merged mapping is
+    checked on its own.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._checked: set[int] = set()  # ids of mapping nodes checked before any merge
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            self._check_before_merging(node)
+        return super().construct_mapping(node, deep=deep)
+
+    def _check_before_merging(self, node: yaml.MappingNode) -> None:
+        """Check a mapping and those it merges, once each, before the merge rewrites them.
+
+        The safe loader's merge adds the merged keys into the node itself, so
+        a mapping checked after a merge would show its overridden keys twice.
+        """
+        if id(node) in self._checked:
+            return
+        self._checked.add(id(node))
+        self._refuse_duplicate_keys(node)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else []
+                for mapping in [value_node, *merged]:
+                    if isinstance(mapping, yaml.MappingNode):
+                        self._check_before_merging(mapping)
+
+    def _refuse_duplicate_keys(self, node: yaml.MappingNode) -> None:
+        seen: dict[tuple[type, Any], int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
+            if key_node.tag == _MERGE_TAG:
+                continue
+            if key_node.tag == _VALUE_TAG:
+                key: Any = "="
+            else:
+                key = self.construct_object(key_node, deep=True)
+            try:
+                identity = (type(key), key)
+                hash(identity)
+            except TypeError:  # an unhashable key: the safe loader itself refuses it later
+                continue
             line = key_node.start_mark.line + 1
-            if isinstance(key, str) and key in seen:
+            if identity in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"key {key!r} appears twice in one mapping (lines {seen[key]} and {line}); "
-                    "keep one",
+                    f"key {key!r} appears twice in one mapping (lines {seen[identity]} and "
+                    f"{line}); keep one",
                     key_node.start_mark,
                 )
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
+            seen[identity] = line
 
 
 _StrictLoader.add_constructor(

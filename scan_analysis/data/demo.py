@@ -46,6 +46,11 @@ CAMERA_CALIBRATION = 25e-6  # m per pixel, as in the shipped UC_TopView config
 HOT_PIXELS = ((0.11, 0.83), (0.52, 0.07), (0.9, 0.61), (0.33, 0.29))  # fractional (y, x)
 CROSSHAIR_CENTER = (0.75, 0.25)  # fractional (x, y) of the burned-in reticle
 KINDS = ("noscan", "jet_scan", "spectrum_scan", "optimization", "legacy", "no_camera")
+DEMO_MARKER = ".scan_analysis_demo"
+_MARKER_TEXT = (
+    "This folder was made by scan_analysis.data.demo.build_demo_day and holds generated demo\n"
+    "data only. 'scan-analysis demo --root' deletes and rebuilds a folder holding this file.\n"
+)
 # LabVIEW-epoch seconds (1904) for the demo day, so file names look like the lab's
 _TIMESTAMP_BASE = 3_861_000_000.0
 
@@ -82,6 +87,18 @@ class DemoDay:
     def tag(self, number: int) -> ScanTag:
         """The ScanTag of one of the day's scans."""
         return ScanTag.from_date(self.date, number=number, experiment=self.experiment)
+
+
+def is_demo_root(root: str | Path) -> bool:
+    """Whether ``root`` is a data root :func:`build_demo_day` made (it holds the marker file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> is_demo_root(tempfile.mkdtemp())
+    False
+    """
+    return (Path(root) / DEMO_MARKER).is_file()
 
 
 def beam_truth(parameter_fraction: float, shape: Sequence[int]) -> dict[str, float]:
@@ -415,6 +432,13 @@ def build_demo_day(
     -------
     DemoDay
 
+    Notes
+    -----
+    A ``root`` that is new or empty gets a marker file (``.scan_analysis_demo``,
+    see :func:`is_demo_root`), written first: it tells ``scan-analysis demo``
+    that the folder holds only generated data and may be deleted. A folder that
+    already held other files never gets one.
+
     Examples
     --------
     >>> import tempfile
@@ -423,8 +447,15 @@ def build_demo_day(
     [1, 2, 3, 4, 5, 6]
     >>> day.scans[2].kind
     'jet_scan'
+    >>> is_demo_root(day.data_root)
+    True
     """
     root = Path(root)
+    if not root.exists() or (root.is_dir() and not any(root.iterdir())):
+        root.mkdir(parents=True, exist_ok=True)
+        (root / DEMO_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    elif not is_demo_root(root):
+        logger.info("%s already holds other files: adding the demo day without a marker", root)
     day = parse_date(date)
     day_dir = day_dir_for(root, experiment, day)
     scans = {}

@@ -19,6 +19,10 @@ CONFIG_DIR_ENV = "SCAN_ANALYSIS_CONFIG_DIR"
 MONTH_ABBREVIATIONS = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
+#: The default config folder of a source checkout: ``scan_analysis_configs/`` at the repo root.
+SOURCE_CONFIG_DIR = Path(__file__).resolve().parents[2] / "scan_analysis_configs"
+#: The copy of that folder an installed wheel carries inside the package (see pyproject.toml).
+PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "default_configs"
 _SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
 _SFILE = re.compile(r"^s(\d+)\.txt$")
 
@@ -59,11 +63,21 @@ def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
     return root
 
 
-def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """Find the config root: argument, env ``SCAN_ANALYSIS_CONFIG_DIR``, lab ini, repo default.
+def default_config_dir() -> Path:
+    """The config folder used when none is set: the installed package's copy, else the checkout's.
 
-    The repo default is ``scan_analysis_configs/`` beside the ``scan_analysis``
-    package.
+    A wheel ships the repository's ``scan_analysis_configs/`` inside the
+    package as ``scan_analysis/default_configs/``; a source checkout (or an
+    editable install of it) uses ``scan_analysis_configs/`` itself.
+    """
+    return PACKAGED_CONFIG_DIR if PACKAGED_CONFIG_DIR.is_dir() else SOURCE_CONFIG_DIR
+
+
+def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Find the config root: argument, env ``SCAN_ANALYSIS_CONFIG_DIR``, lab ini, the default.
+
+    The default is :func:`default_config_dir`: the configs shipped with the
+    package (``scan_analysis_configs/`` of the repository).
 
     Raises
     ------
@@ -79,10 +93,7 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
         if lab.config_dir is not None:
             source, path = f"scan_analysis_configs_path in {lab.path}", lab.config_dir
         else:
-            source, path = (
-                "the default",
-                Path(__file__).resolve().parents[2] / "scan_analysis_configs",
-            )
+            source, path = "the default shipped with scan_analysis", default_config_dir()
     path = path.expanduser()
     if not path.is_dir():
         raise DataRootError(

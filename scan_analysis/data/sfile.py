@@ -6,8 +6,9 @@ derived scalar. :func:`merge_columns` keeps every existing cell byte-for-byte
 number formats and non-UTF-8 bytes all survive), matches rows by
 ``Shotnumber``, replaces columns of the same name (a re-run never duplicates),
 takes a :class:`~scan_analysis.data.file_lock.FileLock` that other processes and
-machines respect, and replaces the file atomically so a concurrent reader sees
-the old or the new file, never a half-written one.
+machines respect, checks that lease is still held (and any task claim guarding
+the merge) right before writing, and replaces the file atomically so a
+concurrent reader sees the old or the new file, never a half-written one.
 
 Missing values written by the merge are ``nan`` (for shots the new columns do
 not cover, and for NaN/None values), never blank: ``nan`` is what the DAQ
@@ -31,13 +32,14 @@ import numpy as np
 import pandas as pd
 
 from scan_analysis.data.atomic_files import write_atomically
-from scan_analysis.data.file_lock import FileLock
+from scan_analysis.data.file_lock import FileLock, ensure_guards_held
 from scan_analysis.errors import SFileError, SFileReadOnlyError
 
 logger = logging.getLogger(__name__)
 
 SHOT_COLUMN = "Shotnumber"
 BIN_COLUMN = "Bin #"
+TIMESTAMP_VARIABLE = "acq_timestamp"  # a device's column is "{device} acq_timestamp"
 MISSING_VALUE = "nan"
 LOCK_SUFFIX = ".lock"
 _MISSING_CELLS = frozenset({"", "nan", "NaN", "NAN", "Nan", "-nan", "-NaN", "+nan", "+NaN"})
@@ -97,11 +99,16 @@ class _SFileText:
     cell_terminated: bool  # every line ends with a tab (the header did)
     truncated: _Line | None = None  # a cut-short last row (not in ``rows``)
     rows: list[_Line] = field(default_factory=list)
+    key_names: list[str] = field(default_factory=list)  # header with key columns' canonical case
 
     @property
     def columns(self) -> list[str]:
         assert self.header.cells is not None
         return self.header.cells
+
+    @property
+    def shot_position(self) -> int:
+        return self.key_names.index(SHOT_COLUMN)
 
     def render(self) -> str:
         parts = [_BOM] if self.bom else []
@@ -112,6 +119,56 @@ class _SFileText:
                 parts.append("\t".join(line.cells) + ("\t" if self.cell_terminated else ""))
             parts.append(line.ending)
         return "".join(parts)
+
+
+def _canonical_key_name(name: str) -> str | None:
+    """The spelling the toolkit uses for a key column written in any case, else None."""
+    folded = name.strip().casefold()
+    if folded == SHOT_COLUMN.casefold():
+        return SHOT_COLUMN
+    if folded == BIN_COLUMN.casefold():
+        return BIN_COLUMN
+    suffix = " " + TIMESTAMP_VARIABLE
+    if folded.endswith(suffix):
+        return name.strip()[: -len(suffix)] + suffix
+    return None
+
+
+def key_column_names(columns: list[str], path: Path) -> list[str]:
+    """The header with the key columns spelled as the toolkit looks them up.
+
+    The DAQ writes ``Shotnumber``, ``Bin #`` and ``"{device} acq_timestamp"``,
+    but files edited by hand or written by other programs may use another case
+    (``shotnumber``, ``BIN #``, ``... Acq_Timestamp``). Such a column is named
+    canonically here; every other name, and a key column already spelled
+    exactly, is kept. The file itself is never changed.
+
+    Raises
+    ------
+    SFileError
+        When two columns differ only in case and neither is spelled exactly
+        (which one is meant would be a guess).
+
+    Examples
+    --------
+    >>> key_column_names(["bin #", "shotnumber", "Cam ACQ_Timestamp", "x"], Path("s1.txt"))
+    ['Bin #', 'Shotnumber', 'Cam acq_timestamp', 'x']
+    """
+    exact = set(columns)
+    renamed = list(columns)
+    claimed: dict[str, str] = {}
+    for position, name in enumerate(columns):
+        canonical = _canonical_key_name(name)
+        if canonical is None or canonical == name or canonical in exact:
+            continue
+        if canonical in claimed:
+            raise SFileError(
+                f"s-file {path}: columns {claimed[canonical]!r} and {name!r} both read as "
+                f"{canonical!r} (they differ only in case); rename one in the header"
+            )
+        claimed[canonical] = name
+        renamed[position] = canonical
+    return renamed
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -136,13 +193,14 @@ def _parse(text: str, path: Path) -> _SFileText:
     header, body = lines[0], lines[1:]
     cell_terminated = header.content.endswith("\t") and header.content.strip("\t") != ""
     header.cells = _cells(header.content, cell_terminated)
-    if SHOT_COLUMN not in header.cells:
+    key_names = key_column_names(header.cells, path)
+    if SHOT_COLUMN not in key_names:
         shown = ", ".join(header.cells[:8]) + (", ..." if len(header.cells) > 8 else "")
         raise SFileError(
             f"s-file {path} has no {SHOT_COLUMN!r} column in its header (columns: {shown}); "
             "is this an s-file written by the DAQ?"
         )
-    table = _SFileText(path, bom, header, body, cell_terminated)
+    table = _SFileText(path, bom, header, body, cell_terminated, key_names=key_names)
     width = len(header.cells)
     filled = [line for line in body if line.content.strip()]
     for line in filled:
@@ -218,7 +276,10 @@ def read_sfile(path: str | os.PathLike) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per shot in file order, columns named exactly as in the header
-        (including ``Alias:`` suffixes). Blank and ``nan`` cells are NaN;
+        (including ``Alias:`` suffixes), except that the key columns
+        ``Shotnumber``, ``Bin #`` and ``"{device} acq_timestamp"`` get that
+        spelling whatever their case in the file (see :func:`key_column_names`).
+        Blank and ``nan`` cells are NaN;
         ``Shotnumber`` (and ``Bin #`` when complete) are integers; shots
         missing from the file are simply absent. A cut-short last row (the
         DAQ still writing) is dropped with a logged warning.
@@ -226,7 +287,8 @@ def read_sfile(path: str | os.PathLike) -> pd.DataFrame:
     Raises
     ------
     SFileError
-        When the file is missing, empty, or has no ``Shotnumber`` column.
+        When the file is missing, empty, or has no ``Shotnumber`` column (in
+        any case), or two key columns that differ only in case.
 
     Examples
     --------
@@ -250,8 +312,8 @@ def read_sfile(path: str | os.PathLike) -> pd.DataFrame:
             )
     grid = [(row.cells or [])[:width] + [""] * (width - len(row.cells or [])) for row in table.rows]
     frame = _parse_cells(grid, width)
-    frame.columns = list(table.columns)  # keeps duplicate or odd names exactly as written
-    position = table.columns.index(SHOT_COLUMN)
+    frame.columns = list(table.key_names)  # keeps duplicate or odd names exactly as written
+    position = table.shot_position
     shots = pd.to_numeric(frame.iloc[:, position], errors="coerce")
     if shots.isna().any():
         logger.warning(
@@ -260,8 +322,8 @@ def read_sfile(path: str | os.PathLike) -> pd.DataFrame:
         frame, shots = frame[shots.notna()], shots[shots.notna()]
     frame = frame.reset_index(drop=True)
     frame.isetitem(position, shots.astype(np.int64).to_numpy())
-    if BIN_COLUMN in frame.columns:
-        position = table.columns.index(BIN_COLUMN)
+    if BIN_COLUMN in table.key_names:
+        position = table.key_names.index(BIN_COLUMN)
         bins = frame.iloc[:, position]
         if pd.api.types.is_numeric_dtype(bins) and bins.notna().all() and _whole(bins):
             frame.isetitem(position, bins.astype(np.int64).to_numpy())
@@ -295,8 +357,8 @@ def _validated_new_columns(path: Path, columns: pd.DataFrame) -> tuple[list[str]
                 f"column name {name!r} cannot be written to the s-file {path}: use a non-empty "
                 "name without tabs or line breaks"
             )
-        if name == BIN_COLUMN:
-            raise ValueError(f"{BIN_COLUMN!r} is the DAQ's column in {path}; choose another name")
+        if _canonical_key_name(name) in (BIN_COLUMN, SHOT_COLUMN):
+            raise ValueError(f"{name!r} is the DAQ's column in {path}; choose another name")
     shots = pd.to_numeric(columns[SHOT_COLUMN], errors="coerce")
     if shots.isna().any() or not (shots == shots.round()).all():
         raise ValueError(
@@ -353,6 +415,10 @@ def merge_columns(
         rename, which the folder's permissions would allow.
     LockTimeoutError
         When another writer holds the lock for longer than ``lock_timeout``.
+    LockLostError
+        When the lock (or the task claim guarding this merge, see
+        :func:`~scan_analysis.data.file_lock.lease_guard`) was taken over by
+        another process before the write: the file is left untouched.
 
     Notes
     -----
@@ -370,13 +436,15 @@ def merge_columns(
         _read_bytes(path)  # raises the "does not exist" SFileError before any lock is made
     _refuse_read_only(path)
     lock_path = path.with_name(path.name + LOCK_SUFFIX)
-    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after):
+    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after) as lock:
         # surrogateescape: bytes that are not UTF-8 come back out unchanged
         table = _parse(_read_bytes(path).decode("utf-8", "surrogateescape"), path)
         _check_mergeable(table)
         _set_columns(table, names, values_by_shot)
+        payload = table.render().encode("utf-8", "surrogateescape")
         _refuse_read_only(path)  # made read-only while we waited for the lock
-        write_atomically(path, table.render().encode("utf-8", "surrogateescape"))
+        ensure_guards_held(lock)  # a writer that lost its lease (or its task claim) writes nothing
+        write_atomically(path, payload)
     return names
 
 
@@ -425,7 +493,7 @@ def _set_columns(table: _SFileText, names: list[str], values_by_shot: dict) -> N
                 row.cells.append(MISSING_VALUE)
             positions.append(len(table.columns) - 1)
     missing = [MISSING_VALUE] * len(names)
-    shot_position = table.columns.index(SHOT_COLUMN)
+    shot_position = table.shot_position
     seen: set[int] = set()
     for row in table.rows:
         assert row.cells is not None

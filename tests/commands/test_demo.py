@@ -1,20 +1,51 @@
 import subprocess
 from pathlib import Path
 
+import pytest
 
-def test_demo_builds_the_day_and_runs_the_main_job(tmp_path, console_script, subprocess_env):
-    result = subprocess.run(
-        [str(console_script), "demo", "--root", str(tmp_path / "demo"), "--no-serve"],
+from scan_analysis.data.demo import DEMO_MARKER, build_demo_day
+
+
+def run_demo(console_script, env, root: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(console_script), "demo", "--root", str(root), "--no-serve", *options],
         capture_output=True,
         text=True,
-        env=subprocess_env,
+        env=env,
         timeout=600,
     )
+
+
+def test_demo_rebuilds_its_own_folder_and_runs_the_main_job(
+    tmp_path, console_script, subprocess_env
+):
+    root = tmp_path / "demo"
+    earlier = build_demo_day(root, image_shape=(32, 32), n_bins=2, shots_per_bin=2)
+    leftover = earlier.day_dir / "analysis" / "leftover_from_an_earlier_run.txt"
+    leftover.write_text("stale")
+    result = run_demo(console_script, subprocess_env, root)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "demo day built" in out and "12 done, 6 no data, 0 failed" in out
+    assert not leftover.exists() and (root / DEMO_MARKER).is_file()
     page = next(
         line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("e-log page: ")
     )
     text = Path(page).read_text()
     assert "Scan 002" in text and "data:image/png;base64," in text
+
+
+@pytest.mark.parametrize("options", [[], ["--keep"]])
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path, console_script, subprocess_env, options):
+    root = tmp_path / "my_data"
+    (root / "Undulator").mkdir(parents=True)
+    notes = root / "notes.txt"
+    notes.write_text("beam time notes")
+    result = run_demo(console_script, subprocess_env, root, *options)
+    assert result.returncode == 1
+    message = result.stderr
+    assert f"--root {root} already exists and is not a demo folder" in message
+    assert DEMO_MARKER in message and "Pass a new or empty folder as --root" in message
+    assert notes.read_text() == "beam time notes"
+    assert sorted(path.name for path in root.rglob("*")) == ["Undulator", "notes.txt"]
+    assert "Traceback" not in message

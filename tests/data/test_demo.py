@@ -3,7 +3,14 @@ import hashlib
 import numpy as np
 import pytest
 
-from scan_analysis.data.demo import CAMERA, build_demo_day, encode_png, write_demo_scan
+from scan_analysis.data.demo import (
+    CAMERA,
+    DEMO_MARKER,
+    build_demo_day,
+    encode_png,
+    is_demo_root,
+    write_demo_scan,
+)
 from scan_analysis.data.readers import read_shot
 from scan_analysis.data.scan_info import ScanInfo
 from scan_analysis.data.sfile import read_sfile
@@ -27,6 +34,17 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     three = build_demo_day(tmp_path / "c", seed=1, **SMALL)
     assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
     assert one.scans.keys() == two.scans.keys() == three.scans.keys()
+
+
+def test_only_a_folder_the_builder_made_is_marked_as_a_demo_folder(tmp_path):
+    assert is_demo_root(build_demo_day(tmp_path / "new", **SMALL).data_root)
+    (tmp_path / "empty").mkdir()
+    assert is_demo_root(build_demo_day(tmp_path / "empty", **SMALL).data_root)
+    (tmp_path / "users").mkdir()
+    (tmp_path / "users" / "notes.txt").write_text("mine")
+    assert not is_demo_root(build_demo_day(tmp_path / "users", **SMALL).data_root)
+    assert not (tmp_path / "users" / DEMO_MARKER).exists()
+    assert (tmp_path / "users" / "notes.txt").read_text() == "mine"
 
 
 def test_layout_is_the_geecs_layout(demo_day):

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from scan_analysis.data.file_lock import FileLock
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.data.file_lock import FileLock, lease_guard
 from scan_analysis.data.sfile import format_value, merge_columns, read_sfile
-from scan_analysis.errors import LockTimeoutError, SFileError
+from scan_analysis.errors import LockLostError, LockTimeoutError, SFileError
 
 HEADER = (
     "Bin #\tShotnumber\tElapsed Time\tU_ESP_JetXYZ Position.Axis 1 Alias:JetX\tU_BCaveICT Charge pC"
@@ -93,6 +94,32 @@ def test_unreadable_files_name_the_file_and_the_fix(tmp_path, text, message):
     assert str(tmp_path / "s12.txt") in str(error.value)
 
 
+def test_key_columns_are_found_in_any_case(tmp_path):
+    text = (
+        "bin #\tshotnumber\tElapsed Time\tUC_TopView ACQ_Timestamp\n"
+        "1\t1\t0.2\t3861020000.203\n2\t3\t0.4\t3861020000.703\n"
+    )
+    frame = read_sfile(write_sfile(tmp_path, text))
+    assert list(frame.columns) == [
+        "Bin #",
+        "Shotnumber",
+        "Elapsed Time",
+        "UC_TopView acq_timestamp",
+    ]
+    assert frame["Shotnumber"].tolist() == [1, 3] and frame["Bin #"].tolist() == [1, 2]
+    assert frame["Shotnumber"].dtype == np.int64 and frame["Bin #"].dtype == np.int64
+
+
+def test_an_exact_key_column_wins_and_two_case_variants_are_an_error(tmp_path):
+    frame = read_sfile(write_sfile(tmp_path, "Shotnumber\tshotnumber\n1\t7\n"))
+    assert list(frame.columns) == ["Shotnumber", "shotnumber"] and frame["Shotnumber"].tolist() == [
+        1
+    ]
+    path = write_sfile(tmp_path, "shotnumber\tSHOTNUMBER\n1\t1\n")
+    with pytest.raises(SFileError, match=r"s12\.txt: columns 'shotnumber' and 'SHOTNUMBER'"):
+        read_sfile(path)
+
+
 def test_missing_file_says_to_wait_for_the_scan(tmp_path):
     with pytest.raises(SFileError, match=r"s99\.txt does not exist.*wait for the scan"):
         read_sfile(tmp_path / "s99.txt")
@@ -112,6 +139,41 @@ def test_merge_appends_and_keeps_every_other_byte(tmp_path):
     assert read_sfile(path)["cam_x"].tolist()[::2] == [0.1, 1.5]
     assert not (tmp_path / "s12.txt.lock").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s12.txt"]
+
+
+def test_merge_matches_a_lower_case_shot_column_and_keeps_its_bytes(tmp_path):
+    text = TEXT.replace("Shotnumber", "shotnumber").replace("Bin #", "BIN #")
+    path = write_sfile(tmp_path, text)
+    merge(path, Shotnumber=[1, 4], a=[1.5, 2.5])
+    before, after = text.splitlines(), path.read_text().splitlines()
+    assert after[0] == before[0] + "\ta"
+    assert after[1:] == [
+        f"{line}\t{value}" for line, value in zip(before[1:], ["1.5", "nan", "2.5"], strict=True)
+    ]
+
+
+def test_a_scan_with_case_variant_key_columns_is_analysed(fresh_demo_day):
+    day, scan = fresh_demo_day, fresh_demo_day.scans[2]
+    path = day.day_dir / "analysis" / "s2.txt"
+    header, rows = path.read_bytes().split(b"\n", 1)
+    variant = header.replace(b"Bin #", b"BIN #").replace(b"Shotnumber", b"shotnumber")
+    variant = variant.replace(b"UC_TopView acq_timestamp", b"UC_TopView ACQ_Timestamp")
+    path.write_bytes(variant + b"\n" + rows)
+    analyzer = Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False)
+    analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+    assert sorted(analyzer.bins.values) == sorted(scan.bin_values)
+    written_header, written_rows = path.read_bytes().split(b"\n", 1)
+    assert written_header.startswith(variant + b"\tUC_TopView_")
+    analysed = (
+        read_sfile(path).set_index("Shotnumber").filter(like="UC_TopView_").notna().any(axis=1)
+    )
+    unanalysed = len(scan.missing_rows) + len(scan.missing_files) + len(scan.corrupt_files)
+    assert analysed.sum() == len(scan.shots) - unanalysed
+    width = len(header.split(b"\t"))  # the DAQ's cells are kept byte for byte
+    assert [row.split(b"\t")[:width] for row in written_rows.splitlines()] == [
+        row.split(b"\t")[:width] for row in rows.splitlines()
+    ]
 
 
 def test_rerun_replaces_its_columns_never_duplicates(tmp_path):
@@ -196,6 +258,20 @@ def test_merge_waits_for_the_lock_then_times_out_naming_the_holder(tmp_path):
     assert path.read_text() == TEXT
 
 
+def test_merge_guarded_by_a_lost_task_claim_writes_nothing(tmp_path):
+    path = write_sfile(tmp_path)
+    claim = FileLock(tmp_path / "task.claim", stale_after=10)
+    with claim, lease_guard(claim):
+        merge(path, Shotnumber=[1], a=[1.0])  # still ours: written
+        written = path.read_bytes()
+        (tmp_path / "task.claim").unlink()  # taken over by another runner meanwhile
+        (tmp_path / "task.claim").write_text("{}")
+        with pytest.raises(LockLostError, match=r"task\.claim.*nothing was written"):
+            merge(path, Shotnumber=[1], a=[2.0])
+    assert path.read_bytes() == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s12.txt", "task.claim"]
+
+
 def test_shots_unknown_to_the_sfile_are_ignored(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="scan_analysis.data.sfile")
     path = write_sfile(tmp_path)
@@ -212,6 +288,8 @@ def test_shots_unknown_to_the_sfile_are_ignored(tmp_path, caplog):
         ({"Shotnumber": [None], "a": [1.0]}, "whole numbers"),
         ({"Shotnumber": [1], "bad\tname": [1.0]}, "without tabs"),
         ({"Shotnumber": [1], "Bin #": [1.0]}, "the DAQ's column"),
+        ({"Shotnumber": [1], "bin #": [1.0]}, "the DAQ's column"),
+        ({"Shotnumber": [1], "SHOTNUMBER": [1.0]}, "the DAQ's column"),
         ({"Shotnumber": [1], "a": ["x\ty"]}, "tabs or line breaks"),
     ],
 )

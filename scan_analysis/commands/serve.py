@@ -1,0 +1,106 @@
+"""``scan-analysis serve``: the Voila apps (control room, scan browser, config editor)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import webbrowser
+from pathlib import Path
+
+EXAMPLE = """\
+examples:
+  scan-analysis serve                                  # http://127.0.0.1:8866/ on this machine
+  scan-analysis serve --data-root /data --port 8900 --no-browser
+  scan-analysis serve --host 0.0.0.0                   # whole network: a token is required
+
+Each app is at /voila/render/<app>.ipynb and reads its query string, e.g.
+  /voila/render/scan_browser.ipynb?experiment=Undulator&date=2026-05-08&scan=2
+  /voila/render/control_room.ipynb?experiment=Undulator&date=2026-05-08&group=demo
+Whoever reaches the server can start analyses and edit configs: it binds
+127.0.0.1 unless --host says otherwise, and then requires a token (printed in
+the URL) unless --no-token is given. Ctrl-C stops the server and every app
+kernel. The data root is --data-root, else $SCAN_ANALYSIS_DATA_ROOT, else
+[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini;
+the config root likewise (--config-dir, $SCAN_ANALYSIS_CONFIG_DIR, ...).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` sub-command."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the control room, scan browser and config editor apps (Voila)",
+        description="Serve the scan-analysis apps with Voila until Ctrl-C.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--port", type=int, default=8866, help="TCP port (default 8866)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine)"
+    )
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--data-root", type=Path, help="data root for the apps (default: resolved)")
+    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument("--apps-dir", type=Path, help="serve these app notebooks instead")
+    token = parser.add_mutually_exclusive_group()
+    token.add_argument("--token", help="access token (default: random when not on 127.0.0.1)")
+    token.add_argument(
+        "--no-token",
+        action="store_true",
+        help="no token even on a network interface (anyone reaching the port acts as the lab)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start Voila, print the URL, serve until Ctrl-C or SIGTERM, then stop cleanly."""
+    from scan_analysis.app_server import AppServer, ServeOptions
+    from scan_analysis.data.scan_paths import resolve_config_dir, resolve_data_root
+    from scan_analysis.errors import DataRootError
+
+    try:
+        data_root = resolve_data_root(args.data_root)
+    except DataRootError as error:
+        if args.data_root is not None:
+            raise
+        print(f"note: {error}; the apps will ask for one", file=sys.stderr)
+        data_root = None
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        token="" if args.no_token else args.token,
+        apps_dir=args.apps_dir,
+        data_root=data_root,
+        config_dir=resolve_config_dir(args.config_dir),
+    )
+    server = AppServer(options)
+    stop = threading.Event()
+    previous = {
+        number: signal.signal(number, lambda *_: stop.set())
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        print(f"starting the apps on {args.host}:{args.port} ...", flush=True)
+        url = server.start()
+        print(f"scan-analysis apps: {url}", flush=True)
+        for name, description in server.apps.items():
+            print(f"  {server.app_url(name)}  {description}", flush=True)
+        print(f"data root: {options.data_root}  config root: {options.config_dir}", flush=True)
+        print("press Ctrl-C to stop", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        watcher = threading.Thread(target=lambda: (server.wait(), stop.set()), daemon=True)
+        watcher.start()
+        while not stop.wait(1.0):  # wakes for signals, which set the event
+            pass
+        if server.process is not None and server.process.poll() is not None:
+            print(f"the app server exited (code {server.process.returncode})", file=sys.stderr)
+            return 1
+        print("stopping the apps ...", flush=True)
+        return 0
+    finally:
+        server.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)

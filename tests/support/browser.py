@@ -1,0 +1,196 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, and a served-apps process.
+
+Imported by ``tests/conftest.py``, which turns these into fixtures. Nothing
+here skips: a missing browser is a failure that says how to install it.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1600, "height": 1000}
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# console noise measured as harmless in JUPYTER_NOTES.md (Voila's bundled JupyterLab core vs
+# newer extensions), nothing else
+HARMLESS_CONSOLE = (
+    re.compile(r"^Unsatisfied version .* of shared singleton module"),
+    re.compile(r"^No satisfying version .* of shared module"),
+    re.compile(r"^BokehView cannot combine events because Kernel idle status"),
+)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def launch_chromium(playwright):
+    """Start Debian's Chromium; fail (never skip) with the fix when it is missing."""
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+        "('make test' installs it as root: apt-get install -y chromium)"
+    )
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@dataclass
+class PageProblems:
+    """What went wrong on a page: console errors/warnings, failed and off-site requests."""
+
+    origin: str
+    console: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        """Record the page's console messages and requests from now on."""
+        page.on("console", self._on_console)
+        page.on("requestfailed", lambda request: self.failed.append(request.url))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400 and self.failed.append(f"{response.status} {response.url}")
+            ),
+        )
+        page.on("request", self._on_request)
+
+    def _on_console(self, message) -> None:
+        if message.type not in ("error", "warning"):
+            return
+        text = message.text
+        if any(pattern.search(text) for pattern in HARMLESS_CONSOLE):
+            return
+        self.console.append(f"{message.type}: {text} @ {message.location.get('url', '')}")
+
+    def _on_request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.origin) or url.startswith(("data:", "blob:" + self.origin))):
+            self.external.append(url)
+
+    def assert_clean(self) -> None:
+        """No console error or warning, no failed request, nothing fetched from another host."""
+        assert not self.console, "browser console:\n" + "\n".join(self.console)
+        assert not self.failed, "failed requests:\n" + "\n".join(self.failed)
+        assert not self.external, "requests to other hosts (offline control room):\n" + "\n".join(
+            self.external
+        )
+
+
+@dataclass
+class ServedApps:
+    """A running ``scan-analysis serve`` process and what it printed."""
+
+    process: subprocess.Popen
+    port: int
+    url: str
+    output: list[str]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def app_url(self, name: str, **query: str) -> str:
+        text = "&".join(f"{key}={value}" for key, value in query.items())
+        return f"{self.base}voila/render/{name}.ipynb" + (f"?{text}" if text else "")
+
+    def descendants(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """Ctrl-C the server as a person would; returns its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout)
+
+
+def start_served_apps(
+    console_script: Path, env: dict[str, str], *args: str, timeout: float = 180.0
+) -> ServedApps:
+    """Run ``scan-analysis serve --no-browser --port P ARGS`` until it prints its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(console_script), "serve", "--no-browser", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    found = threading.Event()
+    url: list[str] = []
+
+    def pump() -> None:
+        for line in process.stdout:
+            output.append(line.rstrip())
+            match = re.search(r"scan-analysis apps: (\S+)", line)
+            if match:
+                url.append(match.group(1))
+                found.set()
+        found.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    found.wait(timeout)
+    if not url:
+        process.kill()
+        raise AssertionError("serve did not print its URL:\n" + "\n".join(output))
+    return ServedApps(process, port, url[0], output)
+
+
+def wait_until(condition, *, timeout: float, what: str, interval: float = 0.2):
+    """Poll ``condition()`` until truthy (returned) or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/ (git-ignored) for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def iter_processes_alive(processes: list[psutil.Process]) -> Iterator[psutil.Process]:
+    """The processes of a list still running (zombies count as gone)."""
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                yield process
+        except psutil.Error:
+            continue
+
+
+__all__ = [
+    "ARTIFACTS",
+    "PageProblems",
+    "ServedApps",
+    "free_port",
+    "iter_processes_alive",
+    "launch_chromium",
+    "save_screenshot",
+    "start_served_apps",
+    "wait_until",
+]

@@ -169,7 +169,7 @@ def preview_shot(
         analysis_dir=paths.output_dir(config.name),
     )
     raw = analyzer.load(files[shot])
-    result = analyzer.analyze_image(raw)
+    result = analyzer.analyze_shot(raw)
     logger.info("previewed %s shot %d of %s with %s", stem, shot, tag, config.name)
     return ShotPreview(
         shot=shot,
@@ -178,7 +178,7 @@ def preview_shot(
         processed=np.asarray(result.processed),
         scalars={name: float(value) for name, value in result.scalars.items()},
         kind=analyzer.kind,
-        offset=tuple(int(v) for v in analyzer.context.offset),  # type: ignore[arg-type]
+        offset=tuple(int(v) for v in result.offset or (0, 0)),  # type: ignore[arg-type]
         image_config=analyzer.config,
     )
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from scan_analysis.data.atomic_files import atomic_output
+
 
 @dataclass
 class RenderOptions:
@@ -148,8 +150,23 @@ def downsample_for_display(image: np.ndarray, *, max_pixels: int = 320) -> tuple
     return blocks.mean(axis=(1, 3)), factor
 
 
-def save(figure: Figure, path: Path, *, dpi: int) -> Path:
-    """Write a figure as PNG (creating the folder)."""
+def save(figure: Figure, path: Path, *, dpi: int, **savefig_kwargs: Any) -> Path:
+    """Write a figure as PNG (creating the folder), atomically.
+
+    The PNG goes to a temporary file renamed over ``path`` once complete, so an
+    interrupted save (Ctrl-C, a full disk) never leaves an empty or truncated
+    figure where the e-log and the apps look for it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi)  # layouts are set per figure; a "tight" bbox would draw twice
+    with atomic_output(path) as stream:
+        # layouts are set per figure; a "tight" bbox would draw twice
+        figure.savefig(stream, format="png", dpi=dpi, **savefig_kwargs)
+    return path
+
+
+def save_arrays(path: Path, **arrays: Any) -> Path:
+    """Write arrays as an ``.npz`` (creating the folder), atomically like :func:`save`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path) as stream:
+        np.savez(stream, **arrays)
     return path

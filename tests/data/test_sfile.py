@@ -405,3 +405,21 @@ def test_merge_property(tmp_path, case):
     fresh = write_sfile(folder, text, name="s3.txt")
     merge_columns(fresh, second)
     assert path.read_bytes() == fresh.read_bytes()
+
+
+def test_a_read_only_sfile_is_left_untouched(tmp_path):
+    """Issue 10 item 21: the rename could replace it (the folder is writable); it must not."""
+    path = write_sfile(tmp_path)
+    os.chmod(path, 0o444)
+    before = path.stat()
+    with pytest.raises(SFileError, match=r"s12\.txt is read-only.*chmod u\+w") as caught:
+        merge(path, Shotnumber=[1, 2, 4], charge=[1.0, 2.0, 3.0])
+    assert caught.value.path == path
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns, stat.S_IMODE(after.st_mode)) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        0o444,
+    )
+    assert path.read_text() == TEXT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s12.txt"]

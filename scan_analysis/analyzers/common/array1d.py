@@ -27,6 +27,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
     """
 
     default_image_analyzer = BasicLineAnalyzer
+    config_kind = "1d"
 
     def _x_label(self) -> str:
         metadata = self.image_analyzer.config.metadata

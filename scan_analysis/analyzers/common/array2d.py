@@ -34,6 +34,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
     """
 
     default_image_analyzer = BasicImageAnalyzer
+    config_kind = "2d"
 
     def _render(self) -> list[Path]:
         options = self.render_options
@@ -48,6 +49,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         shape = next(iter(averages.values())).shape if averages else None
         shown = {n: downsample_for_display(a, max_pixels=640)[0] for n, a in averages.items()}
         centroids = self._bin_centroids(numbers)
+        saturated = self.saturation_by_bin()
         if self.bins.kind is ScanKind.NOSCAN:
             number = numbers[0]
             if number in shown:
@@ -67,6 +69,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                                 self._bin_mean(number, "rms_y"),
                             ),
                             "image_shape": shape,
+                            "saturation": self._saturation_clause(),
                         },
                     )
                 )
@@ -80,7 +83,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                     FigureJob(
                         save_scalar_histories,
                         (shots, histories, out / f"{self.analyzer_id}_scalars.png"),
-                        {"title": self._figure_title("scalars per shot"), "options": options},
+                        {
+                            "title": self._figure_title("scalars per shot"),
+                            "options": options,
+                            "saturated_shots": sorted(self.saturated_shots()),
+                        },
                     )
                 )
         else:
@@ -100,6 +107,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                             "calibration": calibration,
                             "centroids": centroids,
                             "image_shape": shape,
+                            "saturated": {
+                                n: f"saturated: {hit}/{checked} shots"
+                                for n, (hit, checked) in saturated.items()
+                                if n in shown
+                            },
                         },
                     )
                 )

@@ -20,6 +20,7 @@ BEAM_CONFIG = {
 
 
 def beam_analyzer(**kwargs):
+    kwargs.setdefault("analyzer_id", "UC_TopView")  # an image_analyzer alone names it otherwise
     return Array2DScanAnalyzer(
         "UC_TopView",
         image_analyzer=BeamAnalyzer(BEAM_CONFIG),
@@ -180,7 +181,11 @@ def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path)
     serial.run_analysis(day.tag(2), data_root=day.data_root)
     expected = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
     pooled = Array2DScanAnalyzer(
-        "UC_TopView", image_analyzer=BeamAnalyzer(BEAM_CONFIG), executor="processes", progress=False
+        "UC_TopView",
+        image_analyzer=BeamAnalyzer(BEAM_CONFIG),
+        analyzer_id="UC_TopView",
+        executor="processes",
+        progress=False,
     )
     try:
         pooled.run_analysis(day.tag(2), data_root=day.data_root)
@@ -248,7 +253,11 @@ def test_images_that_change_shape_mid_scan_are_left_out_of_the_averages_only(
     for shot in (3, 9, 10):  # 9 opens the second chunk of 8 shots
         files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
     analyzer = Array2DScanAnalyzer(
-        "UC_TopView", image_analyzer=BeamAnalyzer(), executor="serial", progress=False
+        "UC_TopView",
+        image_analyzer=BeamAnalyzer(),
+        analyzer_id="UC_TopView",
+        executor="serial",
+        progress=False,
     )
     with caplog.at_level(logging.WARNING):
         shown = analyzer.run_analysis(day.tag(1), data_root=day.data_root)
@@ -294,7 +303,7 @@ def test_a_shot_failing_after_its_scalars_has_one_outcome(fresh_demo_day):
     analyzer.run_analysis(day.tag(1), data_root=day.data_root)
     outcome = analyzer.last_outcome
     mean = read_sfile(day.day_dir / "analysis" / "s1.txt").set_index("Shotnumber")[
-        "UC_TopView_mean"
+        "UC_TopView_BadProcessedOnSomeShots_mean"  # your own image_analyzer names its columns
     ]
     assert set(mean[mean.isna()].index) == bad
     assert outcome.shots_failed == len(bad)

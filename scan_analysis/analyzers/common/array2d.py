@@ -69,7 +69,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                                 self._bin_mean(number, "rms_y"),
                             ),
                             "image_shape": shape,
-                            "saturation": self._saturation_clause(),
+                            "saturation": _saturation_label(saturated.get(number)),
                         },
                     )
                 )
@@ -108,8 +108,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                             "centroids": centroids,
                             "image_shape": shape,
                             "saturated": {
-                                n: f"saturated: {hit}/{checked} shots"
-                                for n, (hit, checked) in saturated.items()
+                                n: _saturation_label(tally)
+                                for n, tally in saturated.items()
                                 if n in shown
                             },
                         },
@@ -148,3 +148,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             if np.isfinite(cx) and np.isfinite(cy) and np.isfinite(rms) and rms < limit:
                 centroids[n] = (cx, cy)
         return centroids
+
+
+def _saturation_label(tally: tuple[int, int] | None) -> str | None:
+    """``saturated: 3/10 shots`` for a bin's panel (None when none of its shots saturated)."""
+    return f"saturated: {tally[0]}/{tally[1]} shots" if tally else None

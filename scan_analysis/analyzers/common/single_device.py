@@ -450,8 +450,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         clause = self._saturation_clause()
         if clause:
             logger.warning(
-                "%s %s: %s; their peaks, sizes and charges are underestimated (marked red on "
-                "the figures)",
+                "%s %s: %s; peaks, sizes and charges of those shots are unreliable (marked red "
+                "on the figures)",
                 self.analyzer_id,
                 self.tag,
                 clause,

@@ -21,12 +21,10 @@ import re
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 SATURATION_SCALAR = "saturated_pixels"
 """Name of the per-shot scalar (s-file column ``{analyzer_id}_saturated_pixels``)."""
 
-_NEIGHBOURHOOD = np.ones((3, 3), dtype=np.uint8)
 _KEPT_BY_MEDIAN = 5
 """A 3x3 median keeps a pixel at the level when at least 5 of its 9 pixels are there."""
 
@@ -103,16 +101,19 @@ def count_saturated_pixels(image: np.ndarray, *, level: float) -> int:
     at_level = image >= level
     rows = np.flatnonzero(at_level.any(axis=1))
     columns = np.flatnonzero(at_level.any(axis=0))
-    # the box around the saturated pixels, one pixel wider where the frame allows: outside
-    # it nothing is saturated and "reflect" repeats the box's unsaturated border, so the
-    # neighbourhood test gives the same answer as on the whole frame
+    # the box around the saturated pixels, one pixel wider where the frame allows: outside it
+    # nothing is saturated, so the neighbourhood test gives the same answer as on the frame
     top, bottom = max(rows[0] - 1, 0), min(rows[-1] + 2, image.shape[0])
     left, right = max(columns[0] - 1, 0), min(columns[-1] + 2, image.shape[1])
-    box = at_level[top:bottom, left:right].view(np.uint8)
-    neighbours = ndimage.correlate(box, _NEIGHBOURHOOD, mode="reflect")
-    kept = neighbours >= _KEPT_BY_MEDIAN
-    near_kept = ndimage.maximum_filter(kept, size=3, mode="reflect")
-    return int(np.count_nonzero(box.view(bool) & near_kept))
+    box = at_level[top:bottom, left:right]
+    # 3x3 sums and maxima as sums of shifted slices (separable): several times faster than
+    # scipy.ndimage's generic filters; "edge" padding repeats the edge, as mode "reflect" does
+    padded = np.pad(box.view(np.uint8), 1, mode="edge")
+    across = padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]
+    kept = np.pad(across[:-2] + across[1:-1] + across[2:] >= _KEPT_BY_MEDIAN, 1, mode="edge")
+    across_kept = kept[:, :-2] | kept[:, 1:-1] | kept[:, 2:]
+    near_kept = across_kept[:-2] | across_kept[1:-1] | across_kept[2:]
+    return int(np.count_nonzero(box & near_kept))
 
 
 SATURATION_NOTE_START = "saturated pixels in "

@@ -33,6 +33,20 @@ def test_a_saturated_spot_is_counted_pixel_for_pixel_and_hot_pixels_are_not():
     assert kept[20:26, 30:35].any()
 
 
+def test_the_count_is_the_saturated_pixels_next_to_what_a_3x3_median_keeps():
+    """The definition, with scipy's own filters, on random frames of every density and shape."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(19)
+    for _ in range(300):
+        shape = tuple(rng.integers(1, 40, size=2))
+        saturated = rng.random(shape) < rng.uniform(0.02, 0.8)
+        image = np.where(saturated, 4095, rng.integers(0, 4095, shape)).astype(np.uint16)
+        kept = ndimage.median_filter(image, size=3, mode="reflect") >= 4095
+        near_kept = ndimage.maximum_filter(kept, size=3, mode="reflect")
+        assert count_saturated_pixels(image, level=4095) == np.count_nonzero(saturated & near_kept)
+
+
 def test_a_spot_on_the_frame_edge_and_pixels_above_the_level_count():
     image = frame(dtype=np.uint8, background=3)
     image[0:4, 0:3] = 255  # in the corner of the sensor

@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from scan_analysis.data.scan_info import ScanInfo
-from scan_analysis.image.saturation import saturation_note
-
-SATURATION_CONSEQUENCE = "peaks, sizes and charges of those shots are unreliable"
+from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, saturation_note
 
 
 @dataclass

@@ -116,6 +116,8 @@ def count_saturated_pixels(image: np.ndarray, *, level: float) -> int:
     return int(np.count_nonzero(box & near_kept))
 
 
+SATURATION_CONSEQUENCE = "peaks, sizes and charges of those shots are unreliable"
+"""What saturation means for the scalars, said wherever a scan's saturation is reported."""
 SATURATION_NOTE_START = "saturated pixels in "
 """How the scan's saturation clause starts (in the outcome message, found again by the e-log)."""
 _SATURATION_NOTE = re.compile(

@@ -25,12 +25,19 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
     or optimization scan: a montage of per-bin averages on one colour scale
     titled with the parameter values, and scalars against the parameter with
     error bars. Per-bin averages are saved as ``{analyzer_id}_bin_averages.npz``.
+    Bins (or, in a no-scan, the average) with saturated shots are framed in red,
+    their points on the scalar plots marked with red squares.
+
+    Without ``image_analyzer`` the device's camera config is used (see
+    :class:`SingleDeviceScanAnalyzer`), else :class:`BasicImageAnalyzer`.
 
     Examples
     --------
     >>> from scan_analysis import ScanTag
     >>> tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
     >>> files = Array2DScanAnalyzer(device_name="UC_TopView").run_analysis(tag)  # doctest: +SKIP
+    >>> Array2DScanAnalyzer("UC_TopView", config="UC_TopView")  # a config chosen by name
+    Array2DScanAnalyzer(analyzer_id='UC_TopView')
     """
 
     default_image_analyzer = BasicImageAnalyzer

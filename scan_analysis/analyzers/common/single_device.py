@@ -30,7 +30,11 @@ from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ConfigError
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
-from scan_analysis.image.saturation import SATURATION_SCALAR, describe_saturation
+from scan_analysis.image.saturation import (
+    SATURATION_CONSEQUENCE,
+    SATURATION_SCALAR,
+    describe_saturation,
+)
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
@@ -450,11 +454,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         clause = self._saturation_clause()
         if clause:
             logger.warning(
-                "%s %s: %s; peaks, sizes and charges of those shots are unreliable (marked red "
-                "on the figures)",
+                "%s %s: %s; %s (marked red on the figures)",
                 self.analyzer_id,
                 self.tag,
                 clause,
+                SATURATION_CONSEQUENCE,
             )
         elif any(SATURATION_SCALAR in scalars for scalars in self.shot_scalars.values()):
             logger.info("%s %s: no saturated pixels", self.analyzer_id, self.tag)

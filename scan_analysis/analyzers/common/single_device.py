@@ -14,6 +14,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from scan_analysis.accumulators import RunningStats, ScanAccumulator, Shape
+from scan_analysis.analyzers.common.saturation_summary import (
+    saturated_shots,
+    saturation_by_bin,
+    saturation_clause,
+)
 from scan_analysis.analyzers.common.shot_work import (
     ChunkResult,
     ShotChunk,
@@ -30,11 +35,7 @@ from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ConfigError
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
-from scan_analysis.image.saturation import (
-    SATURATION_CONSEQUENCE,
-    SATURATION_SCALAR,
-    describe_saturation,
-)
+from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
@@ -60,7 +61,6 @@ OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
 """Settings that change what is written: overriding a config's gives the run its own id."""
 BASIC_SUFFIX = "_basic"
 CUSTOM_SUFFIX = "_custom"
-MAX_LISTED_BINS = 8
 
 
 class SingleDeviceScanAnalyzer(ScanAnalyzer):
@@ -408,46 +408,14 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     # --- saturation ---------------------------------------------------------------------------
     def saturated_shots(self) -> dict[int, float]:
         """Shots with saturated pixels in this scan, with their counts (camera scans only)."""
-        return {
-            shot: scalars[SATURATION_SCALAR]
-            for shot, scalars in self.shot_scalars.items()
-            if scalars.get(SATURATION_SCALAR, 0) > 0
-        }
+        return saturated_shots(self.shot_scalars)
 
     def saturation_by_bin(self) -> dict[int, tuple[int, int]]:
         """Bins that had saturated shots: ``{bin: (saturated shots, shots checked)}``."""
-        counts: dict[int, list[int]] = {}
-        for shot, scalars in self.shot_scalars.items():
-            value = scalars.get(SATURATION_SCALAR)
-            if value is None or not np.isfinite(value):
-                continue
-            tally = counts.setdefault(self.bins.bin_of_shot.get(shot, 1), [0, 0])
-            tally[0] += value > 0
-            tally[1] += 1
-        return {number: (hit, checked) for number, (hit, checked) in counts.items() if hit}
+        return saturation_by_bin(self.shot_scalars, self.bins.bin_of_shot)
 
     def _saturation_clause(self) -> str | None:
-        """``saturated pixels in 4 of 50 shots (JetX = 5.2, 5.4; up to 230 per shot)`` or None."""
-        saturated = self.saturated_shots()
-        if not saturated:
-            return None
-        checked = sum(SATURATION_SCALAR in scalars for scalars in self.shot_scalars.values())
-        by_bin = self.saturation_by_bin()
-        if self.bins.kind is ScanKind.NOSCAN:
-            where = f"shots {_shot_list(sorted(saturated), limit=MAX_LISTED_BINS)}"
-        else:
-            numbers = sorted(by_bin)
-            _, _, label = self._parameter_axis()
-            if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
-                values = [f"{self.bins.values[n]:.4g}" for n in numbers]
-                where = f"{label.split(' (')[0]} = "
-            else:
-                values, where = [str(n) for n in numbers], "bins "
-            more = len(values) - MAX_LISTED_BINS
-            where += ", ".join(values[:MAX_LISTED_BINS]) + (f" and {more} more" if more > 0 else "")
-        return describe_saturation(
-            len(saturated), checked, where=where, most=max(saturated.values())
-        )
+        return saturation_clause(self.shot_scalars, self.bins, self._parameter_axis()[2])
 
     def _log_saturation(self) -> None:
         """One line per scan: a WARNING naming where saturation was, or INFO when there was none."""

@@ -201,7 +201,7 @@ def test_an_analyzer_class_defined_in_a_notebook_cell_runs_in_worker_processes(r
     status, on_threads, kernel_pid = output.split()
     assert (status, on_threads) == ("done", "False")
     sfile = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/s1.txt"
-    pids = set(read_sfile(sfile)["UC_TopView_pid"].astype(int))
+    pids = set(read_sfile(sfile)["UC_TopView_WorkerPid_pid"].astype(int))  # named by its class
     assert pids and int(kernel_pid) not in pids  # analysed in worker processes, not threads
 
 

@@ -171,24 +171,43 @@ def create_diagnostic_analyzer(
         return analyzer
     image_analyzer = create_image_analyzer(config, source=source)
     wrapper = Array1DScanAnalyzer if image_analyzer.kind == "1d" else Array2DScanAnalyzer
-    scan = config.scan
     return _construct(
         wrapper,
         source,
         device_name=config.device,
         image_analyzer=image_analyzer,
         analyzer_id=config.name,
-        directory_suffix=scan.directory_suffix,
-        file_tail=scan.file_tail,
-        mode=scan.mode,
-        renderer_kwargs=scan.renderer_kwargs,
-        save=scan.save,
-        background_source=scan.background_source,
-        priority=resolved.priority,
-        gdoc_slot=scan.gdoc_slot,
+        **{**scan_settings(config), "priority": resolved.priority},
         executor=executor,
         progress=progress,
     )
+
+
+def scan_settings(config: DiagnosticAnalysisConfig) -> dict[str, Any]:
+    """The ``scan:`` block as keyword arguments of a SingleDeviceScanAnalyzer.
+
+    What :func:`create_diagnostic_analyzer` passes, and what
+    ``Array2DScanAnalyzer(device_name=...)`` takes from the device's config
+    when it finds one: the one mapping from the YAML to the analyzer.
+
+    Examples
+    --------
+    >>> from scan_analysis.config.diagnostic_models import load_diagnostic_config
+    >>> config = load_diagnostic_config({"name": "S", "scan": {"directory_suffix": "-raw"}})
+    >>> scan_settings(config)["directory_suffix"], scan_settings(config)["mode"]
+    ('-raw', 'per_shot')
+    """
+    scan = config.scan
+    return {
+        "directory_suffix": scan.directory_suffix,
+        "file_tail": scan.file_tail,
+        "mode": scan.mode,
+        "renderer_kwargs": dict(scan.renderer_kwargs),
+        "save": scan.save,
+        "background_source": scan.background_source,
+        "priority": scan.priority,
+        "gdoc_slot": scan.gdoc_slot,
+    }
 
 
 def create_image_analyzer(

@@ -55,6 +55,7 @@ IMAGE_KEY_ORDER = (
     "description",
     "type",
     "bit_depth",
+    "saturation_level",
     "camera_type",
     "data_format",
     "processing_dtype",
@@ -159,6 +160,28 @@ class DiagnosticAnalysisConfig(_Strict):
     def is_line(self) -> bool:
         """Whether the diagnostic produces traces."""
         return isinstance(self.image, LineConfig)
+
+    @property
+    def shot_kind(self) -> Literal["2d", "1d"] | None:
+        """What its shots are, as the factory decides: ``"2d"`` camera, ``"1d"`` line.
+
+        None for a ``scan_analyzer`` config (it works on whole scans). Without an
+        ``image:`` block the declared image analyzer's ``config_class`` decides.
+
+        Examples
+        --------
+        >>> load_diagnostic_config({"name": "C"}).shot_kind
+        '2d'
+        >>> load_diagnostic_config({"name": "S", "image": {"type": "line"}}).shot_kind
+        '1d'
+        """
+        if self.scan_analyzer is not None:
+            return None
+        if self.image is not None:
+            return "1d" if self.image.kind == "1d" else "2d"
+        spec = self.image_analyzer
+        declared = _declared_config_class({"class": spec.class_path}) if spec else None
+        return "1d" if declared is not None and issubclass(declared, LineConfig) else "2d"
 
     def to_yaml_dict(self) -> dict[str, Any]:
         """Plain data for YAML, in canonical key order, only what was set."""

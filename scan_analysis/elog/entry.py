@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from scan_analysis.data.scan_info import ScanInfo
+from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, saturation_note
 
 
 @dataclass
@@ -37,6 +38,8 @@ class ElogEntry:
     outcomes: dict[str, str] = field(default_factory=dict)
     link: str | None = None
     """The scan's page in the served apps (the scan browser), when an app URL is configured."""
+    saturation: dict[str, str] = field(default_factory=dict)
+    """Analyzers whose camera saturated in this scan: ``{analyzer: "saturated pixels in ..."}``."""
 
     @classmethod
     def from_scan(
@@ -68,13 +71,39 @@ class ElogEntry:
         scalars: dict[str, float] | None = None,
         slot: int | None = None,
     ) -> None:
-        """Add (or replace) one analyzer's result."""
+        """Add (or replace) one analyzer's result.
+
+        A saturation clause in ``message`` (``saturated pixels in 4 of 50 shots
+        (...)``, as the camera analyzers write it) becomes the analyzer's line
+        in :attr:`saturation`, which the backends show apart, in red.
+        """
         self.outcomes[analyzer] = f"{state}" + (f": {message}" if message else "")
+        note = saturation_note(message)
+        if note:
+            self.saturation[analyzer] = note
+        else:
+            self.saturation.pop(analyzer, None)
         self.figures = [f for f in self.figures if f.analyzer != analyzer]
         for index, path in enumerate(display_files or []):
             self.figures.append(ElogFigure(str(path), analyzer, slot if index == 0 else None))
         if scalars:
             self.scalars[analyzer] = dict(scalars)
+
+    def saturation_lines(self) -> list[str]:
+        """One line per analyzer that saw saturated pixels, for the entry's text.
+
+        Examples
+        --------
+        >>> entry = ElogEntry(experiment="Undulator", date="2026-05-08", scan=2)
+        >>> entry.add_outcome("UC_TopView", "done", message="saturated pixels in 3 of 20 shots")
+        >>> print(*entry.saturation_lines())  # doctest: +NORMALIZE_WHITESPACE
+        UC_TopView: saturated pixels in 3 of 20 shots: peaks, sizes and charges of those
+        shots are unreliable
+        """
+        return [
+            f"{analyzer}: {note}: {SATURATION_CONSEQUENCE}"
+            for analyzer, note in sorted(self.saturation.items())
+        ]
 
     def grid(self) -> tuple[list[ElogFigure | None], list[ElogFigure]]:
         """The four slots of the 2x2 grid and the figures without a slot."""

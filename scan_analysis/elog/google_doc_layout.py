@@ -64,6 +64,9 @@ def table_length(rows: int, columns: int) -> int:
 
 
 LINK_TEXT = "open this scan in the scan browser"
+SATURATION_PREFIX = "SATURATED "
+"""Starts each saturation line of an entry (shown bold, in red)."""
+SATURATION_RED = {"red": 0.78, "green": 0.0, "blue": 0.04}
 
 
 def entry_text(entry: ElogEntry) -> tuple[str, str]:
@@ -77,6 +80,7 @@ def entry_text(entry: ElogEntry) -> tuple[str, str]:
     if entry.end_info:
         lines.append(f"end: {entry.end_info}")
     lines += [f"{analyzer}: {outcome}" for analyzer, outcome in sorted(entry.outcomes.items())]
+    lines += [SATURATION_PREFIX + line for line in entry.saturation_lines()]
     return heading, "\n".join(lines) + "\n"
 
 
@@ -176,6 +180,11 @@ def entry_layout(
     body_end = heading_end + utf16_length(body)
     requests.append(_paragraph_style(start, heading_end, "HEADING_2"))
     requests.append(_paragraph_style(heading_end, body_end, "NORMAL_TEXT"))
+    offset = heading_end
+    for line in body.splitlines(keepends=True):
+        if line.startswith(SATURATION_PREFIX):
+            requests.append(_saturation_style(offset, offset + utf16_length(line.rstrip("\n"))))
+        offset += utf16_length(line)
     if entry.link:
         link_end = heading_end + utf16_length(LINK_TEXT)
         requests.append(
@@ -202,6 +211,20 @@ def _image_request(url: str, index: int, width_pt: float) -> dict[str, Any]:
             "uri": url,
             "location": {"index": index},
             "objectSize": {"width": {"magnitude": width_pt, "unit": "PT"}},
+        }
+    }
+
+
+def _saturation_style(start: int, end: int) -> dict[str, Any]:
+    """Bold red text for a saturation line."""
+    return {
+        "updateTextStyle": {
+            "range": {"startIndex": start, "endIndex": end},
+            "textStyle": {
+                "bold": True,
+                "foregroundColor": {"color": {"rgbColor": SATURATION_RED}},
+            },
+            "fields": "bold,foregroundColor",
         }
     }
 

@@ -31,6 +31,7 @@ table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
 .meta { color: #555; } .failed { color: #b00; } .no_data { color: #a60; }
+.saturated { color: #fff; background: #c8000a; padding: 3px 8px; font-weight: 600; }
 """
 
 
@@ -64,6 +65,9 @@ def render_entry(entry: ElogEntry, *, max_scalars: int = 8) -> str:
             f"{html.escape(outcome)}</li>"
         )
     parts.append("</ul>")
+    parts += [
+        f'<p class="saturated">&#9888; {html.escape(line)}</p>' for line in entry.saturation_lines()
+    ]
     slots, rest = entry.grid()
     if any(slots):
         parts.append('<div class="grid">')

@@ -34,6 +34,11 @@ from scan_analysis.errors import ConfigError, ScanAnalysisError, ShotReadError
 from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
 from scan_analysis.image.pipeline import PipelineContext, ProcessedShot, expand_path, process_shot
 from scan_analysis.image.result import ImageAnalyzerResult
+from scan_analysis.image.saturation import (
+    SATURATION_SCALAR,
+    count_saturated_pixels,
+    saturation_level,
+)
 from scan_analysis.image.steps import percentile_background
 from scan_analysis.image.trace_layout import as_trace_rows
 
@@ -271,11 +276,13 @@ class ImageAnalyzer:
         raise NotImplementedError(f"{type(self).__name__} must implement analyze_image()")
 
     def analyze_shot(self, image: np.ndarray, auxiliary: dict | None = None) -> ImageAnalyzerResult:
-        """:meth:`analyze_image`, with the result's ``offset`` filled in from the pipeline.
+        """:meth:`analyze_image`, with the offset and the saturated-pixel count filled in.
 
         When the analyzer leaves ``offset`` unset, it becomes the offset of the
         last :meth:`preprocess`/:meth:`process` call made while analysing this
-        shot (``(0, 0)`` when there was none). The scan layer calls this.
+        shot (``(0, 0)`` when there was none). For camera frames the scalar
+        ``saturated_pixels`` (:meth:`saturated_pixels` of the raw frame) is
+        added, unless the analyzer set it itself. The scan layer calls this.
         """
         token = _SHOT_OFFSETS.set([])
         try:
@@ -285,7 +292,33 @@ class ImageAnalyzer:
             _SHOT_OFFSETS.reset(token)
         if result.offset is None:
             result.offset = tuple(offsets[-1])  # type: ignore[assignment]
+        if SATURATION_SCALAR not in result.scalars:
+            saturated = self.saturated_pixels(image)
+            if saturated is not None:
+                result.scalars = {**result.scalars, SATURATION_SCALAR: float(saturated)}
         return result
+
+    def saturated_pixels(self, image: np.ndarray) -> int | None:
+        """Pixels of a raw camera frame at the saturation level, hot pixels left out.
+
+        The level is the config's ``saturation_level``, else ``2**bit_depth - 1``,
+        else the maximum of the frame's integer type (see
+        :func:`~scan_analysis.image.saturation.count_saturated_pixels`). None for
+        traces and for float frames with no level configured.
+
+        Examples
+        --------
+        >>> frame = np.zeros((16, 16), dtype=np.uint8); frame[4:8, 4:8] = 255
+        >>> frame[12, 2] = 255  # a hot pixel
+        >>> ImageAnalyzer().saturated_pixels(frame)
+        16
+        """
+        if self.kind != "2d" or np.ndim(image) != 2:
+            return None
+        level = saturation_level(self.config, np.asarray(image).dtype)
+        if level is None:
+            return None
+        return count_saturated_pixels(image, level=level)
 
     def analyze_image_file(
         self, path: str | os.PathLike, auxiliary: dict | None = None
@@ -312,6 +345,8 @@ class ImageAnalyzer:
 
     def _check_scalar_names(self, available: Sequence[str]) -> None:
         wanted = self._wanted_scalars()
+        if self.kind == "2d":  # added to every camera shot's scalars by analyze_shot
+            available = [*available, SATURATION_SCALAR]
         unknown = [name for name in wanted if name not in available]
         if unknown:
             raise ConfigError(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse
+from matplotlib.patches import Ellipse, Rectangle
 
-from scan_analysis.render.style import RenderOptions, downsample_for_display, grid_shape, save
+from scan_analysis.render.style import (
+    SATURATION_COLOUR,
+    RenderOptions,
+    downsample_for_display,
+    grid_shape,
+    save,
+)
+
+SATURATED_PANEL_GID = "saturated-bin-{key}"
+"""``gid`` of the red frame around a bin's panel with saturated shots (its label: ``-label``)."""
+SATURATED_IMAGE_GID = "saturated-average"
 
 
 def _extent(shape, offset, calibration):
@@ -32,9 +44,52 @@ def _colour_limits(images: Sequence[np.ndarray], options: RenderOptions) -> tupl
     return vmin, vmax
 
 
+def mark_saturated(axes: Axes, text: str, *, gid: str) -> None:
+    """A red frame around an image panel and a red label in its corner.
+
+    The frame is a :class:`~matplotlib.patches.Rectangle` with ``gid`` and the
+    label a text with ``gid + "-label"``, so tests (and readers of SVG output)
+    find them.
+    """
+    axes.add_patch(
+        Rectangle(
+            (0, 0),
+            1,
+            1,
+            transform=axes.transAxes,
+            fill=False,
+            edgecolor=SATURATION_COLOUR,
+            linewidth=3,
+            clip_on=False,
+            zorder=5,
+            gid=gid,
+        )
+    )
+    axes.text(
+        0.03,
+        0.97,
+        text,
+        transform=axes.transAxes,
+        ha="left",
+        va="top",
+        fontsize=7,
+        color="white",
+        bbox={"facecolor": SATURATION_COLOUR, "edgecolor": "none", "pad": 1.5},
+        zorder=6,
+        gid=f"{gid}-label",
+    )
+
+
 def save_average_image(
+    image: np.ndarray, path: Path, *, options: RenderOptions | None = None, **drawing: Any
+) -> Path:
+    """:func:`draw_average_image` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    return save(draw_average_image(image, options=options, **drawing), path, dpi=options.dpi)
+
+
+def draw_average_image(
     image: np.ndarray,
-    path: Path,
     *,
     title: str,
     options: RenderOptions | None = None,
@@ -44,10 +99,14 @@ def save_average_image(
     rms: tuple[float, float] | None = None,
     caption: str | None = None,
     image_shape: tuple[int, int] | None = None,
-) -> Path:
+    saturation: str | None = None,
+) -> Figure:
     """The scan's averaged image with a colour bar, axes in px (or mm) and the mean centroid.
 
-    ``image_shape`` is the full-resolution shape when ``image`` was reduced for display.
+    ``image_shape`` is the full-resolution shape when ``image`` was reduced for
+    display. ``saturation``, when some shots had saturated pixels, is written in
+    a red label on a red frame (see :func:`mark_saturated`, gid
+    ``saturated-average``).
     """
     options = options or RenderOptions()
     figure = Figure(figsize=options.figsize or (6.4, 5.2), layout="constrained")
@@ -82,14 +141,27 @@ def save_average_image(
     axes.set_xlabel(f"x ({unit})")
     axes.set_ylabel(f"y ({unit})")
     axes.set_title(title)
+    if saturation:
+        mark_saturated(axes, saturation, gid=SATURATED_IMAGE_GID)
     if caption:
         figure.text(0.01, 0.005, caption, fontsize=8, va="bottom")
-    return save(figure, path, dpi=options.dpi)
+    return figure
 
 
 def save_montage(
     images: Mapping[int, np.ndarray],
     path: Path,
+    *,
+    options: RenderOptions | None = None,
+    **drawing: Any,
+) -> Path:
+    """:func:`draw_montage` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    return save(draw_montage(images, options=options, **drawing), path, dpi=options.dpi)
+
+
+def draw_montage(
+    images: Mapping[int, np.ndarray],
     *,
     titles: Mapping[int, str],
     suptitle: str,
@@ -98,10 +170,14 @@ def save_montage(
     calibration: float | None = None,
     centroids: Mapping[int, tuple[float, float]] | None = None,
     image_shape: tuple[int, int] | None = None,
-) -> Path:
+    saturated: Mapping[int, str] | None = None,
+) -> Figure:
     """Per-bin averaged images side by side, one shared colour scale and colour bar.
 
-    ``image_shape`` is the full-resolution shape when the images were reduced for display.
+    ``image_shape`` is the full-resolution shape when the images were reduced for
+    display. ``saturated`` maps the bins that had saturated shots to a label
+    (``"saturated: 3/10 shots"``); their panels get a red frame and the label
+    (see :func:`mark_saturated`, gid ``saturated-bin-{bin}``).
     """
     options = options or RenderOptions()
     keys = sorted(images)
@@ -138,6 +214,8 @@ def save_montage(
             scale = calibration * 1e3 if calibration else 1.0
             axes.plot(centroids[key][0] * scale, centroids[key][1] * scale, "w+", markersize=8)
         axes.set_title(titles.get(key, str(key)), fontsize=9)
+        if saturated and key in saturated:
+            mark_saturated(axes, saturated[key], gid=SATURATED_PANEL_GID.format(key=key))
         if index % columns == 0:
             axes.set_ylabel(f"y ({unit})")
         if index // columns == rows - 1 or index + columns >= len(keys):
@@ -148,4 +226,4 @@ def save_montage(
         )
         figure.colorbar(shown, cax=bar_axes, label="counts (bin average)")
     figure.suptitle(suptitle, y=1 - 0.1 / height, va="top")
-    return save(figure, path, dpi=options.dpi)
+    return figure

@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from scan_analysis.render.style import RenderOptions, grid_shape, save, scalar_label
+from scan_analysis.render.style import (
+    SATURATION_COLOUR,
+    RenderOptions,
+    grid_shape,
+    save,
+    scalar_label,
+)
+
+SATURATED_POINTS_GID = "saturated-points"
+"""``gid`` of the red markers over the bins (or shots) with saturated pixels."""
+
+
+def _mark_saturated_points(axes: Axes, x: np.ndarray, y: np.ndarray, *, label: str) -> None:
+    """Open red squares around the points of saturated bins or shots (gid ``saturated-points``)."""
+    axes.plot(
+        x,
+        y,
+        linestyle="none",
+        marker="s",
+        markersize=10,
+        markerfacecolor="none",
+        markeredgecolor=SATURATION_COLOUR,
+        markeredgewidth=1.8,
+        zorder=4,
+        label=label,
+        gid=SATURATED_POINTS_GID,
+    )
 
 
 def save_scalar_histories(
@@ -16,10 +44,28 @@ def save_scalar_histories(
     values: Mapping[str, Sequence[float]],
     path: Path,
     *,
+    options: RenderOptions | None = None,
+    **drawing: Any,
+) -> Path:
+    """:func:`draw_scalar_histories` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    figure = draw_scalar_histories(shots, values, options=options, **drawing)
+    return save(figure, path, dpi=options.dpi)
+
+
+def draw_scalar_histories(
+    shots: Sequence[int],
+    values: Mapping[str, Sequence[float]],
+    *,
     title: str,
     options: RenderOptions | None = None,
-) -> Path:
-    """Each scalar against shot number, with its mean ± std as a band."""
+    saturated_shots: Collection[int] = (),
+) -> Figure:
+    """Each scalar against shot number, with its mean ± std as a band.
+
+    Shots in ``saturated_shots`` (saturated pixels) get a red open square
+    (gid ``saturated-points``, legend "saturated shot").
+    """
     options = options or RenderOptions()
     names = list(values)[: options.max_scalars]
     rows, columns = grid_shape(len(names))
@@ -34,6 +80,13 @@ def save_scalar_histories(
         label, factor = scalar_label(names[index], position_unit=options.position_unit)
         data = np.asarray(values[names[index]], dtype=float) * factor
         axes.plot(shots, data, ".", color="C0")
+        flagged = np.isin(np.asarray(shots), list(saturated_shots))
+        if flagged.any():
+            _mark_saturated_points(
+                axes, np.asarray(shots)[flagged], data[flagged], label="saturated shot"
+            )
+            if index == 0:
+                axes.legend(fontsize=8)
         finite = data[np.isfinite(data)]
         if finite.size:
             mean, std = finite.mean(), finite.std()
@@ -44,7 +97,7 @@ def save_scalar_histories(
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel("shot number")
     figure.suptitle(title)
-    return save(figure, path, dpi=options.dpi)
+    return figure
 
 
 def save_scalars_vs_parameter(
@@ -52,11 +105,30 @@ def save_scalars_vs_parameter(
     statistics: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     path: Path,
     *,
+    options: RenderOptions | None = None,
+    **drawing: Any,
+) -> Path:
+    """:func:`draw_scalars_vs_parameter` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    figure = draw_scalars_vs_parameter(parameter, statistics, options=options, **drawing)
+    return save(figure, path, dpi=options.dpi)
+
+
+def draw_scalars_vs_parameter(
+    parameter: Sequence[float],
+    statistics: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
     parameter_label: str,
     title: str,
     options: RenderOptions | None = None,
-) -> Path:
-    """Bin means with standard-deviation error bars against the scan parameter."""
+    saturated: Sequence[bool] | None = None,
+) -> Figure:
+    """Bin means with standard-deviation error bars against the scan parameter.
+
+    ``saturated`` flags, per parameter value, the bins that had shots with
+    saturated pixels: their points get a red open square (gid
+    ``saturated-points``, legend "bin with saturated shots").
+    """
     options = options or RenderOptions()
     names = list(statistics)[: options.max_scalars]
     rows, columns = grid_shape(len(names))
@@ -65,6 +137,7 @@ def save_scalars_vs_parameter(
     )
     grid = figure.subplots(rows, columns, squeeze=False, sharex=True)
     x = np.asarray(parameter, dtype=float)
+    flagged = np.asarray(saturated, dtype=bool) if saturated is not None else None
     for index, axes in enumerate(grid.ravel()):
         if index >= len(names):
             axes.set_visible(False)
@@ -80,6 +153,10 @@ def save_scalars_vs_parameter(
             capsize=3,
             label="bin mean ± std",
         )
+        if flagged is not None and flagged.any():
+            _mark_saturated_points(
+                axes, x[flagged], (means * factor)[flagged], label="bin with saturated shots"
+            )
         axes.set_ylabel(label)
         axes.grid(alpha=0.3)
         if index == 0:
@@ -87,4 +164,4 @@ def save_scalars_vs_parameter(
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel(parameter_label)
     figure.suptitle(title)
-    return save(figure, path, dpi=options.dpi)
+    return figure

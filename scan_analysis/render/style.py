@@ -13,6 +13,9 @@ from matplotlib.figure import Figure
 
 from scan_analysis.data.atomic_files import atomic_output
 
+SATURATION_COLOUR = "#e8000b"
+"""The red of every saturation mark (frames, labels, markers)."""
+
 
 @dataclass
 class RenderOptions:

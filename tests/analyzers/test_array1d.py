@@ -15,7 +15,7 @@ def spectrometer(**kwargs):
         ),
         executor="serial",
         progress=False,
-        **kwargs,
+        **{"analyzer_id": "UC_Spectrometer", **kwargs},
     )
 
 
@@ -54,7 +54,9 @@ def test_noscan_waterfall_of_every_shot(fresh_demo_day):
 
 
 def test_wrong_suffix_is_no_data_with_a_hint(fresh_demo_day):
-    analyzer = Array1DScanAnalyzer("UC_Spectrometer", executor="serial", progress=False)
+    analyzer = Array1DScanAnalyzer(
+        "UC_Spectrometer", directory_suffix="", executor="serial", progress=False
+    )
     analyzer.run_analysis(fresh_demo_day.tag(3), data_root=fresh_demo_day.data_root)
     assert analyzer.last_outcome.status == "no_data"
     assert "directory_suffix" in analyzer.last_outcome.message

@@ -20,6 +20,7 @@ BEAM_CONFIG = {
 
 
 def beam_analyzer(**kwargs):
+    kwargs.setdefault("analyzer_id", "UC_TopView")  # an image_analyzer alone names it otherwise
     return Array2DScanAnalyzer(
         "UC_TopView",
         image_analyzer=BeamAnalyzer(BEAM_CONFIG),
@@ -180,7 +181,11 @@ def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path)
     serial.run_analysis(day.tag(2), data_root=day.data_root)
     expected = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
     pooled = Array2DScanAnalyzer(
-        "UC_TopView", image_analyzer=BeamAnalyzer(BEAM_CONFIG), executor="processes", progress=False
+        "UC_TopView",
+        image_analyzer=BeamAnalyzer(BEAM_CONFIG),
+        analyzer_id="UC_TopView",
+        executor="processes",
+        progress=False,
     )
     try:
         pooled.run_analysis(day.tag(2), data_root=day.data_root)
@@ -248,7 +253,11 @@ def test_images_that_change_shape_mid_scan_are_left_out_of_the_averages_only(
     for shot in (3, 9, 10):  # 9 opens the second chunk of 8 shots
         files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
     analyzer = Array2DScanAnalyzer(
-        "UC_TopView", image_analyzer=BeamAnalyzer(), executor="serial", progress=False
+        "UC_TopView",
+        image_analyzer=BeamAnalyzer(),
+        analyzer_id="UC_TopView",
+        executor="serial",
+        progress=False,
     )
     with caplog.at_level(logging.WARNING):
         shown = analyzer.run_analysis(day.tag(1), data_root=day.data_root)
@@ -294,7 +303,7 @@ def test_a_shot_failing_after_its_scalars_has_one_outcome(fresh_demo_day):
     analyzer.run_analysis(day.tag(1), data_root=day.data_root)
     outcome = analyzer.last_outcome
     mean = read_sfile(day.day_dir / "analysis" / "s1.txt").set_index("Shotnumber")[
-        "UC_TopView_mean"
+        "UC_TopView_BadProcessedOnSomeShots_mean"  # your own image_analyzer names its columns
     ]
     assert set(mean[mean.isna()].index) == bad
     assert outcome.shots_failed == len(bad)
@@ -401,3 +410,93 @@ def test_a_read_only_sfile_keeps_its_content_and_the_figures_are_still_drawn(
     assert outcome.status == "done" and not outcome.scalars_written
     assert f"scalars NOT written: {sfile} is read-only" in outcome.message
     assert f"{sfile} is read-only" in caplog.text and "chmod u+w" in caplog.text
+
+
+# --- saturation (issue 19 part 2) -------------------------------------------------------------
+SATURATION_RGB = np.array([232, 0, 11])
+
+
+def red_pixels(path):
+    """Pixels of a saved figure in the saturation marks' red (none in a viridis figure)."""
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=int)
+    return int((np.abs(rgb - SATURATION_RGB).sum(axis=-1) < 30).sum())
+
+
+def add_saturation(day, number, *, spot_bin, hot_pixel_bin):
+    """A saturated 6x5 spot in every shot of one bin, a lone hot pixel in every shot of another."""
+    from scan_analysis.data.demo import encode_png
+    from scan_analysis.data.readers import read_shot
+    from scan_analysis.data.shot_files import map_shots_to_files
+    from scan_analysis.errors import ShotReadError
+
+    sfile = read_sfile(day.day_dir / "analysis" / f"s{number}.txt")
+    bins = sfile.set_index("Shotnumber")["Bin #"]
+    files = map_shots_to_files(
+        sfile, day.day_dir / "scans" / f"Scan{number:03d}", "UC_TopView", scan_number=number
+    )
+    spot_shots = []
+    for shot, path in files.items():
+        try:
+            image = read_shot(path).copy()
+        except ShotReadError:  # the demo's corrupt shot stays corrupt
+            continue
+        if bins[shot] == spot_bin:
+            image[40:46, 50:55] = 65535
+            spot_shots.append(shot)
+        if bins[shot] == hot_pixel_bin:
+            image[12, 80] = 65535
+        path.write_bytes(encode_png(image))
+    return sorted(spot_shots)
+
+
+@pytest.mark.parametrize("mode", ["per_shot", "per_bin"])
+def test_a_saturated_spot_is_counted_marked_on_the_figures_logged_and_in_the_elog(
+    fresh_demo_day, caplog, mode
+):
+    from scan_analysis.elog import ElogEntry, LocalElog
+    from scan_analysis.elog.google_doc_layout import entry_text
+
+    day = fresh_demo_day
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", mode=mode, analyzer_id="UC_TopView", executor="serial", progress=False
+    )  # the device's config: bit_depth 16, so the level is 65535
+    clean = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    assert [red_pixels(path) for path in clean] == [0, 0]
+    assert "saturated" not in analyzer.last_outcome.message
+    spot_shots = add_saturation(day, 2, spot_bin=3, hot_pixel_bin=1)
+    with caplog.at_level(logging.INFO, logger="scan_analysis"):
+        shown = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+
+    # the scalar: every pixel of the spot, none for the hot pixel
+    frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
+    counts = frame.set_index("Shotnumber")["UC_TopView_saturated_pixels"]
+    jet = frame.groupby("Bin #")["U_ESP_JetXYZ Position.Axis 1 Alias:JetX"].mean()[3]
+    analysed = counts.dropna()
+    assert set(analysed[analysed > 0].index) == set(spot_shots)
+    assert (analysed[spot_shots] == 30).all() and (analysed.drop(spot_shots) == 0).all()
+
+    # one line in the outcome, one WARNING in the log
+    clause = (
+        f"saturated pixels in {len(spot_shots)} of {len(analysed)} shots "
+        f"(JetX = {jet:.4g}; up to 30 per shot)"
+    )
+    assert clause in outcome.message
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and clause in r.message]
+    assert len(warned) == 1
+
+    # the figures carry the red marks (their artists are checked in tests/render)
+    assert [f.name for f in shown] == [
+        "UC_TopView_montage.png",
+        "UC_TopView_scalars_vs_parameter.png",
+    ]
+    assert all(red_pixels(path) > 100 for path in shown)
+
+    # the e-log entry says it, on the local page and in the Google Doc text
+    entry = ElogEntry(experiment="Undulator", date="2026-05-08", scan=2)
+    entry.add_outcome("UC_TopView", outcome.status, message=outcome.message, display_files=shown)
+    page = LocalElog(day.day_dir / "analysis" / "elog", experiment="Undulator", date="2026-05-08")
+    html = page.write_entry(entry).read_text()
+    assert f'<p class="saturated">&#9888; UC_TopView: {clause}' in html
+    assert f"SATURATED UC_TopView: {clause}" in entry_text(entry)[1]

@@ -13,7 +13,10 @@ from scan_analysis.executors import ProcessPoolShotExecutor
 def test_a_worker_killed_mid_scan_costs_one_retry_not_the_scan(fresh_demo_day, tmp_path, caplog):
     day = fresh_demo_day
     analyzer = Array2DScanAnalyzer(
-        "UC_TopView", image_analyzer=DiesOnce(tmp_path / "killed-once"), progress=False
+        "UC_TopView",
+        image_analyzer=DiesOnce(tmp_path / "killed-once"),
+        analyzer_id="UC_TopView",
+        progress=False,
     )
     try:
         with caplog.at_level(logging.WARNING):
@@ -44,5 +47,7 @@ def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fres
         healthy.run_analysis(day.tag(5), data_root=day.data_root)
         assert healthy.last_outcome.status == "done", healthy.last_outcome.message
     frame = read_sfile(day.day_dir / "analysis" / "s5.txt")
-    assert np.isfinite(frame["UC_TopView_mean"]).all()
-    assert "UC_TopView_mean" not in read_sfile(day.day_dir / "analysis" / "s1.txt")
+    assert np.isfinite(frame["UC_TopView_total_counts"]).all()
+    assert not any(
+        c.startswith("UC_TopView_") for c in read_sfile(day.day_dir / "analysis" / "s1.txt")
+    )

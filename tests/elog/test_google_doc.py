@@ -272,3 +272,25 @@ def test_an_entry_with_an_app_link_links_its_first_line_to_the_scan_page(tmp_pat
     assert (
         LINK_TEXT not in [r["insertText"]["text"] for r in plain.requests if "insertText" in r][-1]
     )
+
+
+def test_a_saturation_line_is_written_in_bold_red(tmp_path):
+    """Issue 19: the Google Doc entry has the saturation line, styled so it is seen."""
+    from scan_analysis.elog.google_doc_layout import SATURATION_PREFIX, utf16_length
+
+    entry = make_entry(tmp_path)
+    note = "saturated pixels in 3 of 18 shots (JetX = 5.5; up to 30 per shot)"
+    entry.add_outcome("TopView", "done", message=f"18 of 20 shots analysed, {note}", slot=1)
+    heading, body = entry_text(entry)
+    line = (
+        f"{SATURATION_PREFIX}TopView: {note}: peaks, sizes and charges of those shots are "
+        "unreliable"
+    )
+    assert line in body.splitlines()
+    layout = entry_layout(entry, index=10, image_urls={})
+    (styled,) = [r["updateTextStyle"] for r in layout.requests if "updateTextStyle" in r]
+    assert styled["textStyle"]["bold"] is True and "foregroundColor" in styled["textStyle"]
+    start = 10 + utf16_length(heading + body[: body.index(line)])
+    assert styled["range"] == {"startIndex": start, "endIndex": start + utf16_length(line)}
+    text = [r["insertText"]["text"] for r in layout.requests if "insertText" in r][-1]
+    assert text[start - 10 : start - 10 + len(line)] == line  # the range covers the line itself

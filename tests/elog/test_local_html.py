@@ -160,3 +160,27 @@ def test_several_processes_updating_the_page_lose_no_entry(tmp_path, subprocess_
     page = LocalElog(folder, experiment="Undulator", date="2026-05-08").page
     assert sorted(map(int, sections(page.read_text()))) == list(range(1, 31))
     assert not list(folder.glob(".*.tmp")) and not list(folder.glob("*.lock"))
+
+
+SATURATED = (
+    "18 of 20 shots analysed, saturated pixels in 3 of 18 shots (JetX = 5.5; up to 30 per shot)"
+)
+
+
+def test_a_scan_with_saturated_shots_says_so_in_a_red_line_of_its_own(tmp_path):
+    """Issue 19: the e-log entry says which analyzer saturated, how often and where."""
+    entry, _ = entry_with_figures(tmp_path)
+    entry.add_outcome("TopView", "done", message=SATURATED, slot=3)
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    text = elog.write_entry(entry).read_text()
+    (line,) = re.findall(r'<p class="saturated">(.*?)</p>', text)
+    assert line == (
+        "&#9888; TopView: saturated pixels in 3 of 18 shots (JetX = 5.5; up to 30 per shot): "
+        "peaks, sizes and charges of those shots are unreliable"
+    )
+    stored = json.loads(elog.store.read_text())["12"]
+    assert stored["saturation"] == {"TopView": SATURATED.split(", ", 1)[1]}
+    del stored["saturation"]  # a store written before issue 19 still loads
+    assert ElogEntry.from_dict(stored).saturation == {}
+    entry.add_outcome("TopView", "done", message="20 of 20 shots analysed")  # a clean re-run
+    assert 'class="saturated"' not in elog.write_entry(entry).read_text().split("<body>")[1]

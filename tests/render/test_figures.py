@@ -143,3 +143,74 @@ def test_scatter_of_a_noscan_shows_one_overall_mean_and_no_bin_colour_bar():
     )
     binned = draw_scatter(x, {"y": y}, np.array([1, 1, 2, 2]), x_label="x", title="t")
     assert len(binned.axes) == 2  # panel and bin colour bar
+
+
+def artists_with_gid(figure, gid):
+    return [artist for artist in figure.findobj() if artist.get_gid() == gid]
+
+
+def test_saturated_bins_are_framed_and_labelled_on_the_montage():
+    from matplotlib.patches import Rectangle
+
+    from scan_analysis.render import draw_montage
+    from scan_analysis.render.style import SATURATION_COLOUR
+
+    images = {n: np.random.default_rng(n).random((16, 16)) for n in (1, 2, 3, 4)}
+    figure = draw_montage(
+        images,
+        titles={n: f"JetX = {n}" for n in images},
+        suptitle="s",
+        saturated={3: "saturated: 2/5 shots"},
+    )
+    (frame,) = artists_with_gid(figure, "saturated-bin-3")
+    assert isinstance(frame, Rectangle) and not frame.get_fill()
+    assert frame.get_edgecolor()[:3] == pytest.approx((232 / 255, 0, 11 / 255))
+    assert SATURATION_COLOUR == "#e8000b"
+    (label,) = artists_with_gid(figure, "saturated-bin-3-label")
+    assert label.get_text() == "saturated: 2/5 shots"
+    panel = next(a for a in figure.axes if a.get_title() == "JetX = 3")
+    assert frame.axes is panel and label.axes is panel  # on the saturated bin's own panel
+    for other in (1, 2, 4):
+        assert not artists_with_gid(figure, f"saturated-bin-{other}")
+    clean = draw_montage(images, titles={}, suptitle="s")
+    assert not [a for a in clean.findobj() if str(a.get_gid()).startswith("saturated")]
+
+
+def test_saturated_bins_get_a_distinct_marker_on_every_scalar_panel():
+    from scan_analysis.render import draw_scalars_vs_parameter
+
+    stats = {
+        name: (np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.1]), np.array([5, 5, 5]))
+        for name in ("centroid_x", "rms_x", "total_counts")
+    }
+    figure = draw_scalars_vs_parameter(
+        [4.0, 5.0, 6.0], stats, parameter_label="p", title="t", saturated=[False, True, False]
+    )
+    marks = artists_with_gid(figure, "saturated-points")
+    assert len(marks) == 3  # one per scalar panel
+    for mark in marks:
+        assert list(mark.get_xdata()) == [5.0] and list(mark.get_ydata()) == [2.0]
+        assert mark.get_marker() == "s" and mark.get_label() == "bin with saturated shots"
+    legend = figure.axes[0].get_legend()
+    assert "bin with saturated shots" in [text.get_text() for text in legend.get_texts()]
+    clean = draw_scalars_vs_parameter([4.0, 5.0, 6.0], stats, parameter_label="p", title="t")
+    assert not artists_with_gid(clean, "saturated-points")
+
+
+def test_a_noscan_marks_its_average_and_its_saturated_shots():
+    from scan_analysis.render import draw_average_image, draw_scalar_histories
+
+    average = draw_average_image(
+        np.ones((16, 16)), title="t", saturation="saturated pixels in 2 of 20 shots"
+    )
+    assert artists_with_gid(average, "saturated-average")
+    (label,) = artists_with_gid(average, "saturated-average-label")
+    assert label.get_text() == "saturated pixels in 2 of 20 shots"
+    assert not artists_with_gid(
+        draw_average_image(np.ones((16, 16)), title="t"), "saturated-average"
+    )
+    histories = draw_scalar_histories(
+        [1, 2, 3, 4], {"peak_value": [1.0, 9.0, 1.0, 9.0]}, title="t", saturated_shots=[2, 4]
+    )
+    (mark,) = artists_with_gid(histories, "saturated-points")
+    assert list(mark.get_xdata()) == [2, 4] and mark.get_label() == "saturated shot"

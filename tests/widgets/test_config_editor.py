@@ -424,7 +424,8 @@ def test_preview_on_a_shot_shows_raw_and_processed_and_scalars(config_root, demo
     assert preview.preview.processed.shape == (240, 120)  # y 8..248, x 8..128
     assert _png_size(preview.raw_image.value) == _png_size(preview.processed_image.value)
     assert _png_size(preview.raw_image.value)[0] == 300
-    assert "centroid_x" in preview.scalars.value and "16 scalars" in preview.scalars.value
+    # BeamAnalyzer's 16 and saturated_pixels, which every camera shot gets (issue 19)
+    assert "centroid_x" in preview.scalars.value and "17 scalars" in preview.scalars.value
     assert "shot 6 of Undulator 2026-05-08 Scan002" in preview.status.text
     assert sorted(p for p in demo_day.data_root.rglob("*") if p.is_file()) == files_before
 

@@ -24,9 +24,14 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
     1-D scan: waterfall of per-bin average traces against the parameter, the
     overlay of those averages, and scalars against the parameter. No-scan:
     waterfall of every shot's trace, the average, and scalar histories.
+
+    Without ``image_analyzer`` the device's line config is used (its
+    ``directory_suffix`` too; see :class:`SingleDeviceScanAnalyzer`), else
+    :class:`BasicLineAnalyzer`.
     """
 
     default_image_analyzer = BasicLineAnalyzer
+    config_kind = "1d"
 
     def _x_label(self) -> str:
         metadata = self.image_analyzer.config.metadata

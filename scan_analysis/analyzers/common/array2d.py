@@ -25,15 +25,23 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
     or optimization scan: a montage of per-bin averages on one colour scale
     titled with the parameter values, and scalars against the parameter with
     error bars. Per-bin averages are saved as ``{analyzer_id}_bin_averages.npz``.
+    Bins (or, in a no-scan, the average) with saturated shots are framed in red,
+    their points on the scalar plots marked with red squares.
+
+    Without ``image_analyzer`` the device's camera config is used (see
+    :class:`SingleDeviceScanAnalyzer`), else :class:`BasicImageAnalyzer`.
 
     Examples
     --------
     >>> from scan_analysis import ScanTag
     >>> tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
     >>> files = Array2DScanAnalyzer(device_name="UC_TopView").run_analysis(tag)  # doctest: +SKIP
+    >>> Array2DScanAnalyzer("UC_TopView", config="UC_TopView")  # a config chosen by name
+    Array2DScanAnalyzer(analyzer_id='UC_TopView')
     """
 
     default_image_analyzer = BasicImageAnalyzer
+    config_kind = "2d"
 
     def _render(self) -> list[Path]:
         options = self.render_options
@@ -48,6 +56,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         shape = next(iter(averages.values())).shape if averages else None
         shown = {n: downsample_for_display(a, max_pixels=640)[0] for n, a in averages.items()}
         centroids = self._bin_centroids(numbers)
+        saturated = self.saturation_by_bin()
         if self.bins.kind is ScanKind.NOSCAN:
             number = numbers[0]
             if number in shown:
@@ -67,6 +76,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                                 self._bin_mean(number, "rms_y"),
                             ),
                             "image_shape": shape,
+                            "saturation": _saturation_label(saturated.get(number)),
                         },
                     )
                 )
@@ -80,7 +90,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                     FigureJob(
                         save_scalar_histories,
                         (shots, histories, out / f"{self.analyzer_id}_scalars.png"),
-                        {"title": self._figure_title("scalars per shot"), "options": options},
+                        {
+                            "title": self._figure_title("scalars per shot"),
+                            "options": options,
+                            "saturated_shots": sorted(self.saturated_shots()),
+                        },
                     )
                 )
         else:
@@ -100,6 +114,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                             "calibration": calibration,
                             "centroids": centroids,
                             "image_shape": shape,
+                            "saturated": {
+                                n: _saturation_label(tally)
+                                for n, tally in saturated.items()
+                                if n in shown
+                            },
                         },
                     )
                 )
@@ -136,3 +155,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             if np.isfinite(cx) and np.isfinite(cy) and np.isfinite(rms) and rms < limit:
                 centroids[n] = (cx, cy)
         return centroids
+
+
+def _saturation_label(tally: tuple[int, int] | None) -> str | None:
+    """``saturated: 3/10 shots`` for a bin's panel (None when none of its shots saturated)."""
+    return f"saturated: {tally[0]}/{tally[1]} shots" if tally else None

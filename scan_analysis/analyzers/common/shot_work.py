@@ -71,6 +71,8 @@ class ChunkResult:
     offsets: dict[Shape, tuple[int, int]] = field(default_factory=dict)
     shapes: dict[int, Shape] = field(default_factory=dict)
     lines: dict[int, np.ndarray] = field(default_factory=dict)
+    saturated: dict[int, float] = field(default_factory=dict)
+    """``per_bin`` mode: each camera shot's saturated-pixel count (per_shot: in ``scalars``)."""
 
     @property
     def finished(self) -> int:
@@ -147,8 +149,10 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
         try:
             offset: tuple[int, int] = (0, 0)
             scalars = None
+            saturated = None
             if chunk.mode == "per_bin":
                 prepared = _prepare(data, is_trace=is_trace)
+                saturated = analyzer.saturated_pixels(data)  # a per-shot fact, on the raw frame
             else:
                 analysed = analyzer.analyze_shot(data)
                 scalars = {name: float(value) for name, value in analysed.scalars.items()}
@@ -163,6 +167,8 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
         result.shapes[shot] = prepared.shape
         if scalars is not None:
             result.scalars[shot] = scalars
+        if saturated is not None:
+            result.saturated[shot] = float(saturated)
         if chunk.keep_lines and is_trace:
             result.lines[shot] = prepared.values
     return result

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from scan_analysis.accumulators import ScanAccumulator, Shape
+from scan_analysis.accumulators import RunningStats, ScanAccumulator, Shape
+from scan_analysis.analyzers.common.saturation_summary import (
+    saturated_shots,
+    saturation_by_bin,
+    saturation_clause,
+)
 from scan_analysis.analyzers.common.shot_work import (
     ChunkResult,
     ShotChunk,
@@ -20,11 +26,16 @@ from scan_analysis.analyzers.common.shot_work import (
     analyze_chunk,
 )
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
+from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
+from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
+from scan_analysis.config.diagnostic_models import ResolvedDiagnosticConfig
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
+from scan_analysis.errors import ConfigError
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
+from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
@@ -35,33 +46,72 @@ MAX_WATERFALL_LINES = 2000
 MAX_LISTED_FAILURES = 5
 """Failed shots named one by one in the scan's summary log line; the rest are counted."""
 Mode = Literal["per_shot", "per_bin"]
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "directory_suffix": "",
+    "file_tail": None,
+    "mode": "per_shot",
+    "renderer_kwargs": {},
+    "save": True,
+    "background_source": None,
+    "priority": 100,
+    "gdoc_slot": None,
+}
+"""The scan settings with neither a keyword nor a config to set them."""
+OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
+"""Settings that change what is written: overriding a config's gives the run its own id."""
+BASIC_SUFFIX = "_basic"
+CUSTOM_SUFFIX = "_custom"
 
 
 class SingleDeviceScanAnalyzer(ScanAnalyzer):
     """Shared logic of analyzers that read one device's per-shot files.
+
+    With no ``image_analyzer``, :meth:`run_analysis` looks the device up in the
+    config root (``config_dir=``, env, lab ini, the shipped configs): the one
+    analyzer config of this kind (camera for Array2D, line for Array1D) whose
+    ``scan.device``, or name, is the device. Its ``image:`` block and
+    ``image_analyzer`` analyse the shots, its ``scan:`` block gives the
+    settings no keyword set, and the log names the file. Without one, the
+    basic analyzer runs (the log says where it looked); with several, the run
+    fails asking for ``config=`` or ``image_analyzer=``.
 
     Parameters
     ----------
     device_name : str
         The device (s-file columns ``"{device} ..."``, folder ``{device}{suffix}``).
     image_analyzer : ImageAnalyzer, optional
-        Per-shot analysis; default the class's basic analyzer.
+        Per-shot analysis; wins over any config (no lookup is made). Default:
+        the device's config's, else the class's basic analyzer.
+    config : str or path, optional
+        The analyzer config to use, by name (``"UC_TopView"``) or YAML path,
+        instead of looking the device up; it must be for this device and kind.
     analyzer_id : str, optional
-        Output folder and s-file column prefix; default ``device_name``.
-    directory_suffix : str
-        Folder/file stem suffix (``"-interpSpec"``).
+        Output folder ``analysis/ScanNNN/{analyzer_id}`` and s-file column
+        prefix. Default, so an ad-hoc run never overwrites a configured
+        analyzer's results with others: the config's name when a config is
+        used as it is (the same results the live runner writes); ``{config
+        name}_custom`` when a keyword changes its output settings (directory
+        suffix, file tail, mode, renderer options); ``{device}_basic`` with the
+        basic analyzer (no config found); ``{device}_{ImageAnalyzer class}``
+        with your own ``image_analyzer``. Until the first run finds the
+        config, it reads ``device_name``.
+    directory_suffix : str, optional
+        Folder/file stem suffix (``"-interpSpec"``). Given, it also picks among
+        the device's configs. Default: the config's, else ``""``.
     file_tail : str, optional
         Which files to take when a device writes several (``"_postprocessed.png"``).
-    mode : ``"per_shot"`` or ``"per_bin"``
+    mode : ``"per_shot"`` or ``"per_bin"``, optional
         Analyse every shot then aggregate per bin, or average each bin's raw
-        shots and analyse the average once (its scalars go to every shot of the bin).
+        shots and analyse the average once (its scalars go to every shot of the
+        bin). Default: the config's, else ``"per_shot"``.
     renderer_kwargs : dict, optional
-        ``cmap``, ``vmin``, ``vmax``, ``dpi``, ``figsize``, ``max_scalars``.
-    save : bool
-        Write figures and per-bin arrays (scalars are always merged).
+        ``cmap``, ``vmin``, ``vmax``, ``dpi``, ``figsize``, ``max_scalars``; merged
+        over the config's.
+    save : bool, optional
+        Write figures and per-bin arrays (scalars are always merged). Default True.
     background_source : str, optional
         Recorded for the config system; the image config's background block decides.
-    priority, gdoc_slot :
+    priority, gdoc_slot : optional
         Scheduling and e-log placement, used by the live runner.
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
@@ -73,43 +123,148 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     """
 
     default_image_analyzer: type[ImageAnalyzer] = ImageAnalyzer
+    #: which configs the device lookup takes ("2d" camera, "1d" line); None: no lookup
+    config_kind: ClassVar[Literal["2d", "1d"] | None] = None
 
     def __init__(
         self,
         device_name: str,
         *,
         image_analyzer: ImageAnalyzer | None = None,
+        config: str | os.PathLike | None = None,
         analyzer_id: str | None = None,
-        directory_suffix: str = "",
+        directory_suffix: str | None = None,
         file_tail: str | None = None,
-        mode: Mode = "per_shot",
+        mode: Mode | None = None,
         renderer_kwargs: dict[str, Any] | None = None,
-        save: bool = True,
+        save: bool | None = None,
         background_source: str | None = None,
-        priority: int = 100,
+        priority: int | None = None,
         gdoc_slot: int | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
     ) -> None:
-        super().__init__(analyzer_id=analyzer_id or device_name, raise_errors=raise_errors)
-        if mode not in ("per_shot", "per_bin"):
+        if mode is not None and mode not in ("per_shot", "per_bin"):
             raise ValueError(f"mode must be 'per_shot' or 'per_bin', not {mode!r}")
+        given = {
+            "directory_suffix": directory_suffix,
+            "file_tail": file_tail,
+            "mode": mode,
+            "renderer_kwargs": renderer_kwargs,
+            "save": save,
+            "background_source": background_source,
+            "priority": priority,
+            "gdoc_slot": gdoc_slot,
+        }
+        #: the settings passed as keywords (they win over the config's)
+        self.given_settings = {name: value for name, value in given.items() if value is not None}
+        RenderOptions.from_kwargs(renderer_kwargs)  # a wrong key is an error here, not mid-run
+        self._given_image_analyzer = image_analyzer
+        self._given_analyzer_id = analyzer_id
+        self._config_choice = config
+        #: the config file the last run used (None: no config)
+        self.config_source: Path | None = None
+        default_id = (
+            f"{device_name}_{type(image_analyzer).__name__}" if image_analyzer else device_name
+        )
+        super().__init__(analyzer_id=analyzer_id or default_id, raise_errors=raise_errors)
         self.device_name = device_name
         self.image_analyzer = image_analyzer or self.default_image_analyzer()
-        self.directory_suffix = directory_suffix
-        self.file_tail = file_tail
-        self.mode = mode
-        self.render_options = RenderOptions.from_kwargs(renderer_kwargs)
-        self.save = save
-        self.background_source = background_source
-        self.priority = priority
-        self.gdoc_slot = gdoc_slot
+        self._apply_settings({})
         self.progress = progress
         self._executor_choice = executor
         self._executor: ShotExecutor | None = None
         self._owns_executor = executor is None or isinstance(executor, str)
         self._reset_scan_state()
+
+    # --- settings: keywords, the device's config, defaults ------------------------------------
+    def _apply_settings(self, from_config: dict[str, Any], *, source: Path | None = None) -> None:
+        """Set the scan settings: keywords, else the config's, else the defaults."""
+        settings = {**DEFAULT_SETTINGS, **from_config, **self.given_settings}
+        settings["renderer_kwargs"] = {
+            **from_config.get("renderer_kwargs", {}),
+            **self.given_settings.get("renderer_kwargs", {}),
+        }
+        try:
+            self.render_options = RenderOptions.from_kwargs(settings["renderer_kwargs"])
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{source}: 'scan.renderer_kwargs': {error}", source) from error
+        self.settings = settings
+        self.directory_suffix: str = settings["directory_suffix"]
+        self.file_tail: str | None = settings["file_tail"]
+        self.mode: Mode = settings["mode"]
+        self.save: bool = settings["save"]
+        self.background_source: str | None = settings["background_source"]
+        self.priority: int = settings["priority"]
+        self.gdoc_slot: int | None = settings["gdoc_slot"]
+
+    def _settle_config(self) -> None:
+        """Find the config this run uses (see the class docstring) and take its settings.
+
+        Called at the start of each run, with the run's ``config_dir``.
+        """
+        chosen_analyzer = self._given_image_analyzer
+        if self.config_kind is None or (
+            chosen_analyzer is not None and self._config_choice is None
+        ):
+            return  # nothing to look up: everything was settled by the constructor
+        resolved, search = choose_device_config(
+            self.device_name,
+            kind=self.config_kind,
+            choice=self._config_choice,
+            config_dir=self.config_dir,
+            directory_suffix=self.given_settings.get("directory_suffix"),
+        )
+        if resolved is None:
+            self._use_basic_analyzer(search)
+        else:
+            self._use_config(resolved)
+
+    def _use_config(self, resolved: ResolvedDiagnosticConfig) -> None:
+        from_config = scan_settings(resolved.config)
+        self._apply_settings(from_config, source=resolved.source)
+        self.config_source = resolved.source
+        if self._given_image_analyzer is None:
+            self.image_analyzer = create_image_analyzer(resolved.config, source=resolved.source)
+        changed = [
+            name
+            for name in OUTPUT_SETTINGS
+            if name in self.given_settings and self.settings[name] != from_config[name]
+        ]
+        if self._given_analyzer_id:
+            self.analyzer_id = self._given_analyzer_id
+        elif self._given_image_analyzer is None:
+            self.analyzer_id = resolved.name + (CUSTOM_SUFFIX if changed else "")
+        logger.info(
+            "%s: %s config %s (%s%s)%s",
+            self.analyzer_id,
+            "using the chosen" if self._config_choice is not None else "using the device's",
+            resolved.source,
+            type(self.image_analyzer).__name__,
+            ", your image_analyzer instead of its own" if self._given_image_analyzer else "",
+            f"; {', '.join(changed)} changed by keyword, so its own id" if changed else "",
+        )
+
+    def _use_basic_analyzer(self, search: DeviceConfigSearch | None) -> None:
+        self._apply_settings({})
+        self.config_source = None
+        self.image_analyzer = self.default_image_analyzer()
+        self.analyzer_id = self._given_analyzer_id or f"{self.device_name}{BASIC_SUFFIX}"
+        where = search.where() if search else "the config root"
+        passed_over = search.passed_over if search else []
+        passed = f"; not taken: {'; '.join(passed_over)}" if passed_over else ""
+        logger.warning(
+            "%s: no %s config found for %s in %s%s; analysing with %s as %r. Add one, or pass "
+            "config= or image_analyzer=",
+            self.analyzer_id,
+            KIND_WORDS[self.config_kind or "2d"],
+            self.device_name,
+            where,
+            passed,
+            type(self.image_analyzer).__name__,
+            self.analyzer_id,
+        )
 
     # --- executor ---------------------------------------------------------------------------
     @property
@@ -150,6 +305,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_failures: dict[int, ShotFailure] = {}
         self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
+        #: ``per_bin`` mode: each camera shot's saturated-pixel count, until the bins are analysed
+        self.shot_saturation: dict[int, float] = {}
         self.line_x: np.ndarray | None = None
         self.offset: tuple[int, int] = (0, 0)
         self.averaged_shape: Shape | None = None
@@ -175,6 +332,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
 
     # --- the core ---------------------------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
+        self._settle_config()
         files = map_shots_to_files(
             self.sfile,
             self.paths.scan_dir,
@@ -206,6 +364,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self._analyse_bin_averages()
         analysed = len(self.shot_scalars) if self.mode == "per_shot" else len(self.shot_shapes)
         self._log_failures(len(files))
+        self._log_saturation()
         if analysed == 0:
             first = next(iter(self.shot_errors.values()), "no shots")
             raise RuntimeError(f"every one of {len(files)} shots failed; first error: {first}")
@@ -241,7 +400,36 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             )
         if restarted:
             parts.append("worker processes restarted once after a crash")
+        saturation = self._saturation_clause()
+        if saturation:
+            parts.append(saturation)
         return ", ".join(parts)
+
+    # --- saturation ---------------------------------------------------------------------------
+    def saturated_shots(self) -> dict[int, float]:
+        """Shots with saturated pixels in this scan, with their counts (camera scans only)."""
+        return saturated_shots(self.shot_scalars)
+
+    def saturation_by_bin(self) -> dict[int, tuple[int, int]]:
+        """Bins that had saturated shots: ``{bin: (saturated shots, shots checked)}``."""
+        return saturation_by_bin(self.shot_scalars, self.bins.bin_of_shot)
+
+    def _saturation_clause(self) -> str | None:
+        return saturation_clause(self.shot_scalars, self.bins, self._parameter_axis()[2])
+
+    def _log_saturation(self) -> None:
+        """One line per scan: a WARNING naming where saturation was, or INFO when there was none."""
+        clause = self._saturation_clause()
+        if clause:
+            logger.warning(
+                "%s %s: %s; %s (marked red on the figures)",
+                self.analyzer_id,
+                self.tag,
+                clause,
+                SATURATION_CONSEQUENCE,
+            )
+        elif any(SATURATION_SCALAR in scalars for scalars in self.shot_scalars.values()):
+            logger.info("%s %s: no saturated pixels", self.analyzer_id, self.tag)
 
     def _log_failures(self, with_files: int) -> None:
         """One WARNING for all the scan's failed shots (the first traceback included)."""
@@ -351,6 +539,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.shot_scalars[shot] = scalars
             accumulator.add_scalars(scalars)
         self.shot_failures.update(result.failures)
+        self.shot_saturation.update(result.saturated)
         accumulator.failed += len(result.failures)
         self.shot_shapes.update(result.shapes)
         lines = dict(result.lines)
@@ -430,6 +619,21 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             for shot, shape in self.shot_shapes.items():
                 if self.bins.bin_of_shot.get(shot) == number and shape == self.averaged_shape:
                     self.shot_scalars[shot] = dict(result.scalars)
+        self._keep_per_shot_saturation()
+
+    def _keep_per_shot_saturation(self) -> None:
+        """per_bin mode: saturation stays a per-shot count, taken on each raw shot.
+
+        (The bin average's own count would say only where every shot saturated.)
+        """
+        if not self.shot_saturation:
+            return
+        by_bin: dict[int, RunningStats] = {}
+        for shot, count in self.shot_saturation.items():
+            self.shot_scalars.setdefault(shot, {})[SATURATION_SCALAR] = count
+            by_bin.setdefault(self.bins.bin_of_shot.get(shot, 1), RunningStats()).add(count)
+        for number, accumulator in self.accumulator.bins.items():
+            accumulator.scalars[SATURATION_SCALAR] = by_bin.get(number, RunningStats())
 
     def _scalar_frame(self) -> pd.DataFrame:
         names = self.accumulator.scalar_names()
@@ -460,6 +664,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         statistics = self._bin_statistics(numbers)
         if not statistics:
             return []
+        saturated = self.saturation_by_bin()
         return [
             FigureJob(
                 save_scalars_vs_parameter,
@@ -472,6 +677,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
                     "parameter_label": label,
                     "title": self._figure_title(f"scalars vs {label}"),
                     "options": options,
+                    "saturated": [n in saturated for n in numbers] if saturated else None,
                 },
             )
         ]
@@ -523,7 +729,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return statistics
 
     def _plotted_scalars(self) -> list[str]:
-        names = self.accumulator.scalar_names()
+        # saturation is shown as marks on the figures, not as a panel of its own
+        names = [n for n in self.accumulator.scalar_names() if n != SATURATION_SCALAR]
         calibrated = [n for n in names if n.endswith("_m")]
         preferred = calibrated + [
             n for n in names if not n.endswith("_m") and f"{n}_m" not in names

@@ -361,6 +361,13 @@ class CameraConfig(_ImageConfigBase):
     """The ``image:`` block of a camera (2-D) diagnostic."""
 
     type: Literal["camera"] | None = Field(None, description="camera")
+    saturation_level: float | None = Field(
+        None,
+        gt=0,
+        description="raw counts at which the camera saturates, for cameras whose ceiling is "
+        "below 2^bit_depth - 1; raw pixels at or above it are counted as saturated_pixels "
+        "(default: 2^bit_depth - 1, else the file's integer maximum)",
+    )
     crosshair_masking: CrosshairMaskingConfig | None = Field(None, description="crosshair masks")
     circular_mask: CircularMaskConfig | None = Field(None, description="circular aperture")
     vignette: VignetteConfig | None = Field(None, description="vignetting correction")
@@ -368,6 +375,32 @@ class CameraConfig(_ImageConfigBase):
     transforms: TransformsConfig | None = Field(None, description="rotation and flips")
 
     kind: ClassVar[str] = "2d"
+
+    @field_validator("saturation_level")
+    @classmethod
+    def _saturation_within_bit_depth(
+        cls, value: float | None, info: ValidationInfo
+    ) -> float | None:
+        _check_saturation_level(value, info.data.get("bit_depth"))
+        return value
+
+    @model_validator(mode="after")
+    def _saturation_still_within_bit_depth(self) -> CameraConfig:
+        # reached when bit_depth is changed after saturation_level (the editor assigns fields)
+        _check_saturation_level(self.saturation_level, self.bit_depth)
+        return self
+
+
+def _check_saturation_level(level: float | None, bit_depth: int | None) -> None:
+    """A saturation level a camera of ``bit_depth`` bits can reach (raises ValueError)."""
+    if level is None or bit_depth is None:
+        return
+    ceiling = 2**bit_depth - 1
+    if level > ceiling:
+        raise ValueError(
+            f"{level:g} is above what a {bit_depth}-bit camera can record ({ceiling}); "
+            "lower saturation_level, or fix bit_depth"
+        )
 
 
 class LineConfig(_ImageConfigBase):

@@ -70,7 +70,7 @@ def wait_until(condition, what: str, timeout: float = 30.0):
 def test_new_task_is_queued_in_a_status_file_under_analysis(analysis_dir):
     queue = queue_for(analysis_dir)
     status = queue.ensure_task(3, "UC_TopView")
-    path = analysis_dir / TASKS_FOLDER / "Scan003" / "UC_TopView.yaml"
+    path = analysis_dir / TASKS_FOLDER / "Scan003" / "UC_TopView.json"
     assert path.is_file()
     assert status.state is TaskState.QUEUED and status.attempts == 0
     assert raw_status(queue, 3, "UC_TopView")["state"] == "queued"
@@ -334,7 +334,7 @@ def test_many_threads_racing_for_a_stale_claim_have_exactly_one_winner(analysis_
     write_dead_claim(queue_for(analysis_dir), scan, "A")
     winners = race_threads(analysis_dir, scan, "A", 12, heartbeat_timeout=10.0)
     assert len(winners) == 1
-    assert os.listdir(queue_for(analysis_dir).task_dir(scan)) == ["A.yaml"]  # nothing left over
+    assert os.listdir(queue_for(analysis_dir).task_dir(scan)) == ["A.json"]  # nothing left over
 
 
 def start_workers(analysis_dir, scan, analyzer, count, *, timeout, mode, env):
@@ -490,4 +490,4 @@ def test_ensure_task_never_exposes_an_empty_status_file(analysis_dir):
     assert not seen_corrupt.is_set()
     assert all(queue.read_status(scan, "A").state is TaskState.QUEUED for scan in range(1, 30))
     assert not [p for p in queue.root.rglob("*") if p.name.endswith(".new")]
-    assert os.listdir(queue.task_dir(1)) == ["A.yaml"]
+    assert os.listdir(queue.task_dir(1)) == ["A.json"]

@@ -132,7 +132,7 @@ class StatusLine:
                     file=self.stream,
                     unit="task",
                     dynamic_ncols=True,
-                    bar_format="{desc}{bar:16} {postfix}",
+                    bar_format="{bar:16} {desc}",
                 )
             )
         self._thread = threading.Thread(target=self._refresh, name="sa-status-line", daemon=True)
@@ -161,10 +161,7 @@ class StatusLine:
         if self._bar is not None:
             self._bar.total = max(now.tasks, 1)
             self._bar.n = now.finished if now.tasks else 0
-            self._bar.set_description_str(f"{now.scans} scans ", refresh=False)
-            self._bar.set_postfix_str(
-                " · ".join(t for t in (now.counts_text(), now.current_text()) if t), refresh=False
-            )
+            self._bar.set_description_str(now.describe(), refresh=False)
             self._bar.refresh()
             return
         clock = time.monotonic()

@@ -35,6 +35,9 @@ from scan_analysis.task_queue import Claim, TaskQueue, TaskState, TaskStatus
 
 logger = logging.getLogger(__name__)
 
+RECHECK_PER_PASS = 2
+"""Scans whose statuses each pass drops, so they are read afresh (in turn over the day)."""
+
 
 @dataclass(frozen=True)
 class PassResult:
@@ -90,7 +93,7 @@ class TaskLoop:
         stop: threading.Event,
         dry_run: bool = False,
         on_task_finished: Callable[[int], None] | None = None,
-        recheck_per_pass: int = 2,
+        recheck_per_pass: int = RECHECK_PER_PASS,
     ) -> None:
         self.queue = queue
         self.analyzers = analyzers

@@ -260,23 +260,47 @@ class LocalElog:
         return [name for _, name in sorted(found, reverse=True)]
 
     # --- reading and exporting ----------------------------------------------------------------
-    def read_entries(self) -> dict[int, ElogEntry]:
-        """Every scan's entry written so far (damaged ones reported and left out)."""
-        entries: dict[int, ElogEntry] = {}
-        if self.legacy_store.exists():  # a day not carried over yet
-            try:
-                entries.update(_read_legacy_store(self.legacy_store))
-            except (OSError, ValueError, TypeError, KeyError) as error:
-                logger.warning("e-log store %s is damaged (%s); left out", self.legacy_store, error)
-        for name in self._fragment_names():
-            path = self.fragments / name.replace(".js", ".json")
-            try:
-                entry = ElogEntry.from_dict(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, TypeError, KeyError) as error:
-                logger.warning("e-log entry %s is damaged (%s); left out", path, error)
-                continue
-            entries[entry.scan] = entry
+    def scans(self) -> list[int]:
+        """The scans with an entry, newest first."""
+        return sorted({*self._fragment_scans(), *self._legacy_entries()}, reverse=True)
+
+    def read_entries(self, *, newest: int | None = None) -> dict[int, ElogEntry]:
+        """The scans' entries written so far, or the ``newest`` ones (damaged ones left out).
+
+        Only the entries asked for are read.
+        """
+        legacy = self._legacy_entries()
+        fragments = set(self._fragment_scans())
+        chosen = sorted(fragments | set(legacy), reverse=True)
+        if newest is not None:
+            chosen = chosen[: max(newest, 0)]
+        entries = {}
+        for scan in chosen:
+            entry = self._read_fragment(scan) if scan in fragments else legacy[scan]
+            if entry is not None:
+                entries[scan] = entry
         return entries
+
+    def _fragment_scans(self) -> list[int]:
+        return [int(_FRAGMENT.match(name).group(1)) for name in self._fragment_names()]
+
+    def _read_fragment(self, scan: int) -> ElogEntry | None:
+        path = self._fragment(scan, ".json")
+        try:
+            return ElogEntry.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            logger.warning("e-log entry %s is damaged (%s); left out", path, error)
+            return None
+
+    def _legacy_entries(self) -> dict[int, ElogEntry]:
+        """The entries of a day an earlier version wrote and no new entry carried over yet."""
+        if not self.legacy_store.exists():
+            return {}
+        try:
+            return _read_legacy_store(self.legacy_store)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            logger.warning("e-log store %s is damaged (%s); left out", self.legacy_store, error)
+            return {}
 
     def standalone_html(self, *, newest: int | None = None) -> str:
         """The day as one self-contained page: figures embedded, no script, newest scan first.
@@ -284,22 +308,24 @@ class LocalElog:
         Parameters
         ----------
         newest : int, optional
-            Only the newest scans' entries (a note says how many were left out).
+            Only the newest scans' entries (a note says how many were left out);
+            only those are read.
 
         Raises
         ------
         FileNotFoundError
             When the day has no e-log.
         """
-        entries = self.read_entries()
-        if not entries:
+        total = len(self.scans())
+        if not total:
             if self.page.is_file() and not self.fragments.exists():
                 return self.page.read_text(encoding="utf-8")  # an earlier version's page
             if not self.page.is_file():
                 raise FileNotFoundError(
                     f"no e-log for {self.experiment} {self.date} in {self.folder}"
                 )
-        return render_page(self.title, entries.values(), newest=newest)
+        entries = self.read_entries(newest=newest).values()
+        return render_page(self.title, entries, total=total if newest is not None else None)
 
     def export(self, output: str | os.PathLike, *, newest: int | None = None) -> Path:
         """Write :meth:`standalone_html` to ``output`` (atomically); returns its path."""
@@ -311,14 +337,16 @@ class LocalElog:
         return output
 
 
-def render_page(title: str, entries: Iterable[ElogEntry], *, newest: int | None = None) -> str:
-    """A self-contained page of ``entries`` (figures embedded), newest scan first."""
-    ordered = sorted(entries, key=lambda e: e.scan, reverse=True)
-    shown = ordered if newest is None else ordered[: max(newest, 0)]
+def render_page(title: str, entries: Iterable[ElogEntry], *, total: int | None = None) -> str:
+    """A self-contained page of ``entries`` (figures embedded), newest scan first.
+
+    ``total``: the scans of the day, when only some are shown (a note says so).
+    """
+    shown = sorted(entries, key=lambda e: e.scan, reverse=True)
     body = "\n".join(render_entry(entry) for entry in shown)
-    if len(shown) < len(ordered):
+    if total is not None and total > len(shown):
         body += (
-            f"\n<p class='meta'>The {len(shown)} newest of {len(ordered)} scans are shown; "
+            f"\n<p class='meta'>The {len(shown)} newest of {total} scans are shown; "
             "the whole day: <code>scan-analysis elog export</code>.</p>"
         )
     return _page(title, body)

@@ -339,3 +339,38 @@ def test_without_an_app_url_entries_have_no_app_link(live_day, monkeypatch):
     runner.process_new()
     assert "scan_browser.ipynb" not in standalone_page(runner.elog_page)
     runner.close()
+
+
+# --- issue 16: no I/O in the constructor, keyword-only options -------------------------------
+
+
+def test_the_constructor_touches_no_file_and_prepare_says_what_is_wrong(tmp_path):
+    from file_access import FileAccess
+
+    from scan_analysis.errors import DataRootError
+
+    tag = ScanTag.from_date("2026-05-08", number=1, experiment="Undulator")
+    with FileAccess() as access:
+        runner = LiveTaskRunner(
+            "demo", tag, data_root=tmp_path / "nowhere", config_dir=tmp_path / "no-configs"
+        )
+    assert (access.opens, access.listings, access.stats) == ([], [], [])
+    assert runner.progress().tasks == 0 and runner.tasks_run == 0
+    with pytest.raises(DataRootError, match="nowhere"):
+        runner.prepare()
+    runner.close()
+
+
+def test_options_past_the_group_and_the_day_are_keyword_only(live_day):
+    day, config_dir, _ = live_day
+    with pytest.raises(TypeError, match="positional"):
+        LiveTaskRunner("live", day.tag(1), False, data_root=day.data_root)
+    runner = LiveTaskRunner(
+        analyzer_group="live",
+        date_tag=day.tag(1),
+        gdoc_enabled=False,
+        data_root=day.data_root,
+        config_dir=config_dir,
+    )
+    assert [item.name for item in runner.order] == ["ExecutionLog", "UC_TopView", "UC_Spectrometer"]
+    runner.close()

@@ -151,7 +151,9 @@ class TaskLoop:
         for name in self.order:
             if self.stop.is_set():
                 return ran, False
-            status = self.queue.scan_statuses(scan).get(name) or self.queue.ensure_task(scan, name)
+            status = self.queue.scan_statuses(scan).get(name)
+            if status is None:
+                status = self.queue.ensure_task(scan, name)
             if status.state.terminal or not self._inputs_finished(scan, name):
                 continue
             claim = self.queue.try_claim(scan, name)
@@ -186,9 +188,9 @@ class TaskLoop:
         if not scans or self.recheck_per_pass <= 0:
             return
         start = self._recheck_from % len(scans)
-        chosen = (scans + scans)[start : start + min(self.recheck_per_pass, len(scans))]
-        self._recheck_from = start + len(chosen)
-        self.queue.forget(chosen)
+        count = min(self.recheck_per_pass, len(scans))
+        self._recheck_from = start + count
+        self.queue.forget(scans[(start + i) % len(scans)] for i in range(count))
 
     # --- one task ----------------------------------------------------------------------------
     def run_claimed(self, claim: Claim) -> None:
@@ -204,14 +206,13 @@ class TaskLoop:
                 self.queue.release(claim)
                 return
             status = self._analyse_and_record(analyzer, tag, claim)
-            if status is not None:
-                self._states[(scan, name)] = status.state
-                if self.on_task_finished is not None:
-                    self.on_task_finished(scan)
+            self._states[(scan, name)] = status.state
+            if self.on_task_finished is not None:
+                self.on_task_finished(scan)
         finally:
             self.current, self.shots = None, None
 
-    def _analyse_and_record(self, analyzer, tag: ScanTag, claim: Claim) -> TaskStatus | None:
+    def _analyse_and_record(self, analyzer, tag: ScanTag, claim: Claim) -> TaskStatus:
         name = claim.analyzer
         started = time.perf_counter()
         try:

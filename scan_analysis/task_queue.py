@@ -58,7 +58,6 @@ import re
 import secrets
 import socket
 import stat
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,8 +257,9 @@ class TaskQueue:
         self.max_attempts = max_attempts
         self.dry_run = dry_run
         self._reported_corrupt: set[tuple[str, int, int]] = set()
+        # each dict operation is atomic: a runner's thread and a panel's poller may share it
         self._views: dict[int, _FolderView] = {}
-        self._views_lock = threading.Lock()
+        self._root_text = str(self.root)
 
     # --- paths ------------------------------------------------------------------------------
     def task_dir(self, scan: int) -> Path:
@@ -335,36 +335,31 @@ class TaskQueue:
         identity differ (every status write and every claim does that). The
         statuses returned are shared: read them, do not change them.
         """
-        folder = self.task_dir(scan)
+        folder = f"{self._root_text}{os.sep}Scan{scan:03d}"  # a str: this runs once per scan
         try:
             found = os.stat(folder)
         except OSError:  # no task yet (or the share is away: nothing to show)
-            with self._views_lock:
-                self._views.pop(scan, None)
+            self._views.pop(scan, None)
             return {}
         if not stat.S_ISDIR(found.st_mode):
             return {}
         signature = _folder_signature(found)
-        with self._views_lock:
-            view = self._views.get(scan)
+        view = self._views.get(scan)
         if view is not None and view.signature == signature:
             return view.statuses
         statuses = {name: self.read_status(scan, name) for name in self._task_names(folder)}
-        with self._views_lock:
-            self._views[scan] = _FolderView(signature, statuses)
+        self._views[scan] = _FolderView(signature, statuses)
         return statuses
 
     def forget(self, scans: Iterable[int] | None = None) -> None:
         """Drop what :meth:`scan_statuses` keeps of these scans (all with None): read them again."""
-        with self._views_lock:
-            if scans is None:
-                self._views.clear()
-            else:
-                for scan in scans:
-                    self._views.pop(scan, None)
+        if scans is None:
+            self._views.clear()
+        for scan in scans or ():
+            self._views.pop(scan, None)
 
     @staticmethod
-    def _task_names(folder: Path) -> list[str]:
+    def _task_names(folder: str | Path) -> list[str]:
         """The analyzers with a status file (JSON or an earlier version's YAML) in a scan folder."""
         names = set()
         try:

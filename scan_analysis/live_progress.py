@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a terminal line (tqdm.auto would draw a widget in Jupyter)
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 logger = logging.getLogger(__name__)

@@ -2,8 +2,14 @@
 
 Layout, under the day's ``analysis/`` folder (never under ``scans/``)::
 
-    analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.yaml    # status (state, attempts, ...)
+    analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.json    # status (state, attempts, ...)
     analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.claim   # present while a runner works on it
+
+A status file is JSON validated by the pydantic model :class:`TaskStatus`.
+Status files written as YAML by earlier versions (``{analyzer}.yaml``) are
+still read; the first write of such a task replaces its YAML file with JSON.
+(Stop runners of an earlier version before starting this one on the same day:
+they would not see the JSON files.)
 
 A claim is a :class:`~scan_analysis.data.file_lock.FileLock` lease: created
 with ``O_CREAT | O_EXCL`` (no read-then-write), refreshed by a heartbeat thread
@@ -29,6 +35,16 @@ nothing (``holds`` tells; :func:`~scan_analysis.data.file_lock.lease_guard`
 on ``claim.lock`` extends that to other writes such as the s-file merge).
 ``read_status``/``snapshot`` never raise on bad files; ``dry_run`` claims and
 releases but writes no status at all.
+
+Reading a whole day cheaply: :meth:`TaskQueue.scan_statuses` (and
+:meth:`TaskQueue.snapshot`, built on it) keeps what it read of each scan's
+folder and reads it again only when the folder's modification time changes,
+so a day whose tasks are finished costs one ``stat`` per scan, not one file
+read per task. Every status change is an atomic rename or a claim file coming
+or going, both of which change the folder; :meth:`TaskQueue.forget` drops
+what is kept of some scans (a runner re-reads a few each pass, so a change
+that a coarse time stamp or a network share's attribute cache hid is still
+seen). :meth:`TaskQueue.read_status` always reads the file.
 """
 
 from __future__ import annotations
@@ -36,16 +52,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import math
 import os
 import re
 import secrets
 import socket
+import stat
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError, field_validator
 
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.data.file_lock import (
@@ -59,7 +78,11 @@ from scan_analysis.errors import DataRootError, LockLostError, LockTimeoutError
 logger = logging.getLogger(__name__)
 
 TASKS_FOLDER = ".scan_analysis_tasks"
+STATUS_SUFFIX = ".json"
+LEGACY_STATUS_SUFFIX = ".yaml"
+"""Status files of earlier versions: read, and replaced by JSON at the task's next write."""
 _SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class TaskState(enum.StrEnum):
@@ -81,61 +104,71 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-@dataclass
-class TaskStatus:
-    """The recorded state of one (scan, analyzer) task."""
+class TaskStatus(BaseModel):
+    """The recorded state of one (scan, analyzer) task: the content of its status file.
 
-    scan: int
+    Keys the model does not know are ignored (a status written by a later
+    version stays readable; the ``heartbeat`` key of earlier versions, which
+    only ever repeated ``started``, is dropped). NaN scalars are written as
+    ``null`` and read back as NaN.
+    """
+
+    model_config = ConfigDict(extra="ignore", ser_json_inf_nan="null")
+
+    scan: NonNegativeInt
     analyzer: str
     state: TaskState = TaskState.QUEUED
     claimant: str | None = None
-    heartbeat: str | None = None
-    attempts: int = 0
+    """The runner holding the claim while ``claimed``."""
+    attempts: NonNegativeInt = 0
     error: str | None = None
     message: str | None = None
-    display_files: list[str] = field(default_factory=list)
-    scalars: dict[str, float] = field(default_factory=dict)
+    display_files: list[str] = []
+    scalars: dict[str, float] = {}
     started: str | None = None
+    """When the current (or last) attempt was claimed (ISO 8601, UTC)."""
     finished: str | None = None
     updated: str | None = None
 
-    def to_yaml(self) -> str:
+    @field_validator("scalars", mode="before")
+    @classmethod
+    def _null_is_nan(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: math.nan if item is None else item for key, item in value.items()}
+        return value
+
+    def to_json(self) -> str:
         """The status file's text (every field written, cleared ones as null)."""
-        data = asdict(self)
-        data["state"] = self.state.value
-        data["scalars"] = {k: (None if v != v else float(v)) for k, v in self.scalars.items()}
-        return yaml.safe_dump(data, sort_keys=False)
+        return self.model_dump_json(indent=1) + "\n"
 
     @classmethod
-    def from_mapping(cls, data: Any, *, scan: int, analyzer: str) -> TaskStatus:
-        """Validate a status file's content (raises ValueError when it is not one)."""
-        if not isinstance(data, dict):
-            raise ValueError(f"expected a mapping, got {type(data).__name__}")
-        if data.get("scan") != scan or data.get("analyzer") != analyzer:
-            raise ValueError(f"it describes {data.get('analyzer')!r} of scan {data.get('scan')!r}")
-        state = TaskState(data.get("state"))
-        attempts = data.get("attempts", 0)
-        if not isinstance(attempts, int) or attempts < 0:
-            raise ValueError(f"attempts must be a non-negative integer, got {attempts!r}")
-        files = data.get("display_files") or []
-        scalars = data.get("scalars") or {}
-        if not isinstance(files, list) or not isinstance(scalars, dict):
-            raise ValueError("display_files must be a list and scalars a mapping")
-        return cls(
-            scan=scan,
-            analyzer=analyzer,
-            state=state,
-            claimant=data.get("claimant"),
-            heartbeat=data.get("heartbeat"),
-            attempts=attempts,
-            error=data.get("error"),
-            message=data.get("message"),
-            display_files=[str(f) for f in files],
-            scalars={str(k): (float("nan") if v is None else float(v)) for k, v in scalars.items()},
-            started=data.get("started"),
-            finished=data.get("finished"),
-            updated=data.get("updated"),
-        )
+    def from_text(cls, text: str, *, scan: int, analyzer: str, legacy: bool = False) -> TaskStatus:
+        """Validate a status file's text (JSON, or YAML with ``legacy``).
+
+        Raises
+        ------
+        ValueError
+            When it is not the status of this task (pydantic's
+            ``ValidationError`` is a ``ValueError``).
+        """
+        if legacy:
+            status = cls.model_validate(yaml.load(text, Loader=_YAML_LOADER))
+        else:
+            status = cls.model_validate_json(text)
+        if status.scan != scan or status.analyzer != analyzer:
+            raise ValueError(f"it describes {status.analyzer!r} of scan {status.scan}")
+        return status
+
+
+def _short_reason(error: Exception) -> str:
+    """One line saying why a status file was refused."""
+    if isinstance(error, ValidationError):
+        # the config layer is heavy to import; only a corrupt file needs its wording
+        from scan_analysis.config.diagnostic_models import describe_validation_error
+
+        problems = describe_validation_error(error, TaskStatus, None)
+        return problems[0] if problems else str(error)
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 @dataclass
@@ -167,15 +200,25 @@ def create_complete_file(path: Path, content: str) -> bool:
     except OSError:
         return create_exclusive(path, content)
     finally:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        temporary.unlink(missing_ok=True)
 
 
 def default_runner_id() -> str:
     """``host:pid``, unique among the runners sharing a folder."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class _FolderView:
+    """What was read of one scan's task folder, and the folder's state when it was read."""
+
+    signature: tuple[int, ...]
+    statuses: dict[str, TaskStatus]
+
+
+def _folder_signature(status: os.stat_result) -> tuple[int, ...]:
+    """What changes when an entry of the folder is created, renamed or removed."""
+    return (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns)
 
 
 class TaskQueue:
@@ -214,6 +257,9 @@ class TaskQueue:
         self.max_attempts = max_attempts
         self.dry_run = dry_run
         self._reported_corrupt: set[tuple[str, int, int]] = set()
+        # each dict operation is atomic: a runner's thread and a panel's poller may share it
+        self._views: dict[int, _FolderView] = {}
+        self._root_text = str(self.root)
 
     # --- paths ------------------------------------------------------------------------------
     def task_dir(self, scan: int) -> Path:
@@ -221,8 +267,12 @@ class TaskQueue:
         return self.root / f"Scan{scan:03d}"
 
     def status_path(self, scan: int, analyzer: str) -> Path:
-        """The status YAML of a task."""
-        return self.task_dir(scan) / f"{analyzer}.yaml"
+        """The status file (JSON) of a task."""
+        return self.task_dir(scan) / f"{analyzer}{STATUS_SUFFIX}"
+
+    def legacy_status_path(self, scan: int, analyzer: str) -> Path:
+        """Where an earlier version kept the task's status (YAML)."""
+        return self.task_dir(scan) / f"{analyzer}{LEGACY_STATUS_SUFFIX}"
 
     def claim_path(self, scan: int, analyzer: str) -> Path:
         """The claim file of a task."""
@@ -230,21 +280,30 @@ class TaskQueue:
 
     # --- reading ----------------------------------------------------------------------------
     def read_status(self, scan: int, analyzer: str) -> TaskStatus:
-        """The task's status; a missing file is ``queued``, a corrupt one is rebuilt (logged)."""
-        path = self.status_path(scan, analyzer)
+        """The task's status, read now; a missing file is ``queued``, a corrupt one is rebuilt.
+
+        The JSON status file wins; without one, an earlier version's YAML file
+        is read. A corrupt file is logged (once per version of the file).
+        """
+        path, legacy = self.status_path(scan, analyzer), False
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return TaskStatus(scan, analyzer)
+            path, legacy = self.legacy_status_path(scan, analyzer), True
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return TaskStatus(scan=scan, analyzer=analyzer)
+            except (OSError, UnicodeDecodeError) as error:
+                return self._rebuilt(path, scan, analyzer, f"unreadable ({error})")
         except (OSError, UnicodeDecodeError) as error:
-            return self._rebuilt(scan, analyzer, f"unreadable ({error})")
+            return self._rebuilt(path, scan, analyzer, f"unreadable ({error})")
         try:
-            return TaskStatus.from_mapping(yaml.safe_load(text), scan=scan, analyzer=analyzer)
+            return TaskStatus.from_text(text, scan=scan, analyzer=analyzer, legacy=legacy)
         except (yaml.YAMLError, ValueError, TypeError) as error:
-            return self._rebuilt(scan, analyzer, str(error).splitlines()[0])
+            return self._rebuilt(path, scan, analyzer, _short_reason(error))
 
-    def _rebuilt(self, scan: int, analyzer: str, reason: str) -> TaskStatus:
-        path = self.status_path(scan, analyzer)
+    def _rebuilt(self, path: Path, scan: int, analyzer: str, reason: str) -> TaskStatus:
         owner = read_owner(self.claim_path(scan, analyzer))
         try:
             version = (str(path), path.stat().st_mtime_ns, path.stat().st_size)
@@ -260,18 +319,71 @@ class TaskQueue:
                 "claimed" if owner else "queued",
             )
         if owner is not None:
-            return TaskStatus(scan, analyzer, TaskState.CLAIMED, claimant=owner.label or owner.host)
-        return TaskStatus(scan, analyzer, error=f"status file was rebuilt: {reason}")
+            return TaskStatus(
+                scan=scan,
+                analyzer=analyzer,
+                state=TaskState.CLAIMED,
+                claimant=owner.label or owner.host,
+            )
+        return TaskStatus(scan=scan, analyzer=analyzer, error=f"status file was rebuilt: {reason}")
+
+    def scan_statuses(self, scan: int) -> dict[str, TaskStatus]:
+        """Every task status of one scan, by analyzer; re-read only when the folder changed.
+
+        One ``stat`` of the scan's task folder when nothing changed since the
+        last call; the files are read again when the folder's time stamps or
+        identity differ (every status write and every claim does that). The
+        statuses returned are shared: read them, do not change them.
+        """
+        folder = f"{self._root_text}{os.sep}Scan{scan:03d}"  # a str: this runs once per scan
+        try:
+            found = os.stat(folder)
+        except OSError:  # no task yet (or the share is away: nothing to show)
+            self._views.pop(scan, None)
+            return {}
+        if not stat.S_ISDIR(found.st_mode):
+            return {}
+        signature = _folder_signature(found)
+        view = self._views.get(scan)
+        if view is not None and view.signature == signature:
+            return view.statuses
+        statuses = {name: self.read_status(scan, name) for name in self._task_names(folder)}
+        self._views[scan] = _FolderView(signature, statuses)
+        return statuses
+
+    def forget(self, scans: Iterable[int] | None = None) -> None:
+        """Drop what :meth:`scan_statuses` keeps of these scans (all with None): read them again."""
+        if scans is None:
+            self._views.clear()
+        for scan in scans or ():
+            self._views.pop(scan, None)
+
+    @staticmethod
+    def _task_names(folder: str | Path) -> list[str]:
+        """The analyzers with a status file (JSON or an earlier version's YAML) in a scan folder."""
+        names = set()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    stem, suffix = os.path.splitext(entry.name)
+                    if suffix in (STATUS_SUFFIX, LEGACY_STATUS_SUFFIX) and not stem.startswith("."):
+                        names.add(stem)
+        except OSError as error:
+            logger.warning("task folder %s cannot be listed: %s", folder, error)
+        return sorted(names)
 
     def _write(self, status: TaskStatus, claim: Claim | None = None) -> None:
         """Replace the status file; with ``claim``, only while that claim is still ours."""
         if self.dry_run:
             return
         status.updated = _now()
-        text = status.to_yaml()
+        text = status.to_json()
         if claim is not None:
             ensure_guards_held(claim.lock)  # right before the write: raises LockLostError
         write_atomically(self.status_path(status.scan, status.analyzer), text)
+        # the task now has a JSON status: an earlier version's YAML one is obsolete
+        self.legacy_status_path(status.scan, status.analyzer).unlink(missing_ok=True)
+        self.forget([status.scan])  # our own change is seen whatever the clock's granularity
 
     def _make_task_dir(self, scan: int) -> Path:
         """``.scan_analysis_tasks/Scan{NNN}``, created inside an existing ``analysis/`` only."""
@@ -295,10 +407,12 @@ class TaskQueue:
     def ensure_task(self, scan: int, analyzer: str) -> TaskStatus:
         """Create the task as ``queued`` if it has no status yet; return its status."""
         path = self.status_path(scan, analyzer)
-        if not path.exists() and not self.dry_run:
+        exists = path.exists() or self.legacy_status_path(scan, analyzer).exists()
+        if not exists and not self.dry_run:
             self._make_task_dir(scan)
-            status = TaskStatus(scan, analyzer, updated=_now())
-            create_complete_file(path, status.to_yaml())  # loses harmlessly to a concurrent creator
+            status = TaskStatus(scan=scan, analyzer=analyzer, updated=_now())
+            create_complete_file(path, status.to_json())  # loses harmlessly to a concurrent creator
+            self.forget([scan])
         return self.read_status(scan, analyzer)
 
     def try_claim(self, scan: int, analyzer: str) -> Claim | None:
@@ -354,7 +468,7 @@ class TaskQueue:
         status.state = TaskState.CLAIMED
         status.claimant = self.runner_id
         status.attempts += 1
-        status.started = status.heartbeat = _now()
+        status.started = _now()
         claim = Claim(scan, analyzer, lock, status)
         try:
             self._write(status, claim)
@@ -381,7 +495,7 @@ class TaskQueue:
         status.error = message if state is TaskState.FAILED else None
         status.message = message
         status.display_files = [str(p) for p in display_files]
-        status.scalars = dict(scalars or {})
+        status.scalars = {str(key): float(value) for key, value in (scalars or {}).items()}
         status.finished = _now()
         return self._record_and_release(claim, status)
 
@@ -406,7 +520,7 @@ class TaskQueue:
         status.state = TaskState.QUEUED
         status.claimant = None
         status.attempts = max(status.attempts - 1, 0)
-        status.started = status.heartbeat = None
+        status.started = None
         self._record_and_release(claim, status)
 
     def holds(self, claim: Claim) -> bool:
@@ -449,7 +563,7 @@ class TaskQueue:
             lock.acquire()
         except LockTimeoutError:
             return False
-        status = TaskStatus(scan, analyzer)
+        status = TaskStatus(scan=scan, analyzer=analyzer)
         recorded = self._record_and_release(Claim(scan, analyzer, lock, status), status)
         return recorded is status
 
@@ -462,15 +576,18 @@ class TaskQueue:
         return requeued
 
     def snapshot(self) -> list[TaskStatus]:
-        """Every task's status, scan by scan (for a status grid); never raises on bad files."""
-        statuses = []
-        if not self.root.is_dir():
+        """Every task's status, scan by scan (for a status grid); never raises on bad files.
+
+        Built on :meth:`scan_statuses`: scan folders unchanged since the last
+        call are not read again.
+        """
+        statuses: list[TaskStatus] = []
+        try:
+            names = os.listdir(self.root)
+        except OSError:
             return statuses
-        for folder in sorted(self.root.iterdir()):
-            match = _SCAN_FOLDER.match(folder.name)
-            if not match or not folder.is_dir():
-                continue
-            scan = int(match.group(1))
-            for path in sorted(folder.glob("*.yaml")):
-                statuses.append(self.read_status(scan, path.stem))
+        scans = sorted(int(m.group(1)) for m in map(_SCAN_FOLDER.match, names) if m)
+        for scan in scans:
+            found = self.scan_statuses(scan)
+            statuses += [found[name] for name in sorted(found)]
         return statuses

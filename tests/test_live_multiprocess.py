@@ -115,7 +115,7 @@ def test_three_runners_one_killed_every_task_exactly_once(tmp_path, console_scri
     assert starts == ends + Counter(killed), "only the killed attempt may start twice"
     assert statuses[(killed[0], "ExecutionLog")].attempts == 2
     assert not list((day.day_dir / "analysis" / ".scan_analysis_tasks").rglob("*.claim"))
-    assert not any("scans" in p.parts for p in (day.day_dir / "analysis").rglob("*.yaml"))
+    assert not any("scans" in p.parts for p in (day.day_dir / "analysis").rglob("*.json"))
     assert sys.executable
 
 

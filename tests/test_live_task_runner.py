@@ -11,7 +11,7 @@ from live_configs import make_config_dir
 
 from scan_analysis.data.demo import build_demo_day, write_demo_scan
 from scan_analysis.data.scan_tag import ScanTag
-from scan_analysis.elog import ElogUploader
+from scan_analysis.elog import ElogUploader, standalone_page
 from scan_analysis.live_task_runner import LiveTaskRunner
 from scan_analysis.task_queue import TaskQueue, TaskState
 
@@ -67,7 +67,7 @@ def test_start_scan_and_e_log_page(live_day):
     )
     runner.process_new()
     assert {scan for scan, _ in states(runner)} == {5, 6}
-    page = runner.elog_page.read_text()
+    page = standalone_page(runner.elog_page)
     assert "Scan 005" in page and "Scan 006" in page and "Scan 002" not in page
     assert "data:image/png;base64," in page
     runner.close()
@@ -150,7 +150,7 @@ def test_dry_run_records_nothing(live_day):
     assert runner.status_snapshot().tasks == []
     assert not log.exists()
     tasks = day.day_dir / "analysis" / ".scan_analysis_tasks"
-    assert not list(tasks.rglob("*.yaml")) and not list(tasks.rglob("*.claim"))
+    assert not list(tasks.rglob("*.json")) and not list(tasks.rglob("*.claim"))
     runner.close()
 
 
@@ -158,7 +158,9 @@ def test_gdoc_without_document_says_what_to_set(live_day, monkeypatch):
     day, config_dir, _ = live_day
     monkeypatch.delenv("SCAN_ANALYSIS_GDOC_DOCUMENT_ID", raising=False)
     with pytest.raises(ValueError, match="SCAN_ANALYSIS_GDOC_DOCUMENT_ID"):
-        LiveTaskRunner("live", day.tag(1), True, data_root=day.data_root, config_dir=config_dir)
+        LiveTaskRunner(
+            "live", day.tag(1), gdoc_enabled=True, data_root=day.data_root, config_dir=config_dir
+        )
 
 
 def test_elog_failure_never_fails_the_analysis_and_is_retried(live_day):
@@ -187,8 +189,9 @@ def test_unknown_group_lists_the_valid_ones(live_day):
     from scan_analysis.errors import ConfigError
 
     day, config_dir, _ = live_day
+    runner = LiveTaskRunner("lives", day.tag(1), data_root=day.data_root, config_dir=config_dir)
     with pytest.raises(ConfigError, match="did you mean 'live'"):
-        LiveTaskRunner("lives", day.tag(1), data_root=day.data_root, config_dir=config_dir)
+        runner.prepare()
 
 
 # --- issue 10: waiting is not failing, one e-log entry per scan ---------------------------
@@ -301,7 +304,7 @@ def test_one_elog_entry_per_scan_and_an_update_when_a_task_runs_again(live_day, 
     assert sorted(sent) == [1, 2, 3, 4, 5, 6], "one entry per scan of the 3-analyzer group"
     assert all(len(entry.outcomes) == 3 for entry in recording.entries)
     assert recording.entries[sent.index(1)].outcomes["UC_TopView"].startswith("failed")
-    page = runner.elog_page.read_text()
+    page = standalone_page(runner.elog_page)
     assert page.count('<section id="scan1">') == 1 and page.count("<section ") == 6
 
     shutil.rmtree(camera)
@@ -310,7 +313,7 @@ def test_one_elog_entry_per_scan_and_an_update_when_a_task_runs_again(live_day, 
     runner.process_new()
     assert [entry.scan for entry in recording.entries[6:]] == [1], "the rerun updates scan 1"
     assert recording.entries[-1].outcomes["UC_TopView"].startswith("done")
-    page = runner.elog_page.read_text()
+    page = standalone_page(runner.elog_page)
     assert page.count('<section id="scan1">') == 1 and page.count("<section ") == 6
     runner.close()
 
@@ -320,7 +323,7 @@ def test_elog_entries_link_to_their_scan_in_the_served_apps(live_day, monkeypatc
     monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
     runner = runner_for(day, config_dir, app_url="http://control-room:8866")
     runner.process_new()
-    page = runner.elog_page.read_text()
+    page = standalone_page(runner.elog_page)
     link = (
         'href="http://control-room:8866/voila/render/scan_browser.ipynb?'
         'experiment=Undulator&amp;date=2026-05-08&amp;scan=2"'
@@ -334,5 +337,40 @@ def test_without_an_app_url_entries_have_no_app_link(live_day, monkeypatch):
     monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
     runner = runner_for(day, config_dir)
     runner.process_new()
-    assert "scan_browser.ipynb" not in runner.elog_page.read_text()
+    assert "scan_browser.ipynb" not in standalone_page(runner.elog_page)
+    runner.close()
+
+
+# --- issue 16: no I/O in the constructor, keyword-only options -------------------------------
+
+
+def test_the_constructor_touches_no_file_and_prepare_says_what_is_wrong(tmp_path):
+    from file_access import FileAccess
+
+    from scan_analysis.errors import DataRootError
+
+    tag = ScanTag.from_date("2026-05-08", number=1, experiment="Undulator")
+    with FileAccess() as access:
+        runner = LiveTaskRunner(
+            "demo", tag, data_root=tmp_path / "nowhere", config_dir=tmp_path / "no-configs"
+        )
+    assert (access.opens, access.listings, access.stats) == ([], [], [])
+    assert runner.progress().tasks == 0 and runner.tasks_run == 0
+    with pytest.raises(DataRootError, match="nowhere"):
+        runner.prepare()
+    runner.close()
+
+
+def test_options_past_the_group_and_the_day_are_keyword_only(live_day):
+    day, config_dir, _ = live_day
+    with pytest.raises(TypeError, match="positional"):
+        LiveTaskRunner("live", day.tag(1), False, data_root=day.data_root)
+    runner = LiveTaskRunner(
+        analyzer_group="live",
+        date_tag=day.tag(1),
+        gdoc_enabled=False,
+        data_root=day.data_root,
+        config_dir=config_dir,
+    )
+    assert [item.name for item in runner.order] == ["ExecutionLog", "UC_TopView", "UC_Spectrometer"]
     runner.close()

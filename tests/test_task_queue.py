@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
+from file_access import FileAccess
 
 from scan_analysis.data.file_lock import LockOwner, read_owner
 from scan_analysis.errors import DataRootError
@@ -34,7 +34,7 @@ def queue_for(analysis_dir, runner="runner-a", **options) -> TaskQueue:
 
 
 def raw_status(queue: TaskQueue, scan: int, analyzer: str) -> dict:
-    return yaml.safe_load(queue.status_path(scan, analyzer).read_text())
+    return json.loads(queue.status_path(scan, analyzer).read_text())
 
 
 def write_silent_claim(queue: TaskQueue, scan: int, analyzer: str, *, label="ghost"):
@@ -70,7 +70,7 @@ def wait_until(condition, what: str, timeout: float = 30.0):
 def test_new_task_is_queued_in_a_status_file_under_analysis(analysis_dir):
     queue = queue_for(analysis_dir)
     status = queue.ensure_task(3, "UC_TopView")
-    path = analysis_dir / TASKS_FOLDER / "Scan003" / "UC_TopView.yaml"
+    path = analysis_dir / TASKS_FOLDER / "Scan003" / "UC_TopView.json"
     assert path.is_file()
     assert status.state is TaskState.QUEUED and status.attempts == 0
     assert raw_status(queue, 3, "UC_TopView")["state"] == "queued"
@@ -147,7 +147,7 @@ def test_success_after_a_failure_really_clears_the_error(analysis_dir):
     queue.fail_attempt(queue.try_claim(4, "A"), "OSError: share went away")
     queue.complete(queue.try_claim(4, "A"), TaskState.DONE, display_files=[])
     text = queue.status_path(4, "A").read_text()
-    data = yaml.safe_load(text)
+    data = json.loads(text)
     assert data["state"] == "done" and data["attempts"] == 2
     assert "error" in data and data["error"] is None
     assert data["claimant"] is None
@@ -334,7 +334,7 @@ def test_many_threads_racing_for_a_stale_claim_have_exactly_one_winner(analysis_
     write_dead_claim(queue_for(analysis_dir), scan, "A")
     winners = race_threads(analysis_dir, scan, "A", 12, heartbeat_timeout=10.0)
     assert len(winners) == 1
-    assert os.listdir(queue_for(analysis_dir).task_dir(scan)) == ["A.yaml"]  # nothing left over
+    assert os.listdir(queue_for(analysis_dir).task_dir(scan)) == ["A.json"]  # nothing left over
 
 
 def start_workers(analysis_dir, scan, analyzer, count, *, timeout, mode, env):
@@ -490,4 +490,142 @@ def test_ensure_task_never_exposes_an_empty_status_file(analysis_dir):
     assert not seen_corrupt.is_set()
     assert all(queue.read_status(scan, "A").state is TaskState.QUEUED for scan in range(1, 30))
     assert not [p for p in queue.root.rglob("*") if p.name.endswith(".new")]
-    assert os.listdir(queue.task_dir(1)) == ["A.yaml"]
+    assert os.listdir(queue.task_dir(1)) == ["A.json"]
+
+
+BAD_JSON = {  # content, what the warning says about it
+    "not-a-mapping": ([1, 2], "Input should be an object"),
+    "unknown-state": ({"scan": 1, "analyzer": "A", "state": "banana"}, "'state': Input should be"),
+    "wrong-attempts": (
+        {"scan": 1, "analyzer": "A", "state": "done", "attempts": "many"},
+        "'attempts': Input should be a valid integer",
+    ),
+    "negative-attempts": (
+        {"scan": 1, "analyzer": "A", "state": "done", "attempts": -1},
+        "'attempts': Input should be greater than or equal to 0",
+    ),
+    "wrong-scalars": (
+        {"scan": 1, "analyzer": "A", "state": "done", "scalars": [1, 2]},
+        "'scalars': Input should be an object",
+    ),
+    "other-task": ({"scan": 9, "analyzer": "B", "state": "done"}, "describes 'B' of scan 9"),
+    "no-analyzer": ({"scan": 1, "state": "done"}, "missing required key 'analyzer'"),
+    "bad-json": ('{"scan": 1, "analyzer": ', "Invalid JSON"),
+}
+
+
+@pytest.mark.parametrize(("content", "said"), BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_a_status_the_model_refuses_is_reported_with_the_reason_and_rebuilt(
+    analysis_dir, caplog, content, said
+):
+    queue = queue_for(analysis_dir)
+    queue.task_dir(1).mkdir(parents=True)
+    text = content if isinstance(content, str) else json.dumps(content)
+    queue.status_path(1, "A").write_text(text)
+    with caplog.at_level(logging.WARNING):
+        status = queue.read_status(1, "A")
+    assert status.state is TaskState.QUEUED and "status file was rebuilt" in status.error
+    assert "corrupt" in caplog.text and str(queue.status_path(1, "A")) in caplog.text
+    assert said in caplog.text
+
+
+def test_status_files_are_json_and_a_nan_scalar_survives_the_round_trip(analysis_dir):
+    queue = queue_for(analysis_dir)
+    queue.complete(queue.try_claim(1, "A"), TaskState.DONE, scalars={"x": float("nan"), "y": 2})
+    raw = raw_status(queue, 1, "A")
+    assert raw["scalars"] == {"x": None, "y": 2.0} and "heartbeat" not in raw
+    scalars = queue.read_status(1, "A").scalars
+    assert scalars["x"] != scalars["x"] and scalars["y"] == 2.0
+
+
+LEGACY_DONE = """\
+scan: 1
+analyzer: A
+state: done
+claimant: null
+heartbeat: '2026-05-08T10:00:01.000+00:00'
+attempts: 1
+error: null
+message: 20 rows
+display_files:
+- /data/analysis/Scan001/A/a.png
+scalars:
+  mean: 2.5
+  width: null
+started: '2026-05-08T10:00:01.000+00:00'
+finished: '2026-05-08T10:00:03.000+00:00'
+updated: '2026-05-08T10:00:03.000+00:00'
+"""
+
+
+def write_legacy(queue: TaskQueue, scan: int, analyzer: str, text: str) -> Path:
+    queue.task_dir(scan).mkdir(parents=True, exist_ok=True)
+    path = queue.legacy_status_path(scan, analyzer)
+    path.write_text(
+        text.replace("scan: 1", f"scan: {scan}").replace("analyzer: A", f"analyzer: {analyzer}")
+    )
+    return path
+
+
+def test_a_yaml_status_of_an_earlier_version_is_read_as_it_was(analysis_dir):
+    queue = queue_for(analysis_dir)
+    write_legacy(queue, 1, "A", LEGACY_DONE)
+    status = queue.read_status(1, "A")
+    assert status.state is TaskState.DONE and status.attempts == 1 and status.message == "20 rows"
+    assert status.display_files == ["/data/analysis/Scan001/A/a.png"]
+    assert status.scalars["mean"] == 2.5 and status.scalars["width"] != status.scalars["width"]
+    assert queue.ensure_task(1, "A").state is TaskState.DONE  # not recreated as queued
+    assert not queue.status_path(1, "A").exists()
+    assert queue.try_claim(1, "A") is None  # a finished task never runs again
+    assert [(s.scan, s.analyzer, s.state) for s in queue.snapshot()] == [(1, "A", TaskState.DONE)]
+
+
+def test_a_yaml_status_is_replaced_by_json_at_the_tasks_next_write(analysis_dir):
+    queue = queue_for(analysis_dir)
+    legacy = write_legacy(queue, 1, "A", LEGACY_DONE.replace("state: done", "state: failed"))
+    write_legacy(queue, 2, "A", LEGACY_DONE.replace("state: done", "state: queued"))
+    assert queue.rerun_failed() == [(1, "A")]
+    assert not legacy.exists() and raw_status(queue, 1, "A")["state"] == "queued"
+    claim = queue.try_claim(2, "A")
+    assert claim is not None and claim.status.attempts == 2  # the attempt recorded in YAML counts
+    assert not queue.legacy_status_path(2, "A").exists()
+    queue.complete(claim, TaskState.DONE)
+    assert sorted(os.listdir(queue.task_dir(2))) == ["A.json"]
+
+
+def test_a_corrupt_yaml_status_is_reported_and_rebuilt(analysis_dir, caplog):
+    queue = queue_for(analysis_dir)
+    path = write_legacy(queue, 1, "A", "scan: [1\nanalyzer: {A\n")
+    with caplog.at_level(logging.WARNING):
+        assert queue.read_status(1, "A").state is TaskState.QUEUED
+    assert str(path) in caplog.text and "corrupt" in caplog.text
+
+
+# --- reading a day cheaply ------------------------------------------------------------------
+
+
+def test_an_unchanged_scan_folder_is_not_read_again_and_a_change_by_another_runner_is(
+    analysis_dir,
+):
+    ours, other = queue_for(analysis_dir, runner="ours"), queue_for(analysis_dir, runner="other")
+    for scan in (1, 2):
+        for name in ("A", "B"):
+            ours.complete(ours.try_claim(scan, name), TaskState.DONE)
+    assert set(ours.scan_statuses(1)) == set(ours.scan_statuses(2)) == {"A", "B"}
+    with FileAccess() as access:
+        again = [ours.scan_statuses(1), ours.scan_statuses(2), ours.snapshot()]
+    assert access.opened_under(ours.root) == [], "nothing changed: no status file is read"
+    assert len(access.stats_under(ours.root)) <= 4  # one stat per scan folder and call
+    assert {s.state for s in again[2]} == {TaskState.DONE}
+
+    assert other.requeue(1, "B")  # another runner (another process, in real life)
+    with FileAccess() as access:
+        seen = ours.scan_statuses(1)
+        ours.scan_statuses(2)
+    assert seen["B"].state is TaskState.QUEUED
+    assert {p.name for p in access.opened_under(ours.root)} == {"A.json", "B.json"}
+
+    ours.forget([2])
+    with FileAccess() as access:
+        ours.scan_statuses(2)
+    assert {p.parent.name for p in access.opened_under(ours.root)} == {"Scan002"}

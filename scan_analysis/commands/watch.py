@@ -25,6 +25,11 @@ runner (status 130). SIGTERM behaves the same way.
 --exit-when-idle N returns once every task has been finished for N seconds
 (for batch use and tests). A scan whose s-file is visible before its folder
 (a network share catching up) is waited for, up to --scan-folder-grace seconds.
+
+Progress: on a terminal, a status line under the log (scans seen, tasks
+finished per state, the task in progress and its shots); otherwise (a log
+file, a service) a "progress:" log line when it changed, at most every
+--progress-interval seconds, and one at the end.
 """
 
 
@@ -78,12 +83,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--rerun-failed", action="store_true", help="requeue the day's failed tasks before watching"
     )
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        default=30.0,
+        help="seconds between progress log lines when the output is not a terminal (default 30)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a LiveTaskRunner until stopped, then print a summary (0; 130 if stopped at once)."""
     from scan_analysis.data.scan_tag import ScanTag
+    from scan_analysis.live_progress import StatusLine
     from scan_analysis.live_task_runner import LiveTaskRunner
 
     logging.getLogger("scan_analysis").setLevel(min(logging.getLogger().level, logging.INFO))
@@ -113,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     try:
-        ran = runner.run(exit_when_idle=args.exit_when_idle)
+        with StatusLine(runner.progress, log_interval=args.progress_interval):
+            ran = runner.run(exit_when_idle=args.exit_when_idle)
     except KeyboardInterrupt:
         print(
             f"runner {runner.runner_id}: stopped at once; the task in progress was given back "

@@ -132,10 +132,10 @@ class ElogUploader:
                 logger.warning(
                     "e-log: pending entry %s is unreadable (%s); dropping it", path, error
                 )
-                _unlink_quietly(taken)
+                taken.unlink(missing_ok=True)
                 continue
             if self._send(entry):
-                _unlink_quietly(taken)
+                taken.unlink(missing_ok=True)
                 sent += 1
             else:
                 _put_back(taken, path)
@@ -169,7 +169,7 @@ class ElogUploader:
             )
 
     def _drop_pending(self, scan: int) -> None:
-        _unlink_quietly(self.pending_dir / f"Scan{scan:03d}.json")
+        (self.pending_dir / f"Scan{scan:03d}.json").unlink(missing_ok=True)
 
     def _recover_abandoned(self) -> None:
         if not self.pending_dir.is_dir():
@@ -205,12 +205,5 @@ def _put_back(taken: Path, pending: Path) -> bool:
         else:
             os.replace(taken, pending)
             return True
-    _unlink_quietly(taken)
+    taken.unlink(missing_ok=True)
     return put_back
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from scan_analysis.data.demo import DEMO_MARKER, build_demo_day
+from scan_analysis.elog import standalone_page
 
 
 def run_demo(console_script, env, root: Path, *options: str) -> subprocess.CompletedProcess:
@@ -31,8 +32,12 @@ def test_demo_rebuilds_its_own_folder_and_runs_the_main_job(
     page = next(
         line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("e-log page: ")
     )
-    text = Path(page).read_text()
+    text = standalone_page(page)  # the page links its figures; the export embeds them
     assert "Scan 002" in text and "data:image/png;base64," in text
+    # without a terminal, the progress of the analysis goes to the log
+    assert "progress: 6 scans · 18/18 tasks finished (12 done, 6 no data, 0 failed)" in (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize("options", [[], ["--keep"]])

@@ -1,6 +1,11 @@
+import fcntl
 import os
+import pty
+import re
 import signal
+import struct
 import subprocess
+import termios
 import threading
 import time
 from pathlib import Path
@@ -43,6 +48,53 @@ def test_watch_runs_the_day_and_exits_when_idle(tmp_path, console_script, subpro
     assert "requeued 0 failed task(s)" in result.stdout
     assert "day totals: done 12, no_data 6" in result.stdout
     assert "e-log:" in result.stdout and (day.day_dir / "analysis" / "elog").is_dir()
+    # not a terminal: progress goes to the log, ending with the day's totals
+    progress = [line for line in result.stderr.splitlines() if "progress: " in line]
+    assert progress and progress[-1].endswith(
+        "progress: 6 scans · 18/18 tasks finished (12 done, 6 no data, 0 failed)"
+    ), result.stderr[-3000:]
+    assert "\r" not in result.stderr
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) ")
+
+
+@pytest.mark.slow
+def test_on_a_terminal_watch_shows_a_status_line_and_log_lines_stay_whole(
+    tmp_path, console_script, subprocess_env
+):
+    day = build_demo_day(tmp_path / "data", image_shape=(32, 32), n_bins=2, shots_per_bin=2)
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    command = [
+        str(console_script),
+        *("watch", "--experiment", "Undulator", "--date", "2026-05-08", "--group", "demo"),
+        *("--data-root", str(day.data_root), "--exit-when-idle", "0.5", "--executor", "serial"),
+    ]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=subprocess_env
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the watch process closed its side of the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    output = b"".join(chunks).decode("utf-8", "replace")
+    assert "tasks finished" in output and "\r" in output, output[-3000:]
+    drawn = [line for line in re.split(r"[\r\n]+", output) if "tasks finished" in line]
+    assert drawn[-1].endswith("6 scans · 18/18 tasks finished (12 done, 6 no data, 0 failed)")
+    assert "progress: " not in output  # on a terminal the line shows it, not the log
+    logged = [line for line in output.splitlines() if re.search(r" (INFO|WARNING) ", line)]
+    assert len(logged) >= 18, output[-3000:]  # one INFO line per task at least
+    for line in logged:  # each log line starts its own line: the status line never cuts it
+        assert LOG_LINE.match(line.rsplit("\r", 1)[-1]), repr(line)
 
 
 def test_watch_help_has_an_example_and_says_what_ctrl_c_does(console_script, subprocess_env):

@@ -1,17 +1,22 @@
-"""LocalElog: one self-contained page per day, entries replaced not duplicated, safe updates."""
+"""LocalElog: a day's page assembled from one fragment per scan, entries replaced not
+duplicated, the cost of an entry independent of the day, safe updates, a self-contained export."""
 
 import base64
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
+import urllib.parse
 
 import numpy as np
+import pytest
+from file_access import FileAccess
 from PIL import Image
 
 from scan_analysis.data.scan_info import ScanInfo
-from scan_analysis.elog import ElogEntry, LocalElog
+from scan_analysis.elog import ElogEntry, LocalElog, standalone_page
 
 INI = textwrap.dedent(
     """\
@@ -34,6 +39,7 @@ def make_png(path, value):
 
 
 def entry_with_figures(tmp_path, scan=12, description_suffix=""):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     ini = tmp_path / f"ScanInfoScan{scan:03d}.ini"
     ini.write_text(INI.replace("realignment", "realignment" + description_suffix))
     entry = ElogEntry.from_scan(
@@ -61,7 +67,7 @@ def test_page_shows_the_ini_facts_grid_scalars_and_outcomes(tmp_path):
     entry, figures = entry_with_figures(tmp_path)
     elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
     page = elog.write_entry(entry)
-    text = page.read_text()
+    text = standalone_page(page)
     assert page.name == "Undulator_2026-05-08.html"
     assert "jet scan &lt;after&gt; realignment &amp; cleaning" in text  # escaped
     assert "U_ESP_JetXYZ:Position.Axis 1 from 4 to 6 in steps of 0.5" in text
@@ -81,14 +87,14 @@ def test_page_shows_the_ini_facts_grid_scalars_and_outcomes(tmp_path):
     assert after.index("TopView: E.png") >= 0 and "Charge: C.png" in after
 
 
-def test_page_is_self_contained(tmp_path):
+def test_the_export_is_self_contained(tmp_path):
     entry, figures = entry_with_figures(tmp_path)
-    page = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08").write_entry(
-        entry
-    )
-    text = page.read_text()
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    elog.write_entry(entry)
+    exported = elog.export(tmp_path / "mail" / "day.html")
+    text = exported.read_text()
     for path in figures.values():
-        path.unlink()  # the page must not depend on the analysis folder any more
+        path.unlink()  # the export must not depend on the analysis folder any more
     sources = re.findall(r'src="([^"]+)"', text)
     assert len(sources) == len(figures) and all(
         s.startswith("data:image/png;base64,") for s in sources
@@ -96,6 +102,22 @@ def test_page_is_self_contained(tmp_path):
     decoded = base64.b64decode(sources[0].split(",", 1)[1])
     assert decoded.startswith(b"\x89PNG")
     assert "<style>" in text and "http" not in text.split("<body>", 1)[1]
+    assert "<script" not in text
+
+
+def test_the_page_links_figures_relative_to_itself_and_embeds_none(tmp_path):
+    entry, figures = entry_with_figures(tmp_path)
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    page = elog.write_entry(entry)
+    fragment = (elog.fragments / "Scan012.js").read_text()
+    assert "data:image" not in fragment and "data:image" not in page.read_text()
+    section = json.loads(fragment.split("scanLog(12, ", 1)[1].rsplit(");", 1)[0])
+    sources = re.findall(r'src="([^"]+)"', section)
+    assert len(sources) == len(figures)
+    for source in sources:
+        assert not source.startswith(("/", "file:"))
+        assert (page.parent / urllib.parse.unquote(source)).resolve().is_file()
+    assert '<script src="Undulator_2026-05-08/Scan012.js"></script>' in page.read_text()
 
 
 def test_rewriting_a_scan_replaces_its_entry(tmp_path):
@@ -104,20 +126,111 @@ def test_rewriting_a_scan_replaces_its_entry(tmp_path):
     elog.write_entry(first)
     elog.write_entry(entry_with_figures(tmp_path, scan=13)[0])
     rerun, _ = entry_with_figures(tmp_path, scan=12, description_suffix=" (rerun)")
-    text = elog.write_entry(rerun).read_text()
+    text = standalone_page(elog.write_entry(rerun))
     assert sorted(sections(text)) == ["12", "13"]
     assert "(rerun)" in text
-    assert set(json.loads(elog.store.read_text())) == {"12", "13"}
+    assert sorted(p.name for p in elog.fragments.glob("*.json")) == ["Scan012.json", "Scan013.json"]
+    assert elog.page.read_text().count("<script src=") == 2
 
 
-def test_a_damaged_store_is_reported_and_the_page_rebuilt(tmp_path, caplog):
+def test_an_entry_reads_and_writes_only_its_own_scan_on_a_long_day(tmp_path):
+    """The cost of an entry does not grow with the day: no other scan's entry or figure is read."""
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    for scan in range(1, 41):
+        entry, _ = entry_with_figures(tmp_path / f"s{scan}", scan=scan)
+        elog.write_entry(entry)
+    page_before = elog.page.stat().st_mtime_ns
+    others = {p: p.stat().st_mtime_ns for p in elog.fragments.iterdir() if "Scan012" not in p.name}
+
+    update, _ = entry_with_figures(tmp_path / "s12", scan=12, description_suffix=" (rerun)")
+    with FileAccess() as access:
+        elog.write_entry(update)
+    assert elog.page.stat().st_mtime_ns == page_before, "an update leaves the page alone"
+    assert {p: p.stat().st_mtime_ns for p in others} == others
+    assert not [p for p in access.opens if p.suffix == ".png"], "figures are linked, not read"
+    touched = {p.name for p in access.opened_under(elog.fragments) if p != elog.fragments}
+    assert all(name.startswith((".Scan012", "Scan012")) for name in touched), touched
+
+    new, _ = entry_with_figures(tmp_path / "s41", scan=41)
+    with FileAccess() as access:
+        elog.write_entry(new)
+    touched = {p.name for p in access.opened_under(elog.fragments) if p != elog.fragments}
+    assert all(name.startswith((".Scan041", "Scan041")) for name in touched), touched
+    assert elog.page.read_text().count("<script src=") == 41  # a new scan joins the page
+
+
+def test_a_day_of_an_earlier_version_is_carried_over_at_the_first_new_entry(tmp_path):
     elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
     elog.folder.mkdir(parents=True)
-    elog.store.write_text("{not json")
+    old = {
+        str(n): ElogEntry("Undulator", "2026-05-08", n, description=f"old {n}").to_dict()
+        for n in (1, 2)
+    }
+    elog.legacy_store.write_text(json.dumps(old))
+    elog.page.write_text("<html><body>the old self-contained page</body></html>")
+    assert "old 2" in standalone_page(elog.page)  # readable before any new entry
+    entry, _ = entry_with_figures(tmp_path, scan=3)
+    text = standalone_page(elog.write_entry(entry))
+    assert sorted(sections(text)) == ["1", "2", "3"] and "old 1" in text
+    assert not elog.legacy_store.exists()
+    assert elog.page.read_text().count("<script src=") == 3
+
+
+def test_a_damaged_store_of_an_earlier_version_is_reported_and_the_page_rebuilt(tmp_path, caplog):
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    elog.folder.mkdir(parents=True)
+    elog.legacy_store.write_text("{not json")
     entry, _ = entry_with_figures(tmp_path)
-    text = elog.write_entry(entry).read_text()
+    text = standalone_page(elog.write_entry(entry))
     assert sections(text) == ["12"]
-    assert str(elog.store) in caplog.text
+    assert str(elog.legacy_store) in caplog.text
+
+
+def test_a_damaged_fragment_is_left_out_of_the_export_with_a_warning(tmp_path, caplog):
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    for scan in (1, 2):
+        elog.write_entry(ElogEntry("Undulator", "2026-05-08", scan))
+    (elog.fragments / "Scan001.json").write_text("{truncated")
+    assert sections(standalone_page(elog.page)) == ["2"]
+    assert "Scan001.json" in caplog.text
+
+
+def test_the_export_can_keep_only_the_newest_scans(tmp_path):
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    for scan in range(1, 6):
+        elog.write_entry(ElogEntry("Undulator", "2026-05-08", scan))
+    text = standalone_page(elog.page, newest=2)
+    assert sections(text) == ["5", "4"]
+    assert "The 2 newest of 5 scans are shown" in text
+
+
+def test_a_day_without_an_elog_is_a_clear_error(tmp_path):
+    elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
+    with pytest.raises(FileNotFoundError, match="no e-log for Undulator 2026-05-08"):
+        elog.standalone_html()
+
+
+@pytest.mark.slow
+def test_a_browser_shows_every_scan_with_its_figures_even_in_a_copy_of_the_day(
+    tmp_path, browser_page
+):
+    day = tmp_path / "day"
+    analysis = day / "analysis"
+    elog = LocalElog(analysis / "elog", experiment="Undulator", date="2026-05-08")
+    for scan in (1, 2, 3):
+        entry, _ = entry_with_figures(analysis / f"Scan{scan:03d}", scan=scan)
+        elog.write_entry(entry)
+    copy = tmp_path / "copied" / "day"
+    shutil.copytree(day, copy)
+    shutil.rmtree(day)  # the copy must stand on its own
+    browser_page.goto((copy / "analysis" / "elog" / elog.page.name).as_uri())
+    browser_page.wait_for_function("document.querySelectorAll('section').length === 3")
+    order = browser_page.eval_on_selector_all("section", "s => s.map(e => e.id)")
+    assert order == ["scan3", "scan2", "scan1"]
+    browser_page.wait_for_function(
+        "[...document.images].length === 12 && [...document.images].every("
+        "i => i.complete && i.naturalWidth === 8)"
+    )
 
 
 WRITER = textwrap.dedent(
@@ -158,8 +271,9 @@ def test_several_processes_updating_the_page_lose_no_entry(tmp_path, subprocess_
         writer.communicate(timeout=120)
         assert writer.returncode == 0
     page = LocalElog(folder, experiment="Undulator", date="2026-05-08").page
-    assert sorted(map(int, sections(page.read_text()))) == list(range(1, 31))
-    assert not list(folder.glob(".*.tmp")) and not list(folder.glob("*.lock"))
+    assert sorted(map(int, sections(standalone_page(page)))) == list(range(1, 31))
+    assert page.read_text().count("<script src=") == 30  # the page lists every scan
+    assert not list(folder.rglob(".*.tmp")) and not list(folder.glob("*.lock"))
 
 
 SATURATED = (
@@ -172,15 +286,15 @@ def test_a_scan_with_saturated_shots_says_so_in_a_red_line_of_its_own(tmp_path):
     entry, _ = entry_with_figures(tmp_path)
     entry.add_outcome("TopView", "done", message=SATURATED, slot=3)
     elog = LocalElog(tmp_path / "elog", experiment="Undulator", date="2026-05-08")
-    text = elog.write_entry(entry).read_text()
+    text = standalone_page(elog.write_entry(entry))
     (line,) = re.findall(r'<p class="saturated">(.*?)</p>', text)
     assert line == (
         "&#9888; TopView: saturated pixels in 3 of 18 shots (JetX = 5.5; up to 30 per shot): "
         "peaks, sizes and charges of those shots are unreliable"
     )
-    stored = json.loads(elog.store.read_text())["12"]
+    stored = json.loads((elog.fragments / "Scan012.json").read_text())
     assert stored["saturation"] == {"TopView": SATURATED.split(", ", 1)[1]}
     del stored["saturation"]  # a store written before issue 19 still loads
     assert ElogEntry.from_dict(stored).saturation == {}
     entry.add_outcome("TopView", "done", message="20 of 20 shots analysed")  # a clean re-run
-    assert 'class="saturated"' not in elog.write_entry(entry).read_text().split("<body>")[1]
+    assert 'class="saturated"' not in standalone_page(elog.write_entry(entry)).split("<body>")[1]

@@ -1,9 +1,12 @@
-"""ElogView: the day's e-log page, shown inside the app on request.
+"""ElogView: the day's e-log, shown inside the app on request.
 
-The page lives under the data root, which the app server does not serve, so
+The e-log lives under the data root, which the app server does not serve, so
 it is shown inline (an ``<iframe srcdoc>``: its styles stay its own) rather
-than linked. It is read when asked for, not on every status refresh: a day's
-page can be megabytes.
+than linked. An ``srcdoc`` frame has no address for the page's relative
+figure links to resolve against, so the view shows the self-contained form of
+the day (:func:`scan_analysis.elog.standalone_page`, figures embedded), of
+the ``NEWEST`` newest scans. It is made when asked for, not on every status
+refresh: it embeds every figure shown.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from pathlib import Path
 
 import ipywidgets
 
+from scan_analysis.elog import standalone_page
 from scan_analysis_widgets.message_area import describe_error
 
 logger = logging.getLogger(__name__)
 
 FRAME_HEIGHT_PX = 900
+NEWEST = 20
+"""Scans shown inline (the newest); the whole day: ``scan-analysis elog export``."""
 
 
 class ElogView(ipywidgets.VBox):
@@ -28,10 +34,13 @@ class ElogView(ipywidgets.VBox):
     ----------
     page : Path or None
         The e-log page of the day on show (None: no e-log for this day yet).
+    newest : int
+        How many of the day's scans are shown, newest first.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, newest: int = NEWEST, **kwargs) -> None:
         self.page: Path | None = None
+        self.newest = newest
         self.button = ipywidgets.ToggleButton(
             value=False,
             description="Show the day's e-log",
@@ -69,8 +78,8 @@ class ElogView(ipywidgets.VBox):
             return
         self.button.description = "Hide the e-log"
         try:
-            text = self.page.read_text(encoding="utf-8")
-        except OSError as error:
+            text = standalone_page(self.page, newest=self.newest)
+        except (OSError, ValueError) as error:
             logger.warning("e-log page %s not shown: %s", self.page, error)
             self.frame.value = (
                 f"<div class='sa-message-error'>cannot read {html.escape(str(self.page))}: "

@@ -14,7 +14,6 @@ kernel stays free for the user's clicks while a task runs.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import logging
@@ -179,6 +178,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         self._stop_requested = threading.Event()
         self._poll_stop = threading.Event()
         self._refresh_lock = threading.Lock()
+        self._queue: TaskQueue | None = None
 
         self.start_button.on_click(lambda _button: self.start())
         self.stop_button.on_click(lambda _button: self.stop())
@@ -349,6 +349,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         try:
             try:
                 self.runner = LiveTaskRunner(group, tag, **options)
+                self.runner.prepare()  # loads the group: its problems are said here
             except Exception as error:
                 self.message.show_error(error, action=f"cannot start group {group} on {tag.date}")
                 self.state = "failed"
@@ -445,9 +446,9 @@ class LiveWatchPanel(ipywidgets.VBox):
         scans: list[int] = []
         if day_dir is not None and (day_dir / "analysis").is_dir():
             wanted = set(analyzers)
-            for status in TaskQueue(day_dir / "analysis").snapshot():
+            for status in self._day_queue(day_dir / "analysis").snapshot():
                 if status.scan >= start and (not wanted or status.analyzer in wanted):
-                    tasks.append({**dataclasses.asdict(status), "state": status.state.value})
+                    tasks.append({**status.model_dump(), "state": status.state.value})
             scans = [n for n in list_completed_scans(day_dir) if n >= start]
         counts: dict[str, int] = {}
         for task in tasks:
@@ -461,6 +462,12 @@ class LiveWatchPanel(ipywidgets.VBox):
             ).page
             elog = str(page) if page.is_file() else None
         return tasks, scans, analyzers, None, "", counts, elog
+
+    def _day_queue(self, analysis_dir: Path) -> TaskQueue:
+        """The shown day's queue, kept between refreshes (it re-reads only changed scans)."""
+        if self._queue is None or self._queue.analysis_dir != analysis_dir:
+            self._queue = TaskQueue(analysis_dir)
+        return self._queue
 
     def _status_html(self, current, progress, counts, elog) -> str:
         parts = [f"<b>{self.state}</b>"]

@@ -132,14 +132,15 @@ def connect_to_cluster(
     Raises
     ------
     OSError
-        The scheduler cannot be reached (names the address).
+        The scheduler cannot be reached within Dask's connect timeout
+        (``distributed.comm.timeouts.connect``, 30 s by default); names the address.
     """
     if client is not None:
         return ClusterConnection(client, owns_client=False)
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if address:
         try:
-            return ClusterConnection(distributed.Client(address, timeout="30s"))
+            return ClusterConnection(distributed.Client(address))
         except OSError as error:
             raise OSError(
                 f"cannot reach the Dask scheduler at {address}: {error}; start one with "

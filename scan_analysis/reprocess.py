@@ -329,7 +329,8 @@ class ReprocessSummary:
             )
         others = len(self.results) - self.ran
         lines.append(
-            f"{len(self.tasks)} tasks in {self.days} days: {self.ran} ran"
+            f"{len(self.tasks)} tasks in {self.days} day{'' if self.days == 1 else 's'}: "
+            f"{self.ran} ran"
             + (f", {others} finished by other runners" if others else "")
             + f", {len(self.skipped)} already finished"
             + (f", {len(self.planned)} would run (dry run)" if self.dry_run else "")
@@ -504,14 +505,14 @@ def reprocess(
     elif to_run:
         from scan_analysis.dask_executor import connect_to_cluster  # optional extra, on demand
 
-        for task in requeue:  # a task someone holds right now is left to them (requeue refuses)
-            queues[task.date].requeue(task.scan, task.analyzer)
         jobs = [
             TaskJob(task, str(root), str(tree.root), heartbeat_timeout, max_attempts)
             for task in to_run
         ]
         with connect_to_cluster(client, scheduler=scheduler, n_workers=workers) as connection:
             summary.cluster = connection.description
+            for task in requeue:  # a task someone holds now is left to them (requeue refuses)
+                queues[task.date].requeue(task.scan, task.analyzer)
             logger.info("running %d tasks on %s", len(jobs), summary.cluster)
             by_key, futures = _submit(connection.client, jobs)
             try:

@@ -244,8 +244,10 @@ class DaskShotExecutor:
         try:
             for future in completed:
                 pending.discard(future)
-                result = future.result()
-                future.release()
+                try:
+                    result = future.result()
+                finally:
+                    future.release()  # the scheduler forgets it, even if it erred
                 for item in islice(iterator, 1):
                     completed.add(submit(item))
                 yield result

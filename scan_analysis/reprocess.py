@@ -193,7 +193,10 @@ def run_task(job: TaskJob, upstream: list[TaskResult] | None = None) -> TaskResu
 
     ``upstream`` are the results of the scan's lower-priority tasks: Dask
     passes them once they finished, which is the point (they are not used).
-    Never raises: whatever happens becomes the result and the task's status.
+    An analyzer that fails or raises, or cannot be built here, is a failed
+    attempt (retried up to ``max_attempts``), never an exception; only the
+    task folder itself failing (e.g. the share gone) raises, and the client
+    reports that task as lost.
     """
     task = job.task
     day_dir = day_dir_for(Path(job.data_root), task.experiment, task.date)

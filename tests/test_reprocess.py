@@ -62,6 +62,15 @@ def status_texts(days) -> dict[Path, str]:
     }
 
 
+def scans_tree(days) -> dict[Path, tuple[int, int]]:
+    """Every file under the days' scans/ folders with its size and modification time."""
+    return {
+        path: (path.stat().st_size, path.stat().st_mtime_ns)
+        for day in days
+        for path in (day.day_dir / "scans").rglob("*")
+    }
+
+
 def wait_until(predicate, what: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -85,6 +94,7 @@ def own_children() -> set[int]:
 def test_campaign_runs_every_task_once_on_a_local_cluster_and_a_second_run_skips_all(campaign):
     days, config_dir, log = campaign
     children_before = own_children()
+    scans_before = scans_tree(days)
     options = {
         "group": "campaign",
         "workers": 2,
@@ -132,6 +142,8 @@ def test_campaign_runs_every_task_once_on_a_local_cluster_and_a_second_run_skips
                 assert bool(columns) == (analyzer in info.devices), (number, analyzer)
                 if columns:
                     assert frame[columns].notna().any().any()
+
+    assert scans_tree(days) == scans_before, "nothing is ever written inside scans/"
 
     # the local cluster is gone with the call
     wait_until(lambda: own_children() <= children_before, "the local cluster's processes to exit")

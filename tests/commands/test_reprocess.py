@@ -162,66 +162,74 @@ def test_a_run_killed_midway_and_restarted_finishes_the_rest_without_redoing(
 
 
 def start_dask_cluster(tmp_path: Path, env: dict, workers: int = 2):
-    """``dask scheduler`` on 127.0.0.1 (free port) and ``dask worker`` processes; its address."""
+    """``dask scheduler`` on 127.0.0.1 (a free port) and ``dask worker`` processes.
+
+    Returns the scheduler's address and the processes (scheduler first); their
+    logs go to ``tmp_path/dask-logs``.
+    """
     dask = Path(sys.executable).with_name("dask")
     assert dask.exists(), f"{dask} missing: the dask extra is not installed ('make setup')"
     scheduler_file = tmp_path / "scheduler.json"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
+
+    def start(name: str, *arguments: str) -> subprocess.Popen:
+        with (logs / f"{name}.log").open("w") as log:
+            return subprocess.Popen(
+                [str(dask), *arguments], env=env, stdout=subprocess.DEVNULL, stderr=log
+            )
+
+    def address() -> str | None:
+        try:
+            return json.loads(scheduler_file.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            return None  # not written yet, or half written
+
     processes = [
-        subprocess.Popen(
-            [
-                str(dask),
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(scheduler_file),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(logs / "scheduler.log").open("w"),
+        start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
         )
     ]
-    wait_until(lambda: scheduler_file.exists() and scheduler_file.stat().st_size > 0, "scheduler")
+    wait_until(lambda: address() is not None, "the scheduler's address")
     for index in range(workers):
         processes.append(
-            subprocess.Popen(
-                [
-                    str(dask),
-                    "worker",
-                    "--scheduler-file",
-                    str(scheduler_file),
-                    "--host",
-                    "127.0.0.1",
-                    "--nthreads",
-                    "1",
-                    "--nworkers",
-                    "1",
-                    "--no-dashboard",
-                    "--name",
-                    f"worker-{index}",
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=(logs / f"worker-{index}.log").open("w"),
+            start(
+                f"worker-{index}",
+                "worker",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--host",
+                "127.0.0.1",
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--no-dashboard",
+                "--name",
+                f"worker-{index}",
             )
         )
-    address = json.loads(scheduler_file.read_text())["address"]
-    return address, processes
+    return address(), processes
 
 
 def stop_dask_cluster(processes: list[subprocess.Popen]) -> None:
-    family = [psutil.Process(p.pid) for p in processes if p.poll() is None]
-    for process in family:
+    """Stop workers then scheduler (SIGTERM, then SIGKILL); wait until every one of them is gone."""
+    family = []
+    for process in processes:
         try:
-            family += process.children(recursive=True)
+            parent = psutil.Process(process.pid)
+            family += [parent, *parent.children(recursive=True)]
         except psutil.NoSuchProcess:
             pass
-    for process in reversed(processes):  # workers first, then the scheduler
+    for process in reversed(processes):
         if process.poll() is None:
             process.terminate()
     for process in processes:

@@ -39,7 +39,7 @@ demo: setup
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Every script in benchmarks/ in turn (takes minutes: they generate large scans). Each prints
 # its figure last, as a ratio against a baseline measured in the same run; those last lines

@@ -3,11 +3,18 @@
 Like bluesky's callbacks, each accumulator has ``start``, ``event`` (here
 ``add``/``merge``) and ``stop`` (``summary``) steps, and holds only running
 sums, so memory grows with the number of bins, not shots.
+
+Shots of one scan do not always share a shape (a camera's ROI changed
+mid-scan, a scope saved a shorter trace). Arrays are summed per shape
+(:class:`ShapedSums`); once every shot is in, :meth:`ScanAccumulator.keep_shape`
+keeps the scan's majority shape for the bin averages and says how many shots
+were left out, so one odd shot never stops a scan.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -89,12 +96,78 @@ class ArraySum:
         )
 
 
+Shape = tuple[int, ...]
+
+
+@dataclass
+class ShapedSums:
+    """Running sums of arrays that may differ in shape: one :class:`ArraySum` per shape.
+
+    ``total``, ``count`` and ``average`` describe the most common shape (the
+    only one left after :meth:`keep_only`).
+
+    Examples
+    --------
+    >>> sums = ShapedSums()
+    >>> sums.add(np.ones((2, 2))); sums.add(np.full((2, 2), 3.0)); sums.add(np.ones((3, 3)))
+    >>> sums.counts
+    {(2, 2): 2, (3, 3): 1}
+    >>> sums.keep_only((2, 2)), sums.average.tolist()
+    (1, [[2.0, 2.0], [2.0, 2.0]])
+    """
+
+    by_shape: dict[Shape, ArraySum] = field(default_factory=dict)
+
+    def add(self, array: np.ndarray, count: int = 1) -> None:
+        """Add an array (or a partial sum of ``count`` arrays) to the sum of its shape."""
+        self.by_shape.setdefault(tuple(np.shape(array)), ArraySum()).add(array, count)
+
+    def merge(self, other: ShapedSums | ArraySum) -> None:
+        """Combine with another running sum (of one or several shapes)."""
+        partials = other.by_shape.values() if isinstance(other, ShapedSums) else [other]
+        for partial in partials:
+            if partial.total is not None:
+                self.add(partial.total, partial.count)
+
+    @property
+    def counts(self) -> dict[Shape, int]:
+        """How many arrays of each shape were added."""
+        return {shape: sums.count for shape, sums in self.by_shape.items()}
+
+    def keep_only(self, shape: Shape | None) -> int:
+        """Drop the sums of every other shape; returns how many arrays were dropped."""
+        dropped = sum(sums.count for key, sums in self.by_shape.items() if key != shape)
+        self.by_shape = {key: sums for key, sums in self.by_shape.items() if key == shape}
+        return dropped
+
+    @property
+    def _main(self) -> ArraySum:
+        if not self.by_shape:
+            return ArraySum()
+        return max(self.by_shape.values(), key=lambda sums: sums.count)
+
+    @property
+    def total(self) -> np.ndarray | None:
+        """The running sum of the most common shape (None when empty)."""
+        return self._main.total
+
+    @property
+    def count(self) -> int:
+        """How many arrays of the most common shape were added."""
+        return self._main.count
+
+    @property
+    def average(self) -> np.ndarray | None:
+        """The mean array of the most common shape, or None when nothing was added."""
+        return self._main.average
+
+
 @dataclass
 class BinAccumulator:
     """Everything kept for one bin: scalar statistics and the average array."""
 
     scalars: dict[str, RunningStats] = field(default_factory=dict)
-    image: ArraySum = field(default_factory=ArraySum)
+    image: ShapedSums = field(default_factory=ShapedSums)
     shots: int = 0
     failed: int = 0
 
@@ -127,6 +200,17 @@ class ScanAccumulator:
         """Fold in a worker's per-bin partial accumulators."""
         for number, accumulator in partial.items():
             self.bin(number).merge(accumulator)
+
+    def shape_counts(self) -> Counter[Shape]:
+        """How many arrays of each shape all bins hold together."""
+        counts: Counter[Shape] = Counter()
+        for accumulator in self.bins.values():
+            counts.update(accumulator.image.counts)
+        return counts
+
+    def keep_shape(self, shape: Shape | None) -> int:
+        """Keep only arrays of ``shape`` in every bin's average; returns how many were dropped."""
+        return sum(accumulator.image.keep_only(shape) for accumulator in self.bins.values())
 
     def scalar_names(self) -> list[str]:
         """Every scalar name seen, in first-seen order."""

@@ -34,12 +34,11 @@ from pathlib import Path
 
 import psutil
 
+from scan_analysis.app_links import APP_URL_ENV
 from scan_analysis.errors import ScanAnalysisError
 
 logger = logging.getLogger(__name__)
 
-APP_URL_ENV = "SCAN_ANALYSIS_APP_URL"
-"""Base URL of a running app server (``http://host:port``), used to link e-log entries to apps."""
 TEMPLATE_NAME = "scan_analysis"
 PANEL_CDN_FOLDER = "_panel_cdn"
 DEFAULT_PORT = 8866

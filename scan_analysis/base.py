@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +31,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from scan_analysis.data.atomic_files import atomic_output
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.data.sfile import BIN_COLUMN, SHOT_COLUMN, merge_columns, read_sfile
-from scan_analysis.errors import ScanAnalysisError
+from scan_analysis.errors import ScanAnalysisError, SFileReadOnlyError
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,13 @@ class NoDataError(ScanAnalysisError):
 
 @dataclass
 class ScanOutcome:
-    """How one analysis of one scan ended."""
+    """How one analysis of one scan ended.
+
+    ``shots_left_out`` counts analysed shots whose array had another shape than
+    the scan's majority, so they are not in the bin averages (their scalars are
+    kept). ``scalars_written`` is False when the scalars could not be merged
+    into the s-file (it is read-only); the message then says so.
+    """
 
     status: Status
     message: str = ""
@@ -61,6 +67,8 @@ class ScanOutcome:
     shots_analysed: int = 0
     shots_failed: int = 0
     elapsed: float = 0.0
+    shots_left_out: int = 0
+    scalars_written: bool = True
 
 
 @dataclass
@@ -174,9 +182,16 @@ class ScanAnalyzer:
             self.sfile = read_sfile(self.paths.sfile)
             self.bins = bin_shots(self.sfile, self.scan_info)
             display_files = list(self._run_analysis_core() or [])
-            self._write_scalars()
+            not_written = self._write_scalars()
             outcome = self.last_outcome or ScanOutcome("done")
             outcome.display_files = display_files
+            if not_written:
+                outcome.scalars_written = False
+                outcome.message = "; ".join(
+                    part
+                    for part in (outcome.message, f"scalars NOT written: {not_written}")
+                    if part
+                )
             self.last_outcome = outcome
             logger.info(
                 "%s %s: %s, %d display files",
@@ -195,8 +210,14 @@ class ScanAnalyzer:
                 else f"{type(error).__name__}: {error}"
             )
             self.last_outcome = ScanOutcome("failed", message)
-            logger.error("%s %s failed: %s", self.analyzer_id, tag, message)
-            logger.debug("".join(traceback.format_exception(error)))
+            # a ScanAnalysisError's message says what to do; anything else needs its traceback
+            logger.error(
+                "%s %s failed: %s",
+                self.analyzer_id,
+                tag,
+                message,
+                exc_info=None if isinstance(error, ScanAnalysisError) else error,
+            )
             if self.raise_errors:
                 raise
         finally:
@@ -236,23 +257,36 @@ class ScanAnalyzer:
             raise ValueError(f"scalars need a {SHOT_COLUMN!r} column")
         self._pending_scalars.append(frame)
 
-    def _write_scalars(self) -> None:
+    def _write_scalars(self) -> str | None:
+        """Merge the queued scalars into the s-file; returns why they were not written, if so."""
         if not self._pending_scalars:
-            return
+            return None
         merged = self._pending_scalars[0]
         for frame in self._pending_scalars[1:]:
             merged = merged.merge(frame, on=SHOT_COLUMN, how="outer")
         renamed = merged.rename(
             columns={c: f"{self.analyzer_id}_{c}" for c in merged.columns if c != SHOT_COLUMN}
         )
-        columns = merge_columns(self.paths.sfile, renamed)
-        logger.info("%s: wrote %d columns to %s", self.analyzer_id, len(columns), self.paths.sfile)
         self._pending_scalars = []
+        try:
+            columns = merge_columns(self.paths.sfile, renamed)
+        except SFileReadOnlyError as error:  # the figures stand; the file is respected
+            logger.error("%s %s: %s", self.analyzer_id, self.tag, error)
+            return f"{error.path} is read-only"
+        logger.info("%s: wrote %d columns to %s", self.analyzer_id, len(columns), self.paths.sfile)
+        return None
 
     def save_figure(self, figure: Any, name: str, *, dpi: int = 110) -> Path:
-        """Save a matplotlib figure under the output folder; returns its path."""
+        """Save a matplotlib figure under the output folder; returns its path.
+
+        The format follows the name's extension (PNG when it has none). The file
+        appears complete or not at all: an interrupted save leaves nothing behind.
+        """
         path = self.output_dir / name
-        figure.savefig(path, dpi=dpi, bbox_inches="tight")
+        with atomic_output(path) as stream:
+            figure.savefig(
+                stream, format=path.suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight"
+            )
         return path
 
     def __repr__(self) -> str:

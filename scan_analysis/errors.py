@@ -21,6 +21,14 @@ class SFileError(ScanAnalysisError):
     """An s-file that cannot be read or merged."""
 
 
+class SFileReadOnlyError(SFileError):
+    """An s-file whose permissions say it must not be changed (left untouched; ``.path``)."""
+
+    def __init__(self, message: str, path: Path | str) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+
+
 class ShotReadError(ScanAnalysisError):
     """A per-shot data file that is corrupt or unreadable."""
 
@@ -46,3 +54,7 @@ class ConfigError(ScanAnalysisError):
 
 class LockTimeoutError(ScanAnalysisError):
     """A lock that could not be taken in time."""
+
+
+class LockLostError(ScanAnalysisError):
+    """A lease (lock or task claim) taken over by another process while this one held it."""

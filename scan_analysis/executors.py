@@ -1,26 +1,45 @@
-"""Where per-shot work runs: serially, in threads, in a process pool (or, later, on Dask).
+"""Where per-shot work runs: serially, in threads, in worker processes (or, later, on Dask).
 
 Every executor has one method, ``map_unordered(function, items)``, yielding
-results as they complete, and is a context manager. The scan layer never
-branches on which one it has.
+results as they complete, and ``close()``; each is a context manager. The scan
+layer never branches on which one it has.
+
+Worker processes come from loky (the pool joblib uses), because of what a
+first-time user does: paste the README example into a script without an
+``if __name__ == "__main__"`` guard, pipe it to ``python -``, or define an
+analyzer class in a notebook cell. loky's workers start as fresh interpreters
+(fork + exec: safe when the parent runs threads) that do not import the
+user's ``__main__``, so nothing is run twice, and work is sent with
+cloudpickle, so classes defined in ``__main__`` travel by value. Where worker
+processes cannot start at all (an embedded interpreter whose
+``sys.executable`` is not Python, a sandbox), the executor says so once and
+runs on threads, which per-shot code shares safely.
 """
 
 from __future__ import annotations
 
 import abc
+import importlib
 import logging
-import multiprocessing
 import os
-import pickle
+import signal
+import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
+    BrokenExecutor,
     Executor,
-    ProcessPoolExecutor,
     ThreadPoolExecutor,
     wait,
 )
+from contextlib import contextmanager
+from multiprocessing import resource_tracker as multiprocessing_resource_tracker
 from typing import Any, Protocol, TypeVar
+
+import cloudpickle
+import loky
+from loky.backend import resource_tracker as loky_resource_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +55,10 @@ class ShotExecutor(Protocol):
     def map_unordered(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
 
     def close(self) -> None: ...
+
+
+class WorkersUnavailableError(RuntimeError):
+    """Worker processes cannot be started on this machine or in this interpreter."""
 
 
 class SerialExecutor:
@@ -59,25 +82,48 @@ class SerialExecutor:
 
 
 class _PoolExecutor(abc.ABC):
-    """Shared logic of the pool executors: bounded in-flight work, results as completed."""
+    """Shared logic of the pool executors: bounded in-flight work, results as completed.
+
+    The pool is created on first use and kept until :meth:`close`; a
+    finalizer shuts it down when the executor is garbage collected or the
+    interpreter exits, so a user who never calls ``close()`` leaks nothing.
+    A pool broken by a dead worker is dropped: the next use starts a new one.
+    """
 
     workers: int
 
     def __init__(self) -> None:
         self._pool: Executor | None = None
+        self._finalizer: weakref.finalize | None = None
 
     @abc.abstractmethod
     def _make_pool(self) -> Executor:
         """Create the underlying pool (threads or processes)."""
 
+    @staticmethod
+    def _shut_down(pool: Executor, *, wait: bool = True, kill: bool = False) -> None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
     @property
     def pool(self) -> Executor:
+        """The underlying pool (started on first use)."""
         if self._pool is None:
-            self._pool = self._make_pool()
+            pool = self._make_pool()
+            # garbage collection may run in any thread, even the pool's own: never wait there
+            # (at exit, concurrent.futures and loky join their threads and workers themselves)
+            self._finalizer = weakref.finalize(self, self._shut_down, pool, wait=False)
+            self._pool = pool
         return self._pool
 
     def map_unordered(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """Submit items with at most ``2 * workers`` in flight; yield results as they finish."""
+        """Submit items with at most ``2 * workers`` in flight; yield results as they finish.
+
+        Raises
+        ------
+        concurrent.futures.BrokenExecutor
+            When a worker died (``BrokenProcessPool``); the broken pool is
+            dropped, so the next call runs on a new one.
+        """
         pending = set()
         iterator = iter(items)
         limit = 2 * self.workers
@@ -92,26 +138,38 @@ class _PoolExecutor(abc.ABC):
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
+        except BrokenExecutor:
+            self._drop_broken_pool()
+            raise
         finally:
             for future in pending:
                 future.cancel()
 
+    def _drop_broken_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if pool is not None:
+            try:
+                self._shut_down(pool, wait=False, kill=True)
+            except Exception as error:  # a broken pool may complain while going
+                logger.debug("shutting down a broken pool: %s", error)
+
     def close(self) -> None:
-        """Shut the pool down (it is re-created on next use)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Shut the pool down, waiting for its workers (it is re-created on next use)."""
+        pool, self._pool = self._pool, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if pool is not None:
+            self._shut_down(pool, wait=True)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ThreadPoolShotExecutor(_PoolExecutor):
@@ -125,27 +183,118 @@ class ThreadPoolShotExecutor(_PoolExecutor):
         return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="shot")
 
 
-class ProcessPoolShotExecutor(_PoolExecutor):
-    """A process pool sized to the machine (the default).
+def _prepare_worker() -> None:
+    """Set a new worker up: leave Ctrl-C to the parent, import what shot work needs.
 
-    Workers start with ``forkserver`` on Linux: safe when the parent runs
-    threads (the live runner, a notebook's UI), at the cost of importing the
-    library once per worker at start-up. The pool lives until :meth:`close`,
-    so a live runner pays that once, not per scan.
+    The terminal sends Ctrl-C to the whole process group; the parent decides
+    what it means (the live runner finishes its task first), so workers ignore
+    it. They start with SIGINT blocked (see :func:`_sigint_blocked`), so one
+    arriving while they import is dropped here instead of killing them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for module in WORKER_PRELOAD:
+        importlib.import_module(module)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread, so processes started here are born with it blocked.
+
+    A blocked signal stays pending, so the caller still gets its Ctrl-C when
+    the block ends; the children inherit the mask through fork and exec.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no masks, nothing to do
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _worker_pid() -> int:
+    return os.getpid()
+
+
+class ProcessPoolShotExecutor(_PoolExecutor):
+    """Worker processes sized to the machine (the default), started by loky.
+
+    Workers are fresh interpreters that never run the caller's ``__main__``
+    (a script without a main guard, ``python -``, a notebook all work) and
+    receive work through cloudpickle (analyzer classes defined in a script or
+    a notebook cell work too). The pool lives until :meth:`close` (or garbage
+    collection, or exit), so a live runner starts its workers once, not per
+    scan. After a worker crash the pool is rebuilt on next use. When workers
+    cannot start at all, the executor logs it once and runs on threads.
     """
 
-    def __init__(self, max_workers: int | None = None, *, start_method: str | None = None) -> None:
+    _told_fallback = False  # the "cannot start workers" warning, once per process
+
+    def __init__(self, max_workers: int | None = None) -> None:
         super().__init__()
         self.workers = max_workers or default_workers()
-        methods = multiprocessing.get_all_start_methods()
-        self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
+        self._fallback: ThreadPoolShotExecutor | None = None
+
+    @staticmethod
+    def _shut_down(pool: Executor, *, wait: bool = True, kill: bool = False) -> None:
+        pool.shutdown(wait=wait, kill_workers=kill)  # type: ignore[call-arg]
 
     def _make_pool(self) -> Executor:
-        context = multiprocessing.get_context(self.start_method)
-        if self.start_method == "forkserver":
-            # import the heavy modules once in the fork server; workers fork from it ready
-            context.set_forkserver_preload(list(WORKER_PRELOAD))
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        pool = None
+        try:
+            # the resource trackers unblock Ctrl-C after starting themselves: start them first
+            multiprocessing_resource_tracker.ensure_running()
+            loky_resource_tracker.ensure_running()
+            with _sigint_blocked():  # the workers start during these calls
+                pool = loky.ProcessPoolExecutor(
+                    max_workers=self.workers, initializer=_prepare_worker
+                )
+                probe = pool.submit(_worker_pid)
+            probe.result()  # a worker that cannot start shows here
+        except (BrokenExecutor, OSError) as error:
+            if pool is not None:
+                self._shut_down(pool, wait=False, kill=True)
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise WorkersUnavailableError(reason) from error
+        return pool
+
+    @property
+    def on_threads(self) -> bool:
+        """Whether worker processes could not start, so work runs on threads instead."""
+        return self._fallback is not None
+
+    def map_unordered(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """As :meth:`_PoolExecutor.map_unordered`, on threads if processes cannot start."""
+        if self._fallback is None and self._pool is None:
+            try:
+                _ = self.pool
+            except WorkersUnavailableError as error:
+                self._fall_back_to_threads(error)
+        if self._fallback is not None:
+            return self._fallback.map_unordered(function, items)
+        return super().map_unordered(function, items)
+
+    def _fall_back_to_threads(self, error: WorkersUnavailableError) -> None:
+        level = logging.INFO if ProcessPoolShotExecutor._told_fallback else logging.WARNING
+        ProcessPoolShotExecutor._told_fallback = True
+        logger.log(
+            level,
+            "worker processes cannot start here (%s; sys.executable is %s); running on %d "
+            "threads instead",
+            error,
+            sys.executable,
+            self.workers,
+        )
+        self._fallback = ThreadPoolShotExecutor(self.workers)
+
+    def close(self) -> None:
+        """Shut the workers (or the fallback threads) down; they restart on next use."""
+        super().close()
+        if self._fallback is not None:
+            self._fallback.close()
 
 
 def default_workers() -> int:
@@ -183,9 +332,9 @@ def make_executor(
 
 
 def is_picklable(value: Any) -> bool:
-    """Whether ``value`` can be sent to a worker process."""
+    """Whether ``value`` can be sent to a worker process (with cloudpickle, as loky does)."""
     try:
-        pickle.dumps(value)
+        cloudpickle.dumps(value)
     except Exception:
         return False
     return True

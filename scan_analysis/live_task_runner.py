@@ -9,6 +9,20 @@ one when a scan ends), expands each scan from ``date_tag.number`` on into
 the outcome (state, display files, scalar summary) and writes the scan's e-log
 entry when the group asks for it. It never creates or writes anything inside
 ``scans/``, and waits for a day folder that does not exist yet.
+
+Waiting is never failing: a scan whose folder or ini lags behind its s-file
+(:class:`~scan_analysis.scan_watcher.ScanReadiness`), and an analyzer whose
+input columns other analyzers of the group still have to write
+(:mod:`scan_analysis.task_dependencies`), are left queued, spending no attempt.
+The scan's e-log entry is written once all its tasks are finished, and written
+again (replacing it) when a task of it runs again. An analysis runs under the
+guard of its claim (:func:`~scan_analysis.data.file_lock.lease_guard`): a
+runner whose claim was taken over writes nothing to the s-file.
+
+A first SIGINT/SIGTERM (Ctrl-C) lets the task in progress finish and be
+recorded, then :meth:`LiveTaskRunner.run` returns; a second one stops at
+once, gives the task in progress back (queued, attempt not counted) and
+raises :class:`KeyboardInterrupt`.
 """
 
 from __future__ import annotations
@@ -22,9 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scan_analysis.app_links import resolve_app_url, scan_page_url
 from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.data.file_lock import lease_guard
 from scan_analysis.data.scan_info import ScanInfo
-from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
+from scan_analysis.data.scan_paths import (
+    ScanPaths,
+    day_dir_for,
+    list_completed_scans,
+    resolve_data_root,
+)
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.elog import (
     ElogEntry,
@@ -35,8 +56,9 @@ from scan_analysis.elog import (
     should_upload,
 )
 from scan_analysis.executors import make_executor
-from scan_analysis.scan_watcher import SFileWatcher
-from scan_analysis.task_queue import TaskQueue, TaskState
+from scan_analysis.scan_watcher import ScanReadiness, SFileWatcher
+from scan_analysis.task_dependencies import input_analyzers, order_by_inputs
+from scan_analysis.task_queue import Claim, TaskQueue, TaskState
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +128,14 @@ class LiveTaskRunner:
         Claim and report, but run nothing and record nothing.
     executor : str, optional
         Where per-shot work runs (one pool shared by the group's analyzers).
+    scan_folder_grace : float
+        Seconds to wait for a scan folder (and ini) that is not visible yet
+        when its s-file is (a network share catching up) before its tasks are
+        run anyway and fail.
+    app_url : str, optional
+        Base URL of the served apps (``scan-analysis serve``); each e-log entry
+        then links to its scan in the scan browser. Default: the environment
+        variable ``SCAN_ANALYSIS_APP_URL``, else no link.
     """
 
     def __init__(
@@ -127,10 +157,13 @@ class LiveTaskRunner:
         progress: bool = False,
         gdoc_document_id: str | None = None,
         gdoc_key_file: str | os.PathLike | None = None,
+        scan_folder_grace: float = 600.0,
+        app_url: str | None = None,
     ) -> None:
         gdoc = _google_doc_backend(gdoc_document_id, gdoc_key_file) if gdoc_enabled else None
         self.group_key = analyzer_group
         self.date_tag = date_tag
+        self.app_url = resolve_app_url(app_url)
         self.start_scan = date_tag.number
         self.data_root = resolve_data_root(data_root)
         self.day_dir = day_dir_for(self.data_root, date_tag.experiment, date_tag.date)
@@ -143,6 +176,9 @@ class LiveTaskRunner:
             item.name: create_diagnostic_analyzer(item, executor=self.executor, progress=progress)
             for item in self.resolved
         }
+        self.inputs = input_analyzers(self.analyzers)
+        by_name = {item.name: item for item in self.resolved}
+        self.order = [by_name[n] for n in order_by_inputs(list(by_name), self.inputs)]
         self.queue = TaskQueue(
             self.analysis_dir,
             runner_id=runner_id,
@@ -168,6 +204,8 @@ class LiveTaskRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._watcher = SFileWatcher(self.analysis_dir, self._wake, polling=use_polling_observer)
+        self._readiness = ScanReadiness(self.paths_for, grace=scan_folder_grace)
+        self._interruptible = False
         self._current: str | None = None
         self._progress: tuple[int, int] | None = None
         self._state = "idle"
@@ -188,6 +226,10 @@ class LiveTaskRunner:
         """Ask :meth:`run` to return after the current task (safe from any thread)."""
         self._stop.set()
         self._wake.set()
+
+    def paths_for(self, scan: int) -> ScanPaths:
+        """The folders and files of one scan of the day."""
+        return ScanPaths(self.date_tag.with_number(scan), data_root=self.data_root)
 
     @property
     def stopping(self) -> bool:
@@ -238,8 +280,24 @@ class LiveTaskRunner:
             return None
         previous = {}
         for number in (signal.SIGINT, signal.SIGTERM):
-            previous[number] = signal.signal(number, lambda *_: self.stop())
+            previous[number] = signal.signal(number, self._on_signal)
         return previous
+
+    def _on_signal(self, number: int, frame: object) -> None:
+        """First signal: finish the task in progress, then stop. Second: stop at once."""
+        name = signal.Signals(number).name
+        if not self._stop.is_set():
+            logger.warning(
+                "runner %s: %s: stopping after the task in progress (%s again to stop at once "
+                "and give that task back)",
+                self.runner_id,
+                name,
+                "Ctrl-C" if number == signal.SIGINT else name,
+            )
+            self.stop()
+        elif self._interruptible:
+            logger.warning("runner %s: %s again: stopping at once", self.runner_id, name)
+            raise KeyboardInterrupt
 
     @staticmethod
     def _restore_signal_handlers(previous) -> None:
@@ -263,11 +321,13 @@ class LiveTaskRunner:
             return 0
         ran = 0
         for scan in self.pending_scans():
-            for item in self.resolved:
+            if not self._readiness.ready(scan):
+                continue  # its folder is not visible yet: no task is claimed, no attempt spent
+            for item in self.order:
                 if self._stop.is_set():
                     return ran
                 status = self.queue.ensure_task(scan, item.name)
-                if status.state.terminal:
+                if status.state.terminal or not self._inputs_finished(scan, item.name):
                     continue
                 claim = self.queue.try_claim(scan, item.name)
                 if claim is None:
@@ -276,7 +336,13 @@ class LiveTaskRunner:
                 ran += 1
         return ran
 
-    def _run_claimed(self, claim, scan: int, name: str) -> None:
+    def _inputs_finished(self, scan: int, name: str) -> bool:
+        """Whether the analyzers whose s-file columns ``name`` reads have finished ``scan``."""
+        return all(
+            self.queue.read_status(scan, other).state.terminal for other in self.inputs[name]
+        )
+
+    def _run_claimed(self, claim: Claim, scan: int, name: str) -> None:
         tag = self.date_tag.with_number(scan)
         self._current, self._state = f"Scan{scan:03d} {name}", "running"
         analyzer = self.analyzers[name]
@@ -288,11 +354,18 @@ class LiveTaskRunner:
                 return
             started = time.perf_counter()
             try:
-                analyzer.run_analysis(tag, data_root=self.data_root, config_dir=self.tree.root)
+                self._analyse(analyzer, tag, claim)
                 outcome = analyzer.last_outcome
+            except KeyboardInterrupt:  # stopped at once: give the task back unfinished
+                self.queue.release(claim)
+                logger.warning(
+                    "%s %s interrupted; it is queued again, attempt not counted", tag, name
+                )
+                raise
             except Exception as error:  # an analyzer bug must not kill the runner
                 logger.exception("%s on %s raised", name, tag)
                 self.queue.fail_attempt(claim, f"{type(error).__name__}: {error}")
+                self._publish_if_finished(scan)  # that may have been its last attempt
                 return
             if outcome.status == "failed":
                 status = self.queue.fail_attempt(claim, outcome.message)
@@ -313,43 +386,62 @@ class LiveTaskRunner:
                 time.perf_counter() - started,
                 outcome.message,
             )
-            self._write_elog(scan)
+            self._publish_if_finished(scan)
         finally:
             self._current, self._state, self._progress = None, "idle", None
+
+    def _analyse(self, analyzer, tag: ScanTag, claim: Claim) -> None:
+        """Run one analysis under its claim's guard; a second Ctrl-C may interrupt it."""
+        with lease_guard(claim.lock):  # a runner whose claim was taken over writes no s-file
+            self._interruptible = True
+            try:
+                analyzer.run_analysis(tag, data_root=self.data_root, config_dir=self.tree.root)
+            finally:
+                self._interruptible = False
 
     def _record_progress(self, done: int, total: int) -> None:
         self._progress = (done, total)
 
-    def _write_elog(self, scan: int) -> None:
+    def _publish_if_finished(self, scan: int) -> None:
+        """Write the scan's e-log entry once every task of it is finished.
+
+        One entry per scan: the runner that finishes a scan's last task writes
+        it, and a task that runs again later (a rerun) writes it again; each
+        backend replaces the scan's entry rather than adding one.
+        """
         if not should_upload(self.group.upload_to_scan_log, self.elog_enabled):
             return
         try:
-            scan_dir = self.day_dir / "scans" / f"Scan{scan:03d}"
-            ini = scan_dir / f"ScanInfoScan{scan:03d}.ini"
-            info = ScanInfo.from_file(ini) if ini.is_file() else None
+            statuses = [(item, self.queue.read_status(scan, item.name)) for item in self.resolved]
+            if not all(status.state.terminal for _, status in statuses):
+                return
+            ini = self.paths_for(scan).ini_file
             entry = ElogEntry.from_scan(
                 experiment=self.date_tag.experiment,
                 date=self.date_tag.date.isoformat(),
                 scan=scan,
-                info=info,
+                info=ScanInfo.from_file(ini) if ini.is_file() else None,
             )
-            for item in self.resolved:
-                status = self.queue.read_status(scan, item.name)
-                if status.state.terminal:
-                    entry.add_outcome(
-                        item.name,
-                        status.state.value,
-                        message=status.message,
-                        display_files=status.display_files,
-                        scalars=status.scalars,
-                        slot=item.config.scan.gdoc_slot,
-                    )
+            if self.app_url:
+                entry.link = scan_page_url(
+                    self.app_url,
+                    experiment=self.date_tag.experiment,
+                    date=self.date_tag.date.isoformat(),
+                    scan=scan,
+                )
+            for item, status in statuses:
+                entry.add_outcome(
+                    item.name,
+                    status.state.value,
+                    message=status.message,
+                    display_files=status.display_files,
+                    scalars=status.scalars,
+                    slot=item.config.scan.gdoc_slot,
+                )
             for uploader in self.uploaders:
                 uploader.submit(entry)  # never raises; failures are kept and retried
         except Exception as error:  # the e-log never fails an analysis
-            logger.error(
-                "e-log entry for scan %d not written: %s (will retry on the next task)", scan, error
-            )
+            logger.error("e-log entry for scan %d not written: %s", scan, error)
 
     # --- status ------------------------------------------------------------------------------
     def _all_finished(self) -> bool:
@@ -390,6 +482,9 @@ class LiveTaskRunner:
                     "claimant": s.claimant,
                     "attempts": s.attempts,
                     "error": s.error,
+                    "message": s.message,
+                    "started": s.started,
+                    "finished": s.finished,
                     "display_files": list(s.display_files),
                 }
                 for s in tasks

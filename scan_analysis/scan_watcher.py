@@ -3,7 +3,8 @@
 Uses watchdog's native observer (inotify on Linux) on the day's ``analysis/``
 folder, or its polling observer for network shares where change events do not
 arrive (SMB/NFS). Events only wake the runner early: it also rescans on a
-timer, so a lost event costs latency, never a scan.
+timer, so a lost event costs latency, never a scan. :class:`ScanReadiness`
+holds back a scan whose s-file is visible before its folder (a share catching up).
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
+
+from scan_analysis.data.scan_paths import ScanPaths
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +105,61 @@ class SFileWatcher:
             self._observer.stop()
             self._observer.join(timeout=10)
             self._observer = None
+
+
+class ScanReadiness:
+    """Whether a scan whose s-file has appeared can be analysed yet.
+
+    On a network share the s-file (the DAQ's "scan complete" signal) can
+    become visible before the scan's folder or its ini. Such a scan is *not
+    ready yet*: the runner leaves its tasks alone, so no attempt is spent, and
+    says so once. Only a scan whose folder or ini is still missing ``grace``
+    seconds after this runner first saw its s-file (by its own monotonic
+    clock) is analysed anyway, so that the analysis fails with the error
+    naming what is missing.
+
+    Parameters
+    ----------
+    paths_for : callable
+        ``paths_for(scan_number) -> ScanPaths``.
+    grace : float
+        Seconds to wait for a scan folder and ini that lag behind the s-file.
+    """
+
+    def __init__(self, paths_for: Callable[[int], ScanPaths], *, grace: float) -> None:
+        self.paths_for = paths_for
+        self.grace = grace
+        self._waiting: dict[int, float] = {}
+        self._ready: set[int] = set()  # the DAQ never takes a scan folder away again
+
+    def ready(self, scan: int) -> bool:
+        """True when the scan's folder and ini exist, or waiting for them is over."""
+        if scan in self._ready:
+            return True
+        paths = self.paths_for(scan)
+        missing = [p for p in (paths.scan_dir, paths.ini_file) if not p.exists()]
+        if not missing:
+            self._waiting.pop(scan, None)
+            self._ready.add(scan)
+            return True
+        now = time.monotonic()
+        if scan not in self._waiting:
+            self._waiting[scan] = now
+            logger.warning(
+                "Scan%03d: its s-file is there but %s is not yet (a network share catching up?); "
+                "waiting for it, up to %g s",
+                scan,
+                missing[0],
+                self.grace,
+            )
+        if now - self._waiting[scan] < self.grace:
+            return False
+        self._ready.add(scan)
+        logger.error(
+            "Scan%03d: %s is still missing %g s after its s-file appeared; analysing it anyway "
+            "(its tasks will fail and say what is missing)",
+            scan,
+            missing[0],
+            self.grace,
+        )
+        return True

@@ -5,14 +5,16 @@ Layout, under the day's ``analysis/`` folder (never under ``scans/``)::
     analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.yaml    # status (state, attempts, ...)
     analysis/.scan_analysis_tasks/Scan{NNN}/{analyzer}.claim   # present while a runner works on it
 
-A claim is a :class:`~scan_analysis.data.file_lock.FileLock`: created with
-``O_CREAT | O_EXCL`` (no read-then-write), refreshed by a heartbeat thread
+A claim is a :class:`~scan_analysis.data.file_lock.FileLock` lease: created
+with ``O_CREAT | O_EXCL`` (no read-then-write), refreshed by a heartbeat thread
 while the analysis runs, and broken by exactly one runner once its owner is a
-dead process on the same host or its heartbeat is older than
-``heartbeat_timeout``. Only a claim holder writes the status, always with an
-atomic replace, and it writes the final state *before* releasing the claim;
+dead process on the same host or it has been seen without heartbeat for
+``heartbeat_timeout`` seconds. Only a claim holder writes the status, always
+with an atomic replace, checking right before each write that the claim is
+still its own, and it writes the final state *before* releasing the claim;
 after taking a claim a runner re-reads the status, so a finished task is never
-run again.
+run again. The queue creates its folders under the day's ``analysis/`` only,
+never that folder or anything above it (the DAQ creates the day).
 
 States: ``queued`` → ``claimed`` → ``done`` | ``no_data`` | ``failed``. A
 failed attempt goes back to ``queued`` until ``max_attempts`` attempts were
@@ -23,8 +25,10 @@ API: ``ensure_task`` (create ``queued``), ``try_claim`` → :class:`Claim` or No
 then exactly one of ``complete`` (``done``/``no_data``/``failed``),
 ``fail_attempt`` (retry or give up) or ``release`` (unused: back to ``queued``,
 attempt not counted). A holder whose claim was taken over meanwhile records
-nothing (``holds`` tells). ``read_status``/``snapshot`` never raise on bad
-files; ``dry_run`` claims and releases but writes no status at all.
+nothing (``holds`` tells; :func:`~scan_analysis.data.file_lock.lease_guard`
+on ``claim.lock`` extends that to other writes such as the s-file merge).
+``read_status``/``snapshot`` never raise on bad files; ``dry_run`` claims and
+releases but writes no status at all.
 """
 
 from __future__ import annotations
@@ -44,8 +48,13 @@ from typing import Any
 import yaml
 
 from scan_analysis.data.atomic_files import write_atomically
-from scan_analysis.data.file_lock import FileLock, create_exclusive, read_owner
-from scan_analysis.errors import LockTimeoutError
+from scan_analysis.data.file_lock import (
+    FileLock,
+    create_exclusive,
+    ensure_guards_held,
+    read_owner,
+)
+from scan_analysis.errors import DataRootError, LockLostError, LockTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +184,8 @@ class TaskQueue:
     Parameters
     ----------
     analysis_dir : Path
-        The day's ``analysis/`` folder (must exist: the DAQ creates it).
+        The day's ``analysis/`` folder. It must exist before tasks are
+        created or claimed (the DAQ creates it); the queue never creates it.
     runner_id : str, optional
         Who claims (default ``host:pid``).
     heartbeat_timeout : float
@@ -253,18 +263,40 @@ class TaskQueue:
             return TaskStatus(scan, analyzer, TaskState.CLAIMED, claimant=owner.label or owner.host)
         return TaskStatus(scan, analyzer, error=f"status file was rebuilt: {reason}")
 
-    def _write(self, status: TaskStatus) -> None:
+    def _write(self, status: TaskStatus, claim: Claim | None = None) -> None:
+        """Replace the status file; with ``claim``, only while that claim is still ours."""
         if self.dry_run:
             return
         status.updated = _now()
-        write_atomically(self.status_path(status.scan, status.analyzer), status.to_yaml())
+        text = status.to_yaml()
+        if claim is not None:
+            ensure_guards_held(claim.lock)  # right before the write: raises LockLostError
+        write_atomically(self.status_path(status.scan, status.analyzer), text)
+
+    def _make_task_dir(self, scan: int) -> Path:
+        """``.scan_analysis_tasks/Scan{NNN}``, created inside an existing ``analysis/`` only."""
+        folder = self.task_dir(scan)
+        if folder.is_dir():
+            return folder
+        if not self.analysis_dir.is_dir():
+            raise DataRootError(
+                f"{self.analysis_dir} does not exist: the DAQ creates a day's analysis/ folder "
+                "with its first scan, and the task queue never creates it (nor the day). "
+                "Check the date and the data root, or wait for the day's first scan"
+            )
+        for part in (self.root, folder):
+            try:
+                part.mkdir()
+            except FileExistsError:
+                pass
+        return folder
 
     # --- creating and claiming --------------------------------------------------------------
     def ensure_task(self, scan: int, analyzer: str) -> TaskStatus:
         """Create the task as ``queued`` if it has no status yet; return its status."""
         path = self.status_path(scan, analyzer)
         if not path.exists() and not self.dry_run:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_task_dir(scan)
             status = TaskStatus(scan, analyzer, updated=_now())
             create_complete_file(path, status.to_yaml())  # loses harmlessly to a concurrent creator
         return self.read_status(scan, analyzer)
@@ -272,11 +304,17 @@ class TaskQueue:
     def try_claim(self, scan: int, analyzer: str) -> Claim | None:
         """Take the task if it is free and still to do; None otherwise.
 
-        A stale claim (dead owner, or heartbeat older than the timeout) is
-        taken over by exactly one caller. Each claim counts as an attempt;
-        past ``max_attempts`` the task becomes ``failed`` with its last error.
+        A stale claim (dead owner, or seen without heartbeat for the timeout
+        over successive calls) is taken over by exactly one caller. Each claim
+        counts as an attempt; past ``max_attempts`` the task becomes
+        ``failed`` with its last error.
+
+        Raises
+        ------
+        DataRootError
+            When the day's ``analysis/`` folder does not exist.
         """
-        self.task_dir(scan).mkdir(parents=True, exist_ok=True)
+        self._make_task_dir(scan)
         lock = FileLock(
             self.claim_path(scan, analyzer),
             timeout=0.0,
@@ -302,8 +340,7 @@ class TaskQueue:
             status.claimant = None
             status.error = status.error or f"gave up after {status.attempts} attempts"
             status.finished = _now()
-            self._write(status)
-            lock.release()
+            self._record_and_release(Claim(scan, analyzer, lock, status), status)
             logger.error("task %s scan %d failed for good: %s", analyzer, scan, status.error)
             return None
         if status.state is TaskState.CLAIMED and status.claimant != self.runner_id:
@@ -318,8 +355,13 @@ class TaskQueue:
         status.claimant = self.runner_id
         status.attempts += 1
         status.started = status.heartbeat = _now()
-        self._write(status)
-        return Claim(scan, analyzer, lock, status)
+        claim = Claim(scan, analyzer, lock, status)
+        try:
+            self._write(status, claim)
+        except BaseException:
+            lock.release()
+            raise
+        return claim
 
     # --- finishing --------------------------------------------------------------------------
     def complete(
@@ -368,10 +410,11 @@ class TaskQueue:
         self._record_and_release(claim, status)
 
     def holds(self, claim: Claim) -> bool:
-        """Whether the claim file still carries this claim's token (not taken over)."""
-        current = read_owner(self.claim_path(claim.scan, claim.analyzer))
-        mine = claim.lock.owner
-        return current is not None and mine is not None and current.token == mine.token
+        """Whether the claim file is still the one this claim created (not taken over)."""
+        try:
+            return claim.lock.check_held()
+        except OSError:
+            return False
 
     def _record_and_release(self, claim: Claim, status: TaskStatus) -> TaskStatus:
         """Write ``status`` while the claim is still ours, then release the claim.
@@ -380,18 +423,18 @@ class TaskQueue:
         timeout) is not written over: the new holder owns the status now.
         """
         try:
-            if self.holds(claim):
-                self._write(status)
-            else:
-                logger.error(
-                    "%s of scan %d: our claim was taken over by another runner (heartbeat "
-                    "older than %.0f s); not recording %s over its work",
-                    claim.analyzer,
-                    claim.scan,
-                    self.heartbeat_timeout,
-                    status.state.value,
-                )
-                return self.read_status(claim.scan, claim.analyzer)
+            self._write(status, claim)
+        except LockLostError as error:
+            logger.error(
+                "%s of scan %d: our claim was taken over by another runner (no heartbeat seen "
+                "for %.0f s); not recording %s over its work (%s)",
+                claim.analyzer,
+                claim.scan,
+                self.heartbeat_timeout,
+                status.state.value,
+                error,
+            )
+            return self.read_status(claim.scan, claim.analyzer)
         finally:
             claim.lock.release()
         return status
@@ -406,11 +449,9 @@ class TaskQueue:
             lock.acquire()
         except LockTimeoutError:
             return False
-        try:
-            self._write(TaskStatus(scan, analyzer))
-        finally:
-            lock.release()
-        return True
+        status = TaskStatus(scan, analyzer)
+        recorded = self._record_and_release(Claim(scan, analyzer, lock, status), status)
+        return recorded is status
 
     def rerun_failed(self) -> list[tuple[int, str]]:
         """Requeue every ``failed`` task; returns the (scan, analyzer) pairs requeued."""

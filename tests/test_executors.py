@@ -1,7 +1,15 @@
+import json
 import os
+import re
+import signal
+import subprocess
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
+from scan_analysis.data.demo import build_demo_day
 from scan_analysis.executors import (
     ProcessPoolShotExecutor,
     SerialExecutor,
@@ -38,7 +46,10 @@ def test_environment_chooses_the_default(monkeypatch):
 
 
 def test_picklable_check():
-    assert is_picklable(3) and not is_picklable(lambda: 1)
+    import threading
+
+    # cloudpickle sends lambdas and classes defined in __main__; a lock cannot travel
+    assert is_picklable(3) and is_picklable(lambda: 1) and not is_picklable(threading.Lock())
 
 
 def test_errors_in_workers_surface():
@@ -47,3 +58,213 @@ def test_errors_in_workers_surface():
 
     with ThreadPoolShotExecutor(2) as executor, pytest.raises(RuntimeError, match="bad"):
         list(executor.map_unordered(boom, [1]))
+
+
+# --- real worker processes: crashes, first-time use, and where they cannot start -------------
+
+README = Path(__file__).parents[1] / "README.md"
+SMALL_DAY = {"image_shape": (96, 96), "n_bins": 5, "shots_per_bin": 4}
+
+
+def kill_own_process(value):
+    if value == "poison":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return value
+
+
+def test_a_worker_killed_by_sigkill_breaks_one_call_and_the_next_gets_new_workers():
+    """Issue 10 item 8: the pool is rebuilt, not broken for good."""
+    with ProcessPoolShotExecutor(2) as executor:
+        with pytest.raises(BrokenProcessPool):
+            list(executor.map_unordered(kill_own_process, ["a", "poison", "b"]))
+        results = list(executor.map_unordered(square, range(6)))
+    assert sorted(r[0] for r in results) == [0, 1, 4, 9, 16, 25]
+    assert os.getpid() not in {r[1] for r in results}
+
+
+def readme_first_example() -> str:
+    """The first python block of the README, as a user copies it."""
+    return re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+
+
+@pytest.fixture
+def readme_folder(tmp_path):
+    """A folder holding demo_data/, where the README example is run from."""
+    build_demo_day(tmp_path / "demo_data", **SMALL_DAY)
+    return tmp_path
+
+
+def run_user_code(how, code, folder, env):
+    script = folder / "first_try.py"
+    script.write_text(code)
+    command = {
+        "script": [sys.executable, str(script)],
+        "stdin": [sys.executable, "-"],
+        "-c": [sys.executable, "-c", code],
+    }[how]
+    return subprocess.run(
+        command,
+        input=code if how == "stdin" else None,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=env,
+        timeout=280,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["script", "stdin", "-c"])
+def test_the_readme_example_works_however_it_is_run(readme_folder, subprocess_env, how):
+    """Issues 10 items 14 and 18: no main guard needed, nothing run twice, nothing leaked."""
+    code = 'print("the user script ran")\n' + readme_first_example() + "print(display_files)\n"
+    run = run_user_code(how, code, readme_folder, subprocess_env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("the user script ran") == 1  # the workers never re-ran it
+    assert "UC_TopView_montage.png" in run.stdout and "UC_TopView_scalars_vs_parameter.png" in (
+        run.stdout
+    )
+    for trouble in ("bootstrapping", "leaked", "Traceback", "BrokenProcessPool", "threads"):
+        assert trouble not in run.stderr, run.stderr
+    figures = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/Scan002/UC_TopView"
+    assert (figures / "UC_TopView_montage.png").stat().st_size > 10_000
+
+
+CANNOT_START_WORKERS = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+from scan_analysis import ScanTag
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+sys.executable = "/bin/false"  # an embedded interpreter: no python to start workers with
+with ProcessPoolShotExecutor(2) as executor:
+    print("results", sorted(executor.map_unordered(abs, [-1, -2, 3])), executor.on_threads)
+tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
+with Array2DScanAnalyzer(device_name="UC_TopView", progress=False) as analyzer:
+    analyzer.run_analysis(tag, data_root="demo_data")
+    print("scan", analyzer.last_outcome.status, analyzer.executor.on_threads)
+"""
+
+
+@pytest.mark.slow
+def test_where_workers_cannot_start_the_work_runs_on_threads_said_once(
+    readme_folder, subprocess_env
+):
+    run = run_user_code("-c", CANNOT_START_WORKERS, readme_folder, subprocess_env)
+    assert run.returncode == 0, run.stderr
+    assert "results [1, 2, 3] True" in run.stdout and "scan done True" in run.stdout
+    said = [line for line in run.stderr.splitlines() if "cannot start here" in line]
+    assert len(said) == 2 and said[0].startswith("WARNING") and said[1].startswith("INFO"), said
+
+
+NOTEBOOK_CELLS = [
+    """\
+import os
+from scan_analysis import ScanTag
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.image import ImageAnalyzer, ImageAnalyzerResult
+
+
+class WorkerPid(ImageAnalyzer):
+    def analyze_image(self, image, auxiliary=None):
+        processed = self.preprocess(image)
+        return ImageAnalyzerResult(processed, {"pid": float(os.getpid())})
+""",
+    """\
+tag = ScanTag(year=2026, month=5, day=8, number=1, experiment="Undulator")
+with Array2DScanAnalyzer("UC_TopView", image_analyzer=WorkerPid(), progress=False) as analyzer:
+    files = analyzer.run_analysis(tag, data_root="demo_data")
+    print(analyzer.last_outcome.status, analyzer.executor.on_threads, os.getpid())
+""",
+]
+
+
+@pytest.mark.slow
+def test_an_analyzer_class_defined_in_a_notebook_cell_runs_in_worker_processes(readme_folder):
+    """Issue 10 item 18: a class from a cell (in __main__) reaches the workers by value."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from scan_analysis.data.sfile import read_sfile
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
+    )
+    NotebookClient(
+        notebook,
+        timeout=240,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(readme_folder)}},
+    ).execute()
+    output = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    status, on_threads, kernel_pid = output.split()
+    assert (status, on_threads) == ("done", "False")
+    sfile = readme_folder / "demo_data/Undulator/Y2026/05-May/26_0508/analysis/s1.txt"
+    pids = set(read_sfile(sfile)["UC_TopView_pid"].astype(int))
+    assert pids and int(kernel_pid) not in pids  # analysed in worker processes, not threads
+
+
+def test_workers_of_an_executor_nobody_closed_end_when_it_is_dropped():
+    """Issue 10 item 14: the safety net for code that never calls close()."""
+    import gc
+
+    import psutil
+
+    executor = ProcessPoolShotExecutor(2)
+    pids = {pid for _, pid in executor.map_unordered(square, range(8))}
+    workers = [psutil.Process(pid) for pid in pids]
+    del executor
+    gc.collect()
+    gone, alive = psutil.wait_procs(workers, timeout=120)
+    assert not alive, f"workers still running: {alive}"
+
+
+POOL_SIGNALS = """
+import json, os, signal, sys
+import psutil
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+def masks(pid):
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    bit = 1 << (signal.SIGINT - 1)
+    return {k: bool(int(fields[k], 16) & bit) for k in ("SigBlk", "SigIgn")}
+
+sys.executable = sys.argv[1]  # a wrapper that records each worker's mask as it is born
+with ProcessPoolShotExecutor(max_workers=2) as executor:
+    assert list(executor.map_unordered(abs, [-1])) == [1]
+    children = psutil.Process().children()
+    workers = [c for c in children if "popen_loky_posix" in " ".join(c.cmdline())]
+    print(json.dumps({"workers": [masks(w.pid) for w in workers], "parent": masks(os.getpid())}))
+"""
+
+BIRTH_RECORDER = """#!{python} -S
+import os, sys
+with open({record!r}, "a") as record:
+    record.write(next(line for line in open("/proc/self/status") if line.startswith("SigBlk")))
+os.execv({python!r}, [{python!r}, *sys.argv[1:]])
+"""
+
+
+def test_pool_processes_leave_ctrl_c_to_the_parent(tmp_path):
+    """The terminal sends Ctrl-C to the whole process group: workers must ignore it, and be
+    born with it blocked (they import the library before they can ignore it)."""
+    record = tmp_path / "born.txt"
+    recorder = tmp_path / "python-recording-its-birth"
+    recorder.write_text(BIRTH_RECORDER.format(python=sys.executable, record=str(record)))
+    recorder.chmod(0o755)
+    env = dict(os.environ, SCAN_ANALYSIS_LAB_CONFIG=os.devnull)
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_SIGNALS, str(recorder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert len(found["workers"]) == 2 and all(w["SigIgn"] for w in found["workers"]), found
+    assert found["parent"] == {"SigBlk": False, "SigIgn": False}, found  # the parent unchanged
+    bit = 1 << (signal.SIGINT - 1)
+    born = [int(line.split(":")[1], 16) for line in record.read_text().splitlines()]
+    assert len(born) == 2 and all(mask & bit for mask in born), born

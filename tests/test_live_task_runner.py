@@ -1,16 +1,19 @@
 """LiveTaskRunner in-process: passes, priorities, stop, waiting for a day, e-log, reruns."""
 
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from live_configs import make_config_dir
 
 from scan_analysis.data.demo import build_demo_day, write_demo_scan
 from scan_analysis.data.scan_tag import ScanTag
+from scan_analysis.elog import ElogUploader
 from scan_analysis.live_task_runner import LiveTaskRunner
-from scan_analysis.task_queue import TaskState
+from scan_analysis.task_queue import TaskQueue, TaskState
 
 SUPPORT = Path(__file__).parent / "support"
 
@@ -186,3 +189,150 @@ def test_unknown_group_lists_the_valid_ones(live_day):
     day, config_dir, _ = live_day
     with pytest.raises(ConfigError, match="did you mean 'live'"):
         LiveTaskRunner("lives", day.tag(1), data_root=day.data_root, config_dir=config_dir)
+
+
+# --- issue 10: waiting is not failing, one e-log entry per scan ---------------------------
+
+
+def test_a_scan_folder_lagging_behind_its_sfile_is_waited_for_without_spending_attempts(
+    live_day, tmp_path, caplog
+):
+    day, config_dir, log = live_day
+    write_demo_scan(day.day_dir, 7, "noscan", image_shape=(32, 32), shots_per_bin=3)
+    scan_dir = day.day_dir / "scans" / "Scan007"
+    lagging = tmp_path / "share-not-caught-up-yet"
+    scan_dir.rename(lagging)  # the s-file is visible, the scan folder not yet
+    runner = LiveTaskRunner(
+        "live", day.tag(7), data_root=day.data_root, config_dir=config_dir, executor="serial"
+    )
+    assert runner.process_new() == 0 and runner.process_new() == 0
+    for name in ("UC_TopView", "UC_Spectrometer", "ExecutionLog"):
+        status = runner.queue.read_status(7, name)
+        assert status.state is TaskState.QUEUED and status.attempts == 0, status
+    assert caplog.text.count("is not yet") == 1  # said once, not on every pass
+    assert not log.exists()
+
+    lagging.rename(scan_dir)  # the share caught up
+    assert runner.process_new() == 3
+    assert {runner.queue.read_status(7, n).state for n in ("UC_TopView", "ExecutionLog")} == {
+        TaskState.DONE
+    }
+    runner.close()
+
+
+def test_a_scan_folder_still_missing_after_the_grace_period_is_an_error(live_day, tmp_path):
+    day, config_dir, _ = live_day
+    write_demo_scan(day.day_dir, 7, "noscan", image_shape=(32, 32), shots_per_bin=3)
+    (day.day_dir / "scans" / "Scan007").rename(tmp_path / "never-came")
+    runner = LiveTaskRunner(
+        "live",
+        day.tag(7),
+        data_root=day.data_root,
+        config_dir=config_dir,
+        executor="serial",
+        scan_folder_grace=0.0,
+        max_attempts=1,
+    )
+    runner.process_new()
+    status = runner.queue.read_status(7, "UC_TopView")
+    assert status.state is TaskState.FAILED and "Scan007" in status.error, status
+    runner.close()
+
+
+def write_scatter_group(config_dir: Path) -> None:
+    scatter = {
+        "name": "Scatter",
+        "scan_analyzer": {
+            "class": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
+            "kwargs": {"x_column": "U_BCaveICT Charge pC", "y_columns": ["UC_TopView_peak_value"]},
+        },
+        "scan": {"priority": 0},  # by priority alone it would run before the camera
+    }
+    (config_dir / "analyzers" / "Scatter.yaml").write_text(yaml.safe_dump(scatter))
+    group = {"name": "scatter", "analyzers": ["UC_TopView", "Scatter"]}
+    (config_dir / "groups" / "scatter.yaml").write_text(yaml.safe_dump(group))
+
+
+def test_scatter_waits_until_the_analyzers_whose_columns_it_plots_have_finished(live_day):
+    day, config_dir, _ = live_day
+    write_scatter_group(config_dir)
+    other_runner = TaskQueue(day.day_dir / "analysis", runner_id="other-runner")
+    camera = other_runner.try_claim(5, "UC_TopView")  # another runner is analysing the camera
+    runner = LiveTaskRunner(
+        "scatter", day.tag(5), data_root=day.data_root, config_dir=config_dir, executor="serial"
+    )
+    runner.process_new()
+    scatter = runner.queue.read_status(5, "Scatter")
+    assert scatter.state is TaskState.QUEUED and scatter.attempts == 0, scatter
+
+    other_runner.release(camera)  # (in real life: finished it)
+    runner.process_new()
+    assert runner.queue.read_status(5, "UC_TopView").state is TaskState.DONE
+    scatter = runner.queue.read_status(5, "Scatter")
+    assert scatter.state is TaskState.DONE and scatter.display_files, scatter
+    assert [item.name for item in runner.order] == ["UC_TopView", "Scatter"]  # inputs first
+    runner.close()
+
+
+class RecordingElog:
+    """An e-log backend that keeps what it was sent."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.entries = []
+
+    def write_entry(self, entry):
+        self.entries.append(entry)
+
+
+def test_one_elog_entry_per_scan_and_an_update_when_a_task_runs_again(live_day, tmp_path):
+    day, config_dir, _ = live_day
+    camera = day.day_dir / "scans" / "Scan001" / "UC_TopView"
+    shutil.copytree(camera, tmp_path / "camera-backup")
+    for image in camera.iterdir():
+        image.write_bytes(b"not a png")  # scan 1's camera fails until the images are restored
+    runner = runner_for(day, config_dir, max_attempts=1)
+    recording = RecordingElog()
+    runner.uploaders.append(ElogUploader(recording, tmp_path / "pending"))
+
+    runner.process_new()
+    sent = [entry.scan for entry in recording.entries]
+    assert sorted(sent) == [1, 2, 3, 4, 5, 6], "one entry per scan of the 3-analyzer group"
+    assert all(len(entry.outcomes) == 3 for entry in recording.entries)
+    assert recording.entries[sent.index(1)].outcomes["UC_TopView"].startswith("failed")
+    page = runner.elog_page.read_text()
+    assert page.count('<section id="scan1">') == 1 and page.count("<section ") == 6
+
+    shutil.rmtree(camera)
+    shutil.copytree(tmp_path / "camera-backup", camera)
+    assert runner.rerun_failed() == [(1, "UC_TopView")]
+    runner.process_new()
+    assert [entry.scan for entry in recording.entries[6:]] == [1], "the rerun updates scan 1"
+    assert recording.entries[-1].outcomes["UC_TopView"].startswith("done")
+    page = runner.elog_page.read_text()
+    assert page.count('<section id="scan1">') == 1 and page.count("<section ") == 6
+    runner.close()
+
+
+def test_elog_entries_link_to_their_scan_in_the_served_apps(live_day, monkeypatch):
+    day, config_dir, _ = live_day
+    monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
+    runner = runner_for(day, config_dir, app_url="http://control-room:8866")
+    runner.process_new()
+    page = runner.elog_page.read_text()
+    link = (
+        'href="http://control-room:8866/voila/render/scan_browser.ipynb?'
+        'experiment=Undulator&amp;date=2026-05-08&amp;scan=2"'
+    )
+    assert link in page
+    runner.close()
+
+
+def test_without_an_app_url_entries_have_no_app_link(live_day, monkeypatch):
+    day, config_dir, _ = live_day
+    monkeypatch.delenv("SCAN_ANALYSIS_APP_URL", raising=False)
+    runner = runner_for(day, config_dir)
+    runner.process_new()
+    assert "scan_browser.ipynb" not in runner.elog_page.read_text()
+    runner.close()

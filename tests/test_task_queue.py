@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from scan_analysis.data.file_lock import LockOwner, read_owner
+from scan_analysis.errors import DataRootError
 from scan_analysis.task_queue import TASKS_FOLDER, TaskQueue, TaskState
 
 WORKER = Path(__file__).with_name("task_queue_race_worker.py")
@@ -36,12 +37,31 @@ def raw_status(queue: TaskQueue, scan: int, analyzer: str) -> dict:
     return yaml.safe_load(queue.status_path(scan, analyzer).read_text())
 
 
-def write_aged_claim(queue: TaskQueue, scan: int, analyzer: str, *, age: float, label="ghost"):
-    """A claim file whose heartbeat is ``age`` seconds old, as a hung runner leaves it."""
+def write_silent_claim(queue: TaskQueue, scan: int, analyzer: str, *, label="ghost"):
+    """A claim left by a runner on another machine that stopped heartbeating (hung or gone)."""
     queue.task_dir(scan).mkdir(parents=True, exist_ok=True)
-    owner = dataclasses.replace(LockOwner.new(label), heartbeat=time.time() - age)
+    owner = dataclasses.replace(LockOwner.new(label), host="other-machine", pid=1)
     queue.claim_path(scan, analyzer).write_text(owner.to_json())
     return owner
+
+
+def write_dead_claim(queue: TaskQueue, scan: int, analyzer: str, *, label="ghost"):
+    """A claim left by a runner of this machine that died (stale at once)."""
+    queue.task_dir(scan).mkdir(parents=True, exist_ok=True)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    owner = dataclasses.replace(LockOwner.new(label), pid=child.pid, started=None)
+    queue.claim_path(scan, analyzer).write_text(owner.to_json())
+    return owner
+
+
+def wait_until(condition, what: str, timeout: float = 30.0):
+    """Poll ``condition`` (which the code under test makes true) until it returns a truthy value."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.02)
+    return result
 
 
 # --- layout and plain transitions -----------------------------------------------------------
@@ -55,6 +75,18 @@ def test_new_task_is_queued_in_a_status_file_under_analysis(analysis_dir):
     assert status.state is TaskState.QUEUED and status.attempts == 0
     assert raw_status(queue, 3, "UC_TopView")["state"] == "queued"
     assert not (analysis_dir.parent / "scans").exists()
+
+
+def test_the_queue_creates_nothing_above_analysis(tmp_path):
+    day = tmp_path / "Undulator" / "Y2026" / "06-Jun" / "26_0601"  # a day that never existed
+    queue = TaskQueue(day / "analysis", runner_id="r")
+    with pytest.raises(DataRootError, match=r"26_0601/analysis does not exist.*never creates"):
+        queue.ensure_task(1, "A")
+    with pytest.raises(DataRootError, match="analysis does not exist"):
+        queue.try_claim(1, "A")
+    assert queue.read_status(1, "A").state is TaskState.QUEUED
+    assert queue.snapshot() == []
+    assert list(tmp_path.iterdir()) == [], "nothing may be created above the day's analysis/"
 
 
 def test_a_queue_inside_scans_is_refused(tmp_path):
@@ -202,14 +234,16 @@ def test_snapshot_lists_every_task_scan_by_scan_and_skips_other_files(analysis_d
 
 
 def test_a_claim_without_heartbeat_is_taken_over_and_counts_as_an_attempt(analysis_dir, caplog):
-    ghost = queue_for(analysis_dir, runner="ghost", heartbeat_timeout=5.0)
+    ghost = queue_for(analysis_dir, runner="ghost", heartbeat_timeout=0.3)
     ghost.try_claim(1, "A").lock.release()  # the runner vanished without finishing
-    write_aged_claim(ghost, 1, "A", age=60.0)
+    write_silent_claim(ghost, 1, "A")
 
-    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=5.0)
+    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=0.3)
+    started = time.monotonic()
     with caplog.at_level(logging.WARNING):
-        claim = rescuer.try_claim(1, "A")
-    assert claim is not None
+        assert rescuer.try_claim(1, "A") is None  # first sight of the silent claim
+        claim = wait_until(lambda: rescuer.try_claim(1, "A"), "the takeover")
+    assert time.monotonic() - started >= 0.25, "taken over before the timeout ran out here"
     status = rescuer.read_status(1, "A")
     assert status.claimant == "rescuer" and status.attempts == 2
     assert "taking over" in caplog.text and "ghost" in caplog.text
@@ -218,16 +252,22 @@ def test_a_claim_without_heartbeat_is_taken_over_and_counts_as_an_attempt(analys
 
 
 def test_a_fresh_claim_is_not_taken_over(analysis_dir):
-    write_aged_claim(queue_for(analysis_dir), 1, "A", age=1.0)
-    assert queue_for(analysis_dir, runner="b", heartbeat_timeout=30.0).try_claim(1, "A") is None
+    write_silent_claim(queue_for(analysis_dir), 1, "A")
+    queue = queue_for(analysis_dir, runner="b", heartbeat_timeout=30.0)
+    assert queue.try_claim(1, "A") is None and queue.try_claim(1, "A") is None
 
 
 def test_a_stale_claim_on_its_last_attempt_becomes_failed(analysis_dir):
     ghost = queue_for(analysis_dir, runner="ghost", max_attempts=1)
     ghost.try_claim(1, "A").lock.release()
-    write_aged_claim(ghost, 1, "A", age=600.0)
-    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=5.0, max_attempts=1)
-    assert rescuer.try_claim(1, "A") is None
+    write_silent_claim(ghost, 1, "A")
+    rescuer = queue_for(analysis_dir, runner="rescuer", heartbeat_timeout=0.2, max_attempts=1)
+
+    def failed_for_good():
+        assert rescuer.try_claim(1, "A") is None
+        return rescuer.read_status(1, "A").state is TaskState.FAILED
+
+    wait_until(failed_for_good, "the abandoned last attempt to be recorded as failed")
     status = rescuer.read_status(1, "A")
     assert (
         status.state is TaskState.FAILED and "abandoned" in status.error and "ghost" in status.error
@@ -238,9 +278,8 @@ def test_a_stale_claim_on_its_last_attempt_becomes_failed(analysis_dir):
 def test_a_runner_whose_claim_was_taken_over_does_not_overwrite_the_new_result(analysis_dir):
     slow = queue_for(analysis_dir, runner="slow", heartbeat_timeout=100.0)
     claim = slow.try_claim(1, "A")
-    # its heartbeat stalls: the claim file ages past the timeout (same token)
-    aged = dataclasses.replace(claim.lock.owner, heartbeat=time.time() - 1000)
-    slow.claim_path(1, "A").write_text(aged.to_json())
+    # its heartbeat stalled past the timeout and another runner broke the claim
+    slow.claim_path(1, "A").unlink()
 
     fast = queue_for(analysis_dir, runner="fast", heartbeat_timeout=100.0)
     taken = fast.try_claim(1, "A")
@@ -250,6 +289,7 @@ def test_a_runner_whose_claim_was_taken_over_does_not_overwrite_the_new_result(a
     result = slow.complete(claim, TaskState.FAILED, message="late result")
     assert result.state is TaskState.DONE and result.message == "by fast"
     assert slow.read_status(1, "A").message == "by fast"
+    assert not slow.holds(claim) and claim.lock.lost
 
 
 # --- races: exactly one winner --------------------------------------------------------------
@@ -291,10 +331,10 @@ def test_many_threads_racing_for_a_new_task_have_exactly_one_winner(analysis_dir
 
 @pytest.mark.parametrize("scan", range(1, 6))
 def test_many_threads_racing_for_a_stale_claim_have_exactly_one_winner(analysis_dir, scan):
-    write_aged_claim(queue_for(analysis_dir), scan, "A", age=300.0)
+    write_dead_claim(queue_for(analysis_dir), scan, "A")
     winners = race_threads(analysis_dir, scan, "A", 12, heartbeat_timeout=10.0)
     assert len(winners) == 1
-    assert not queue_for(analysis_dir).claim_path(scan, "A").with_suffix(".claim.break").exists()
+    assert os.listdir(queue_for(analysis_dir).task_dir(scan)) == ["A.yaml"]  # nothing left over
 
 
 def start_workers(analysis_dir, scan, analyzer, count, *, timeout, mode, env):
@@ -340,7 +380,7 @@ def test_several_processes_racing_for_one_claim_have_exactly_one_winner(
     analysis_dir, subprocess_env, stale
 ):
     if stale:
-        write_aged_claim(queue_for(analysis_dir), 7, "A", age=300.0)
+        write_dead_claim(queue_for(analysis_dir), 7, "A")
     workers = start_workers(
         analysis_dir, 7, "A", 4, timeout=10.0, mode="release", env=subprocess_env
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -14,9 +15,16 @@ examples:
       --start-scan 12 --runner-id control-room-1 --polling
 
 Several runners (on one or several machines sharing the data folder) may
-watch the same day: each (scan, analyzer) task runs exactly once. Stop with
-Ctrl-C; a task in progress finishes first. --exit-when-idle N returns once
-every task has been finished for N seconds (for batch use and tests).
+watch the same day: each (scan, analyzer) task runs exactly once.
+
+Stopping: press Ctrl-C once and the task in progress finishes and is recorded,
+then the runner exits (status 0). Press Ctrl-C again to stop at once: the task
+in progress is given back, queued with its attempt not counted, for the next
+runner (status 130). SIGTERM behaves the same way.
+
+--exit-when-idle N returns once every task has been finished for N seconds
+(for batch use and tests). A scan whose s-file is visible before its folder
+(a network share catching up) is waited for, up to --scan-folder-grace seconds.
 """
 
 
@@ -53,9 +61,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rescan-interval", type=float, default=5.0, help="seconds between rescans"
     )
     parser.add_argument(
+        "--scan-folder-grace",
+        type=float,
+        default=600.0,
+        help="seconds to wait for a scan folder that appears after its s-file (default 600)",
+    )
+    parser.add_argument(
         "--executor", choices=["processes", "threads", "serial"], help="where per-shot work runs"
     )
     parser.add_argument("--dry-run", action="store_true", help="claim and report, run nothing")
+    parser.add_argument(
+        "--app-url",
+        help="base URL of 'scan-analysis serve' (http://host:8866): each e-log entry links to its "
+        "scan in the scan browser (default: $SCAN_ANALYSIS_APP_URL, else no link)",
+    )
     parser.add_argument(
         "--rerun-failed", action="store_true", help="requeue the day's failed tasks before watching"
     )
@@ -63,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a LiveTaskRunner until stopped, then print a summary."""
+    """Run a LiveTaskRunner until stopped, then print a summary (0; 130 if stopped at once)."""
     from scan_analysis.data.scan_tag import ScanTag
     from scan_analysis.live_task_runner import LiveTaskRunner
 
@@ -82,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         elog_enabled=not args.no_elog,
         dry_run=args.dry_run,
         executor=args.executor,
+        scan_folder_grace=args.scan_folder_grace,
+        app_url=args.app_url,
     )
     if args.rerun_failed:
         requeued = runner.rerun_failed()
@@ -91,7 +112,15 @@ def run(args: argparse.Namespace) -> int:
         f"runner {runner.runner_id}: watching {runner.day_dir} with group {args.group}", flush=True
     )
     started = time.perf_counter()
-    ran = runner.run(exit_when_idle=args.exit_when_idle)
+    try:
+        ran = runner.run(exit_when_idle=args.exit_when_idle)
+    except KeyboardInterrupt:
+        print(
+            f"runner {runner.runner_id}: stopped at once; the task in progress was given back "
+            "(queued) for the next run",
+            file=sys.stderr,
+        )
+        return 130
     snapshot = runner.status_snapshot()
     counts = ", ".join(f"{k} {v}" for k, v in snapshot.counts.items() if v)
     print(

@@ -200,10 +200,16 @@ class ConfigTree:
             )
         return sorted(resolved, key=lambda item: item.priority)  # sorted() is stable
 
+    def unknown_ref_message(self, ref: str) -> str:
+        """What to say about a group entry naming no analyzer of the tree (valid names listed)."""
+        return (
+            f"unknown analyzer {ref!r}{did_you_mean(ref, self.analyzers)}; "
+            f"valid: {valid_choices(self.analyzers)}"
+        )
+
     def _unknown_refs(self, entries: list[AnalyzerRef], group_file: Path) -> list[str]:
         return [
-            f"{group_file}: unknown analyzer {entry.ref!r}"
-            f"{did_you_mean(entry.ref, self.analyzers)}; valid: {valid_choices(self.analyzers)}"
+            f"{group_file}: {self.unknown_ref_message(entry.ref)}"
             for entry in entries
             if entry.ref not in self.analyzers
         ]

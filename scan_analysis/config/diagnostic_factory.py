@@ -18,6 +18,7 @@ from scan_analysis.errors import ConfigError
 
 if TYPE_CHECKING:
     from scan_analysis.base import ScanAnalyzer
+    from scan_analysis.image.base import ImageAnalyzer
 
 DEFAULT_CAMERA_ANALYZER = "scan_analysis.image.beam_analyzer.BeamAnalyzer"
 DEFAULT_LINE_ANALYZER = "scan_analysis.image.line_analyzer.LineAnalyzer"
@@ -160,7 +161,6 @@ def create_diagnostic_analyzer(
     """
     from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
     from scan_analysis.base import ScanAnalyzer
-    from scan_analysis.image.base import ImageAnalyzer
 
     config, source = resolved.config, resolved.source
     if config.scan_analyzer is not None:
@@ -169,10 +169,7 @@ def create_diagnostic_analyzer(
         analyzer.priority = resolved.priority
         analyzer.gdoc_slot = config.scan.gdoc_slot
         return analyzer
-    default = DEFAULT_LINE_ANALYZER if config.is_line else DEFAULT_CAMERA_ANALYZER
-    spec = config.image_analyzer or ImageAnalyzerSpec(class_path=default)
-    image_class = _checked_class(spec, ImageAnalyzer, "ImageAnalyzer", source)
-    image_analyzer = _construct(image_class, source, config=config.image, **spec.kwargs)
+    image_analyzer = create_image_analyzer(config, source=source)
     wrapper = Array1DScanAnalyzer if image_analyzer.kind == "1d" else Array2DScanAnalyzer
     scan = config.scan
     return _construct(
@@ -192,6 +189,36 @@ def create_diagnostic_analyzer(
         executor=executor,
         progress=progress,
     )
+
+
+def create_image_analyzer(
+    config: DiagnosticAnalysisConfig, *, source: Path | str | None = None
+) -> ImageAnalyzer:
+    """Build only the per-shot analyzer of a diagnostic config (to view or preview one shot).
+
+    The ``image_analyzer`` class (default: BeamAnalyzer for cameras,
+    LineAnalyzer for lines) is given the ``image:`` block and its kwargs, as
+    :func:`create_diagnostic_analyzer` does before wrapping it.
+
+    Raises
+    ------
+    ConfigError
+        A bad class path or kwargs (naming ``source``), or a config whose
+        ``scan_analyzer`` works on whole scans and has no per-shot analyzer.
+    """
+    from scan_analysis.image.base import ImageAnalyzer
+
+    if config.scan_analyzer is not None and config.image_analyzer is None:
+        raise ConfigError(
+            f"{source or config.name}: analyzer {config.name!r} runs "
+            f"{config.scan_analyzer.class_path} on whole scans; it has no per-shot analysis "
+            "to apply to one shot (choose a camera or line analyzer)",
+            source,
+        )
+    default = DEFAULT_LINE_ANALYZER if config.is_line else DEFAULT_CAMERA_ANALYZER
+    spec = config.image_analyzer or ImageAnalyzerSpec(class_path=default)
+    image_class = _checked_class(spec, ImageAnalyzer, "ImageAnalyzer", source)
+    return _construct(image_class, source, config=config.image, **spec.kwargs)
 
 
 def _construct(cls: type, source: Path | str | None, **kwargs: Any) -> Any:

@@ -45,6 +45,7 @@ from scan_analysis.image.config.models import (
     STEP_NAMES,
     CameraConfig,
     LineConfig,
+    is_line_config,
     load_image_config,
 )
 
@@ -329,6 +330,26 @@ def load_group_config(
 def _summary(kind: str, label: str | None, problems: list[str]) -> str:
     where = f" {label}" if label else ""
     return f"invalid {kind} config{where}:\n  " + "\n  ".join(problems)
+
+
+def image_model_for(data: dict[str, Any]) -> type[CameraConfig] | type[LineConfig]:
+    """The model a diagnostic mapping's ``image:`` block is validated as (for editors' forms).
+
+    ``type:`` or ``data_loading`` decide; otherwise the declared image
+    analyzer's ``config_class``; otherwise a camera, as the loader chooses.
+
+    Examples
+    --------
+    >>> image_model_for({"name": "S", "image": {"data_loading": {"data_type": "tsv"}}}).__name__
+    'LineConfig'
+    >>> image_model_for({"name": "C"}).__name__
+    'CameraConfig'
+    """
+    image = data.get("image")
+    image = image if isinstance(image, dict) else {}
+    if image.get("type") in ("camera", "line") or "data_loading" in image:
+        return LineConfig if is_line_config(image) else CameraConfig
+    return _declared_config_class(data.get("image_analyzer")) or CameraConfig
 
 
 def _declared_config_class(spec: Any) -> type[CameraConfig] | type[LineConfig] | None:

@@ -106,11 +106,28 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         problem = f"{path}: cannot read the config file: {error}"
         raise ConfigError(problem, path, [problem]) from error
+    return load_yaml_text(text, source=path)
+
+
+def load_yaml_text(text: str, *, source: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Parse YAML text as :func:`load_yaml` does (``source`` is named in messages).
+
+    Examples
+    --------
+    >>> load_yaml_text("name: demo\\nanalyzers: [UC_TopView]\\n")
+    {'name': 'demo', 'analyzers': ['UC_TopView']}
+    >>> load_yaml_text("a: 1\\na: 2\\n", source="g.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    scan_analysis.errors.ConfigError: g.yaml:2:1: malformed YAML: key 'a' appears twice ...
+    """
+    label = str(source) if source is not None else "<text>"
+    path = Path(source) if source is not None else None
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
         hint = (
             ""
             if isinstance(error, yaml.constructor.ConstructorError)
@@ -119,12 +136,12 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
         problem = f"{where}: malformed YAML: {error.problem or error}{hint}"
         raise ConfigError(problem, path, [problem]) from None
     except yaml.YAMLError as error:
-        problem = f"{path}: malformed YAML: {error}"
+        problem = f"{label}: malformed YAML: {error}"
         raise ConfigError(problem, path, [problem]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        problem = f"{path}: the top level must be a mapping of keys, not a {type(data).__name__}"
+        problem = f"{label}: the top level must be a mapping of keys, not a {type(data).__name__}"
         raise ConfigError(problem, path, [problem])
     return data
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,32 @@ def write_atomically(
         payload = bytes(data)
     else:
         raise TypeError(f"write_atomically({path}) needs bytes or str, got {type(data).__name__}")
+    with atomic_output(path) as stream:
+        stream.write(payload)
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary stream whose content replaces ``path`` only when the block ends without error.
+
+    For writers that want a file object (``figure.savefig``, ``numpy.savez``):
+    they write to a temporary file in the same folder, which is fsynced and
+    renamed over ``path`` at the end of the ``with`` block. If the block is
+    interrupted (an exception, Ctrl-C), ``path`` keeps its old content (or
+    stays absent) and the temporary is removed, so no reader ever finds an
+    empty or half-written file there. Permission bits are handled as in
+    :func:`write_atomically`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "arrays.npz"
+    >>> with atomic_output(target) as stream:
+    ...     _ = stream.write(b"complete")
+    >>> target.read_bytes()
+    b'complete'
+    """
+    path = Path(path)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
@@ -53,7 +82,7 @@ def write_atomically(
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)

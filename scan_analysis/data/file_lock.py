@@ -1,31 +1,60 @@
-"""A lock file that processes on several machines sharing a folder all respect.
+"""A lease on a shared folder that processes on several machines all respect.
 
 ``fcntl``/``flock`` locks are unreliable on network shares (NFS, SMB), so the
 lock is a file created with ``O_CREAT | O_EXCL`` (atomic on local disks, NFSv3+
 and SMB) holding its owner as JSON: host, boot id, pid, process start time, a
-random token and a heartbeat time that a background thread refreshes
-(atomically) while the lock is held.
+random token, a label and the lease length. The design follows the
+``SoftFileLease`` of the ``filelock`` package (4.x):
 
-A lock is *stale* when its owner is a dead process on this machine, or when its
-heartbeat is older than ``stale_after`` seconds (the owner's machine died or
-lost the share). Breaking a stale lock goes through a second exclusive file,
-``<lock>.break``, and re-reads the owner token before removing the lock, so of
-many waiters exactly one breaks it and none removes a lock that was taken
-again in between. A ``.break`` file left by a crashed breaker is itself stale
-after a few seconds.
+- **Heartbeat through the holder's own descriptor.** The holder keeps the file
+  it created open and refreshes it with ``utime`` on that descriptor. It never
+  writes the lock *by path*, so a holder whose lock was broken and taken again
+  in between can only ever touch its own, already unlinked, file: it cannot
+  overwrite the new holder's lease, whatever the interleaving.
+- **Expiry timed on each peer's own monotonic clock.** A waiter does not
+  compare the lock's time stamps with its own wall clock (machines' clocks
+  differ); it notes the lock file's identity and time stamps and breaks it
+  only after seeing them unchanged for the lease length (the longer of its own
+  ``stale_after`` and the holder's) by ``time.monotonic()``. An owner that is
+  a dead process on this machine (or whose pid was reused, detected by the
+  process start time) is broken at once.
+- **Exactly one breaker.** Every removal of a lock file (a breaker removing a
+  stale lock, a holder releasing its own) happens while holding a short
+  *removal mutex* beside it (``<lock>.removing``, also ``O_EXCL``), and checks,
+  under the mutex, that the file at the path is still the very one it judged
+  (same inode, and for a break, same heartbeat time stamp). Inside the mutex
+  nobody else can remove the file and nobody can create one while it exists,
+  so that check cannot go stale before the ``unlink``: a breaker that looked at
+  an old lock never removes the newer lock taken after it. (Renaming a live
+  lock aside and "putting it back" cannot be made safe: in between, the path
+  is empty and a third process takes it.) A removal mutex abandoned by a dead
+  process is removed after ``REMOVAL_MUTEX_STALE`` seconds (it is normally
+  held for a few file operations).
+- **A holder that lost its lease never writes.** :meth:`FileLock.ensure_held`
+  (called right before each guarded write) raises
+  :class:`~scan_analysis.errors.LockLostError` once the file at the lock's
+  path is no longer the one this holder created. :func:`lease_guard` extends
+  that check to every :func:`ensure_guards_held` call made in its context,
+  which is how a task claim guards the s-file merge of the analysis it runs.
 
-The primitives (:func:`create_exclusive`, :func:`read_owner`, :func:`is_stale`,
-:func:`break_if_stale`) are public so that other "exclusive create + stale
-break" schemes (the live task queue's claims) share them.
+Why not the ``filelock`` package itself: on Linux its takeover of a stale
+lease needs ``renameat2(RENAME_EXCHANGE)``, which NFS and SMB mounts refuse, so
+a dead machine's lease would never be taken over on the lab's shared folders.
 
-Limits: heartbeats compare wall clocks of different machines, so their clocks
-must agree to well within ``stale_after`` (NTP does this); a holder whose
-heartbeat thread is starved for longer than ``stale_after`` can lose its lock,
-which it logs (and :attr:`FileLock.lost` reports).
+Limits: the removal mutex of a process that died inside it is taken over
+after ``REMOVAL_MUTEX_STALE`` seconds; two takers racing in that rare moment
+could both remove. A check-then-write can never be made atomic on a plain file: a holder
+paused (for longer than the lease) exactly between :meth:`FileLock.ensure_held`
+and its ``rename`` can still write once. Keeping the check immediately before
+the write makes that window microseconds against a lease of tens of seconds.
+The heartbeat interval must exceed the share's time-stamp granularity (it is
+seconds by default).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -33,18 +62,21 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
 
-from scan_analysis.data.atomic_files import write_atomically
-from scan_analysis.errors import LockTimeoutError
+from scan_analysis.errors import LockLostError, LockTimeoutError
 
 logger = logging.getLogger(__name__)
 
 HOSTNAME = socket.gethostname()
-BREAK_SUFFIX = ".break"
+REMOVAL_MUTEX_SUFFIX = ".removing"
+REMOVAL_MUTEX_STALE = 10.0
+"""Seconds after which a removal mutex is taken to be abandoned (it is held for milliseconds)."""
+REMOVAL_MUTEX_TIMEOUT = 30.0
 
 
 def _read_boot_id() -> str:
@@ -68,7 +100,7 @@ _START_TIME_TOLERANCE = 1.0  # seconds; psutil start times are exact to clock ti
 
 @dataclass(frozen=True)
 class LockOwner:
-    """Who holds a lock, as written in the lock file.
+    """Who holds a lock, as written in the lock file (once, at creation).
 
     Parameters
     ----------
@@ -77,46 +109,44 @@ class LockOwner:
     pid : int
         Owner's process id.
     token : str
-        Random id of this acquisition (release and break compare it).
-    heartbeat : float
-        Wall-clock time (``time.time()``) of the last refresh.
+        Random id of this acquisition.
+    acquired : float
+        Wall-clock time (``time.time()``) the lock was taken; informative only.
     label : str
         Free text naming the owner (a runner id), shown in messages.
     boot : str
         Boot id of the owner's machine ('' if unknown).
     started : float or None
         Start time of the owner's process (detects a reused pid).
+    lease : float or None
+        Seconds without heartbeat after which the owner agrees to be broken.
     """
 
     host: str
     pid: int
     token: str
-    heartbeat: float
+    acquired: float
     label: str = ""
     boot: str = ""
     started: float | None = None
+    lease: float | None = None
 
     def to_json(self) -> str:
         """The lock file's content."""
         return json.dumps(asdict(self))
 
     @classmethod
-    def new(cls, label: str = "") -> LockOwner:
+    def new(cls, label: str = "", *, lease: float | None = None) -> LockOwner:
         """An owner record for this process, with a fresh token."""
         return cls(
             host=HOSTNAME,
             pid=os.getpid(),
             token=secrets.token_hex(8),
-            heartbeat=time.time(),
+            acquired=time.time(),
             label=label,
             boot=BOOT_ID,
             started=_process_start_time(os.getpid()),
-        )
-
-    def refreshed(self) -> LockOwner:
-        """The same owner with a new heartbeat time."""
-        return LockOwner(
-            self.host, self.pid, self.token, time.time(), self.label, self.boot, self.started
+            lease=lease,
         )
 
     def describe(self) -> str:
@@ -132,6 +162,42 @@ class LockOwner:
         return not (self.boot and BOOT_ID and self.boot != BOOT_ID)
 
 
+def _parse_owner(text: str) -> LockOwner | None:
+    try:
+        data = json.loads(text)
+        started, lease = data.get("started"), data.get("lease")
+        return LockOwner(
+            host=str(data["host"]),
+            pid=int(data["pid"]),
+            token=str(data["token"]),
+            acquired=float(data.get("acquired", 0.0)),
+            label=str(data.get("label", "")),
+            boot=str(data.get("boot", "")),
+            started=float(started) if started is not None else None,
+            lease=float(lease) if lease is not None else None,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _read_lock(path: Path) -> tuple[LockOwner | None, os.stat_result] | None:
+    """The owner and the status of the lock file, or None when there is none.
+
+    The file is opened (not just ``stat``-ed) so that NFS revalidates its
+    attributes (close-to-open consistency) instead of answering from a cache.
+    """
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        status = os.fstat(handle)
+        raw = os.read(handle, 65536)
+    finally:
+        os.close(handle)
+    return _parse_owner(raw.decode("utf-8", "replace")), status
+
+
 def read_owner(path: str | os.PathLike) -> LockOwner | None:
     """The owner recorded in a lock file.
 
@@ -142,19 +208,10 @@ def read_owner(path: str | os.PathLike) -> LockOwner | None:
         written by a writer that then died).
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        started = data.get("started")
-        return LockOwner(
-            host=str(data["host"]),
-            pid=int(data["pid"]),
-            token=str(data["token"]),
-            heartbeat=float(data["heartbeat"]),
-            label=str(data.get("label", "")),
-            boot=str(data.get("boot", "")),
-            started=float(started) if started is not None else None,
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        found = _read_lock(Path(path))
+    except OSError:
         return None
+    return found[0] if found else None
 
 
 def _owner_process_gone(owner: LockOwner) -> bool:
@@ -174,35 +231,40 @@ def _owner_process_gone(owner: LockOwner) -> bool:
     return owner.started is not None and abs(started - owner.started) > _START_TIME_TOLERANCE
 
 
-def is_stale(owner: LockOwner | None, path: str | os.PathLike, *, stale_after: float) -> bool:
-    """Whether a lock (or claim) file may be broken.
+class _Observations:
+    """How long each lock file has looked unchanged to this process (monotonic clock)."""
 
-    Parameters
-    ----------
-    owner : LockOwner or None
-        What :func:`read_owner` returned for ``path``.
-    path : path
-        The lock file (its age decides when ``owner`` is None).
-    stale_after : float
-        Seconds without heartbeat after which any owner counts as gone.
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[tuple, float]] = {}
+        self._lock = threading.Lock()
 
-    Returns
-    -------
-    bool
-        True when the owner is a dead process on this machine, its heartbeat
-        is older than ``stale_after``, or the file has no readable owner and
-        is older than ``stale_after`` (a writer that died between create and
-        write). False when the file is gone.
-    """
-    now = time.time()
-    if owner is None:
-        try:
-            return now - Path(path).stat().st_mtime > stale_after
-        except OSError:
-            return False
-    if _owner_process_gone(owner):
-        return True
-    return now - owner.heartbeat > stale_after
+    def unchanged_for(self, path: Path, signature: tuple) -> float:
+        key, now = str(path), time.monotonic()
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is None or seen[0] != signature:
+                self._seen[key] = (signature, now)
+                return 0.0
+            return now - seen[1]
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._seen.pop(str(path), None)
+
+
+_observations = _Observations()
+
+
+def _signature(status: os.stat_result, owner: LockOwner | None) -> tuple:
+    """What changes when a lock is refreshed or replaced."""
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_size,
+        owner.token if owner else None,
+    )
 
 
 def create_exclusive(path: str | os.PathLike, content: str) -> bool:
@@ -213,20 +275,27 @@ def create_exclusive(path: str | os.PathLike, content: str) -> bool:
     bool
         True when this call created the file; False when it already existed.
     """
-    path = Path(path)
-    try:
-        handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
+    handle = _create_exclusive_open(Path(path), content)
+    if handle is None:
         return False
+    os.close(handle)
+    return True
+
+
+def _create_exclusive_open(path: Path, content: str) -> int | None:
+    """Like :func:`create_exclusive`, but returns the open descriptor (None if the file existed)."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
+        handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+    except FileExistsError:
+        return None
+    try:
+        os.write(handle, content.encode("utf-8"))
+        os.fsync(handle)
     except BaseException:
+        os.close(handle)
         _unlink_quietly(path)  # never leave an ownerless file behind
         raise
-    return True
+    return handle
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -236,35 +305,102 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def remove_if_owned(path: str | os.PathLike, owner: LockOwner) -> bool:
-    """Remove ``path`` only if it still carries ``owner``'s token; True when removed."""
-    current = read_owner(path)
-    if current is None or current.token != owner.token:
-        return False
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _identity_at(path: Path) -> tuple[int, int] | None:
+    """The identity of the file at ``path`` (opened, for fresh NFS attributes), None if none."""
     try:
-        os.unlink(path)
+        handle = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return False
-    return True
+        return None
+    try:
+        return _identity(os.fstat(handle))
+    finally:
+        os.close(handle)
 
 
-def break_if_stale(
-    path: str | os.PathLike, *, stale_after: float, break_stale_after: float = 10.0
-) -> bool:
+@contextlib.contextmanager
+def _removal_mutex(path: Path) -> Iterator[bool]:
+    """Hold the removal mutex of the lock at ``path``; yields False if it could not be had.
+
+    A mutex whose owner is a dead process on this machine, or that has looked
+    unchanged for ``REMOVAL_MUTEX_STALE`` seconds, is removed and retaken.
+    """
+    mutex = path.with_name(path.name + REMOVAL_MUTEX_SUFFIX)
+    deadline = time.monotonic() + REMOVAL_MUTEX_TIMEOUT
+    delay = 0.001
+    while True:
+        handle = _create_exclusive_open(mutex, LockOwner.new("removal").to_json())
+        if handle is not None:
+            break
+        try:
+            found = _read_lock(mutex)
+        except OSError:
+            found = None
+        if found is not None:
+            owner, status = found
+            abandoned = owner is not None and _owner_process_gone(owner)
+            if (
+                abandoned
+                or _observations.unchanged_for(mutex, _signature(status, owner))
+                >= REMOVAL_MUTEX_STALE
+            ):
+                logger.warning("removing abandoned lock mutex %s", mutex)
+                _unlink_quietly(mutex)
+                _observations.forget(mutex)
+                continue
+        if time.monotonic() >= deadline:
+            logger.warning("could not take %s within %.0f s", mutex, REMOVAL_MUTEX_TIMEOUT)
+            yield False
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    try:
+        yield True
+    finally:
+        os.close(handle)
+        _unlink_quietly(mutex)
+
+
+def _remove_if(path: Path, is_expected) -> bool:
+    """Delete the lock at ``path`` if ``is_expected(its status)``, under its removal mutex.
+
+    Returns True when this call removed the file.
+    """
+    with _removal_mutex(path) as held:
+        if not held:
+            return False
+        try:
+            handle = os.open(path, os.O_RDONLY)  # opened: fresh attributes on NFS
+        except FileNotFoundError:
+            return False
+        try:
+            status = os.fstat(handle)
+        finally:
+            os.close(handle)
+        if not is_expected(status):
+            return False
+        os.unlink(path)
+        return True
+
+
+def break_if_stale(path: str | os.PathLike, *, stale_after: float) -> bool:
     """Remove the lock at ``path`` if it is stale.
 
-    Of several callers racing on the same stale lock, exactly one removes it:
-    the breaker must hold ``<path>.break`` (created exclusively) and the lock
-    must still carry the token it judged stale.
+    A lock is stale when its owner is a dead process on this machine, or when
+    this process has seen it unchanged (same file, same time stamps) for
+    ``stale_after`` seconds, or for the owner's own lease if that is longer.
+    The first call on a lock only starts the observation: callers poll. Of
+    several callers racing on the same stale lock, exactly one removes it.
 
     Parameters
     ----------
     path : path
         The lock file.
     stale_after : float
-        See :func:`is_stale`.
-    break_stale_after : float
-        Age after which a ``.break`` file left by a crashed breaker is cleared.
+        Seconds without heartbeat after which any owner counts as gone.
 
     Returns
     -------
@@ -272,48 +408,61 @@ def break_if_stale(
         True when this call removed the lock.
     """
     path = Path(path)
-    owner = read_owner(path)
-    if not is_stale(owner, path, stale_after=stale_after):
-        return False
-    breaker_path = path.with_name(path.name + BREAK_SUFFIX)
-    breaker = LockOwner.new(label="break")
-    if not create_exclusive(breaker_path, breaker.to_json()):
-        # someone else is breaking it; clear a .break left by a breaker that crashed
-        left = read_owner(breaker_path)
-        if is_stale(left, breaker_path, stale_after=break_stale_after):
-            if left is None:
-                _unlink_quietly(breaker_path)
-            else:
-                remove_if_owned(breaker_path, left)
-        return False
     try:
-        current = read_owner(path)
-        if owner is None:
-            unchanged = current is None and path.exists()
-        else:
-            unchanged = current is not None and current.token == owner.token
-        if not unchanged or not is_stale(current, path, stale_after=stale_after):
+        found = _read_lock(path)
+    except OSError:
+        return False
+    if found is None:
+        _observations.forget(path)
+        return False
+    owner, status = found
+    if owner is not None and _owner_process_gone(owner):
+        reason = "its process is gone"
+    else:
+        lease = max(stale_after, (owner.lease or 0.0) if owner else 0.0)
+        unchanged = _observations.unchanged_for(path, _signature(status, owner))
+        if unchanged < lease:
             return False
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            return False
-        if owner is None:
-            logger.warning("broke stale lock %s (no readable owner)", path)
-        else:
-            logger.warning(
-                "broke stale lock %s held by %s (heartbeat %.0f s old)",
-                path,
-                owner.describe(),
-                time.time() - owner.heartbeat,
-            )
-        return True
+        reason = f"no heartbeat seen for {unchanged:.1f} s"
+    seen = (_identity(status), status.st_mtime_ns)
+    if not _remove_if(path, lambda now: (_identity(now), now.st_mtime_ns) == seen):
+        return False
+    _observations.forget(path)
+    who = owner.describe() if owner else "a writer that left no readable owner"
+    logger.warning("broke stale lock %s held by %s (%s)", path, who, reason)
+    return True
+
+
+_guards: contextvars.ContextVar[tuple[FileLock, ...]] = contextvars.ContextVar(
+    "scan_analysis_lease_guards", default=()
+)
+
+
+@contextlib.contextmanager
+def lease_guard(lock: FileLock) -> Iterator[None]:
+    """Make every :func:`ensure_guards_held` in this context also require ``lock``.
+
+    The live runner wraps each analysis in the guard of its task claim, so the
+    s-file merge refuses to write for a runner whose claim was taken over.
+    """
+    token = _guards.set((*_guards.get(), lock))
+    try:
+        yield
     finally:
-        remove_if_owned(breaker_path, breaker)
+        _guards.reset(token)
+
+
+def ensure_guards_held(*locks: FileLock) -> None:
+    """Raise :class:`~scan_analysis.errors.LockLostError` unless ``locks`` and every guard are held.
+
+    Call it immediately before a write that must not happen without the lease.
+    """
+    for lock in (*locks, *_guards.get()):
+        lock.ensure_held()
 
 
 class FileLock:
-    """An exclusive lock on a shared folder, safe across processes and machines.
+    """An exclusive lease on a shared folder, safe across processes and machines.
 
     Parameters
     ----------
@@ -321,9 +470,9 @@ class FileLock:
         The lock file (for an s-file, ``s12.txt.lock`` beside it).
     timeout : float
         Seconds to wait before :class:`~scan_analysis.errors.LockTimeoutError`;
-        0 tries once (breaking a stale lock if there is one).
+        0 tries once (breaking a lock already known to be stale).
     stale_after : float
-        A lock whose heartbeat is older than this is broken.
+        The lease: a lock seen without heartbeat for this long is broken.
     heartbeat_interval : float, optional
         How often the holder refreshes its heartbeat (default ``stale_after / 4``).
     label : str
@@ -333,9 +482,9 @@ class FileLock:
     --------
     >>> import tempfile, pathlib
     >>> lock_path = pathlib.Path(tempfile.mkdtemp()) / "s1.txt.lock"
-    >>> with FileLock(lock_path):
-    ...     lock_path.exists()
-    True
+    >>> with FileLock(lock_path) as lock:
+    ...     lock_path.exists(), lock.check_held()
+    (True, True)
     >>> lock_path.exists()
     False
     """
@@ -355,16 +504,28 @@ class FileLock:
         self.timeout = timeout
         self.stale_after = stale_after
         self.heartbeat_interval = heartbeat_interval or max(stale_after / 4, 0.05)
+        if self.heartbeat_interval >= stale_after:
+            raise ValueError(
+                f"heartbeat_interval ({self.heartbeat_interval:g} s) must be shorter than "
+                f"stale_after ({stale_after:g} s)"
+            )
         self.label = label
-        self.lost = False
+        self.lost_reason: str | None = None
         self._owner: LockOwner | None = None
+        self._handle: int | None = None
+        self._identity: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def held(self) -> bool:
-        """Whether this object holds the lock."""
+        """Whether this object took the lock and has not released it (see :meth:`check_held`)."""
         return self._owner is not None
+
+    @property
+    def lost(self) -> bool:
+        """Whether the lease was found broken or taken over while held."""
+        return self.lost_reason is not None
 
     @property
     def owner(self) -> LockOwner | None:
@@ -384,10 +545,13 @@ class FileLock:
         deadline = time.monotonic() + self.timeout
         delay = 0.005
         while True:
-            owner = LockOwner.new(self.label)
-            if create_exclusive(self.path, owner.to_json()):
-                self._owner = owner
-                self.lost = False
+            owner = LockOwner.new(self.label, lease=self.stale_after)
+            handle = _create_exclusive_open(self.path, owner.to_json())
+            if handle is not None:
+                self._owner, self._handle = owner, handle
+                self._identity = _identity(os.fstat(handle))
+                self.lost_reason = None
+                _observations.forget(self.path)
                 self._start_heartbeat()
                 return
             if break_if_stale(self.path, stale_after=self.stale_after):
@@ -404,47 +568,110 @@ class FileLock:
             time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
             delay = min(delay * 1.5, 0.1)
 
+    def check_held(self) -> bool:
+        """Whether the file at the lock's path is still the one this holder created.
+
+        Once it is not, the lease is lost for good (:attr:`lost`, :attr:`lost_reason`).
+
+        Raises
+        ------
+        OSError
+            When the lock's folder cannot be read (the share is unreachable).
+        """
+        if self._owner is None or self.lost_reason is not None:
+            return False
+        found = _identity_at(self.path)
+        if found == self._identity:
+            return True
+        self._mark_lost("missing" if found is None else "replaced by another holder's lock")
+        return False
+
+    def ensure_held(self) -> None:
+        """Raise :class:`~scan_analysis.errors.LockLostError` unless the lease is still ours.
+
+        Call it immediately before a write that must not happen without the lease.
+        """
+        try:
+            held = self.check_held()
+        except OSError as error:
+            raise LockLostError(
+                f"cannot confirm the lease {self.path} is still ours ({error}); nothing was "
+                "written. Check that the shared folder is reachable, then run again"
+            ) from error
+        if not held:
+            raise LockLostError(
+                f"lost the lease {self.path} ({self.lost_reason or 'not taken'}): another "
+                f"process took it over after {self.stale_after:g} s without a heartbeat from "
+                "this one (was it paused, or its share unreachable?); nothing was written. "
+                "The other process does the work; run again if it did not"
+            )
+
     def release(self) -> None:
-        """Give the lock back; only removes the file if it still carries our token."""
+        """Give the lock back; only removes the lock file if it is still the one we created."""
         owner = self._owner
         if owner is None:
             return
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
-            self._thread = None
-        self._owner = None
-        if not remove_if_owned(self.path, owner):
-            logger.warning("lock %s was no longer ours when released", self.path)
+        self._thread = None
+        try:
+            identity = self._identity
+            if not (
+                self.check_held() and _remove_if(self.path, lambda now: _identity(now) == identity)
+            ):
+                logger.warning(
+                    "lock %s was no longer ours when released (%s)",
+                    self.path,
+                    self.lost_reason or "replaced",
+                )
+        except OSError as error:  # the share went away: the lease simply expires
+            logger.warning("could not remove lock %s (%s); it expires by itself", self.path, error)
+        finally:
+            self._owner = None
+            if self._handle is not None:
+                os.close(self._handle)
+                self._handle = None
+
+    def _mark_lost(self, reason: str) -> None:
+        if self.lost_reason is None:
+            self.lost_reason = reason
+            logger.error(
+                "lock %s was broken by another process while we held it (%s; our heartbeat "
+                "was late by more than %g s?)",
+                self.path,
+                reason,
+                self.stale_after,
+            )
 
     def _start_heartbeat(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=self._beat, name=f"heartbeat {self.path.name}", daemon=True
+            target=self._beat,
+            args=(self._stop, self._handle),
+            name=f"heartbeat {self.path.name}",
+            daemon=True,
         )
         self._thread.start()
 
-    def _beat(self) -> None:
-        while not self._stop.wait(self.heartbeat_interval):
-            owner = self._owner
-            if owner is None:
-                return
-            current = read_owner(self.path)
-            if current is None or current.token != owner.token:
-                self.lost = True
-                logger.error(
-                    "lock %s was broken by another process while we held it (our heartbeat "
-                    "was late by more than %g s?)",
-                    self.path,
-                    self.stale_after,
-                )
-                return
-            refreshed = owner.refreshed()
+    def _beat(self, stop: threading.Event, handle: int) -> None:
+        failing_since: float | None = None
+        while not stop.wait(self.heartbeat_interval):
             try:
-                write_atomically(self.path, refreshed.to_json())
-                self._owner = refreshed
+                if not self.check_held():
+                    return
+                if os.utime in os.supports_fd:
+                    os.utime(handle)  # our own file, whatever is at the path now
+                else:  # pragma: no cover - platforms without futimens
+                    os.utime(self.path)
+                failing_since = None
             except OSError as error:
+                now = time.monotonic()
+                failing_since = failing_since or now
                 logger.warning("could not refresh lock %s: %s", self.path, error)
+                if now - failing_since > self.stale_after - self.heartbeat_interval:
+                    self._mark_lost(f"heartbeat failing for {now - failing_since:.0f} s")
+                    return
 
     def __enter__(self) -> FileLock:
         self.acquire()

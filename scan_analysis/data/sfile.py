@@ -6,8 +6,9 @@ derived scalar. :func:`merge_columns` keeps every existing cell byte-for-byte
 number formats and non-UTF-8 bytes all survive), matches rows by
 ``Shotnumber``, replaces columns of the same name (a re-run never duplicates),
 takes a :class:`~scan_analysis.data.file_lock.FileLock` that other processes and
-machines respect, and replaces the file atomically so a concurrent reader sees
-the old or the new file, never a half-written one.
+machines respect, checks that lease is still held (and any task claim guarding
+the merge) right before writing, and replaces the file atomically so a
+concurrent reader sees the old or the new file, never a half-written one.
 
 Missing values written by the merge are ``nan`` (for shots the new columns do
 not cover, and for NaN/None values), never blank: ``nan`` is what the DAQ
@@ -23,6 +24,7 @@ import logging
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from scan_analysis.data.atomic_files import write_atomically
-from scan_analysis.data.file_lock import FileLock
-from scan_analysis.errors import SFileError
+from scan_analysis.data.file_lock import FileLock, ensure_guards_held
+from scan_analysis.errors import SFileError, SFileReadOnlyError
 
 logger = logging.getLogger(__name__)
 
@@ -407,8 +409,16 @@ def merge_columns(
     SFileError
         When the s-file is missing or unreadable, ends with a cut-short row
         (still being written), or has a row wider than its header.
+    SFileReadOnlyError
+        When the s-file is read-only (no write permission bit, or not writable
+        by this user): it is left untouched rather than replaced through the
+        rename, which the folder's permissions would allow.
     LockTimeoutError
         When another writer holds the lock for longer than ``lock_timeout``.
+    LockLostError
+        When the lock (or the task claim guarding this merge, see
+        :func:`~scan_analysis.data.file_lock.lease_guard`) was taken over by
+        another process before the write: the file is left untouched.
 
     Notes
     -----
@@ -424,14 +434,31 @@ def merge_columns(
         return []
     if not path.is_file():
         _read_bytes(path)  # raises the "does not exist" SFileError before any lock is made
+    _refuse_read_only(path)
     lock_path = path.with_name(path.name + LOCK_SUFFIX)
-    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after):
+    with FileLock(lock_path, timeout=lock_timeout, stale_after=stale_after) as lock:
         # surrogateescape: bytes that are not UTF-8 come back out unchanged
         table = _parse(_read_bytes(path).decode("utf-8", "surrogateescape"), path)
         _check_mergeable(table)
         _set_columns(table, names, values_by_shot)
-        write_atomically(path, table.render().encode("utf-8", "surrogateescape"))
+        payload = table.render().encode("utf-8", "surrogateescape")
+        _refuse_read_only(path)  # made read-only while we waited for the lock
+        ensure_guards_held(lock)  # a writer that lost its lease (or its task claim) writes nothing
+        write_atomically(path, payload)
     return names
+
+
+def _refuse_read_only(path: Path) -> None:
+    """Raise when the s-file's permissions forbid changing it (even to root, who could)."""
+    mode = path.stat().st_mode
+    if os.access(path, os.W_OK) and mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return
+    raise SFileReadOnlyError(
+        f"s-file {path} is read-only, so the new columns were not written and the file is left "
+        "untouched; if the scalars should go in, make it writable (chmod u+w) and re-run the "
+        "analysis",
+        path,
+    )
 
 
 def _check_mergeable(table: _SFileText) -> None:

@@ -35,6 +35,8 @@ class ElogEntry:
     figures: list[ElogFigure] = field(default_factory=list)
     scalars: dict[str, dict[str, float]] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
+    link: str | None = None
+    """The scan's page in the served apps (the scan browser), when an app URL is configured."""
 
     @classmethod
     def from_scan(

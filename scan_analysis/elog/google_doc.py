@@ -1,4 +1,4 @@
-"""The optional Google Docs e-log: each scan's entry appended to the experiment's document.
+"""The optional Google Docs e-log: one entry per scan in the experiment's document.
 
 Needs the ``gdoc`` extra (``pip install 'scan-analysis[gdoc]'``:
 ``google-api-python-client`` and ``google-auth``); the library is imported
@@ -7,25 +7,33 @@ only when the backend first talks to Google, so importing this module is free.
 How an entry is written (one ``documents.batchUpdate``, which Google applies
 all-or-nothing, so a failed upload leaves no half entry behind):
 
-1. every figure is uploaded to Drive (``files.create``, optionally into
+1. each figure is looked up on Drive by the SHA-256 of its bytes (kept in
+   the file's ``appProperties``; one ``files.list`` per entry); only figures
+   not there yet are uploaded (``files.create``, optionally into
    ``drive_folder_id``) and made readable by link (``permissions.create``),
-   because ``insertInlineImage`` needs an image URL Google can fetch;
-2. the document's end index is read (``documents.get``);
-3. the entry is inserted at the end, built bottom-up at one index so no
-   index has to be recomputed: the key-scalar table, the figures without a
-   slot, the 2x2 figure grid (a 2x2 table, cell = ``gdoc_slot``), then the
-   heading (``HEADING_2``) and the text lines (operator description, parameter
-   and range, end info, analyzer outcomes).
+   because ``insertInlineImage`` needs an image URL Google can fetch. An
+   unchanged figure is never uploaded twice, whichever runner sends it;
+2. the document is read (``documents.get``: revision, named ranges, the
+   start and end of its top-level elements);
+3. the scan's entry is a named range (``scan-analysis {experiment} {date}
+   Scan{NNN}``). If the document has it, and it still starts and ends on
+   element boundaries, its content is deleted and the new entry inserted in
+   its place; otherwise the entry is appended at the end. The named range is
+   (re)created over the new entry, and the update is bound to the revision
+   read in step 2 (``writeControl.requiredRevisionId``), so an edit made in
+   between makes Google refuse it rather than apply it at shifted indices.
+   The request layout is in :mod:`scan_analysis.elog.google_doc_layout`.
 
-Unlike the local page, a re-written scan is appended again rather than
-replaced (finding and deleting an earlier entry in a document people also
-edit by hand is not safe); :class:`~scan_analysis.elog.upload_queue.ElogUploader`
-makes sure an entry that failed is sent again, and only once it succeeded is
-it dropped.
+So a scan keeps one entry, updated in place when a task re-runs; text people
+typed *inside* an entry is replaced with it (write notes below entries).
+:class:`~scan_analysis.elog.upload_queue.ElogUploader` makes sure an entry
+that failed (or was refused) is sent again, and only once it succeeded is it
+dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import os
@@ -33,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from scan_analysis.elog.entry import ElogEntry, ElogFigure
+from scan_analysis.elog.google_doc_layout import entry_layout, figures_of
 from scan_analysis.errors import ScanAnalysisError
 
 logger = logging.getLogger(__name__)
@@ -41,8 +50,11 @@ SCOPES = (
     "https://www.googleapis.com/auth/documents",
     "https://www.googleapis.com/auth/drive.file",
 )
-GRID_IMAGE_WIDTH_PT = 230.0
-WIDE_IMAGE_WIDTH_PT = 460.0
+DOCUMENT_FIELDS = (
+    "revisionId,namedRanges,body/content(startIndex,endIndex,paragraph/elements/startIndex)"
+)
+FIGURE_DIGEST_KEY = "scanAnalysisSha256"
+"""Drive ``appProperties`` key holding the SHA-256 of an uploaded figure's bytes."""
 _INSTALL_HINT = (
     "the Google Docs e-log needs the optional dependencies: "
     "pip install 'scan-analysis[gdoc]' (google-api-python-client and google-auth), "
@@ -58,134 +70,8 @@ def _require_google_client() -> Any:
     return discovery
 
 
-def utf16_length(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units, the unit of Docs API indices.
-
-    Examples
-    --------
-    >>> utf16_length("µ-beam"), utf16_length("\\U0001F600")
-    (6, 2)
-    """
-    return len(text.encode("utf-16-le")) // 2
-
-
-def table_cell_index(table_location: int, row: int, column: int, *, columns: int) -> int:
-    """Where text goes in a cell of a table inserted by ``insertTable`` at ``table_location``.
-
-    ``insertTable`` puts a newline at the location, so the table starts one
-    index later; each row opens with one index, each cell with one, and an
-    empty cell holds a one-index paragraph.
-
-    Examples
-    --------
-    >>> table_cell_index(10, 0, 0, columns=3), table_cell_index(10, 1, 2, columns=3)
-    (14, 25)
-    """
-    return table_location + 4 + row * (1 + 2 * columns) + 2 * column
-
-
-def entry_text(entry: ElogEntry) -> tuple[str, str]:
-    """The heading line and the body lines of an entry (both ending in a newline)."""
-    heading = f"{entry.experiment} {entry.date}: {entry.title}\n"
-    lines = [entry.range_text()]
-    if entry.end_info:
-        lines.append(f"end: {entry.end_info}")
-    lines += [f"{analyzer}: {outcome}" for analyzer, outcome in sorted(entry.outcomes.items())]
-    return heading, "\n".join(lines) + "\n"
-
-
-def scalar_rows(entry: ElogEntry, *, max_scalars: int = 8) -> list[tuple[str, str, str]]:
-    """Rows of the key-scalar table: header, then (analyzer, scalar, value)."""
-    rows = [("analyzer", "scalar", "scan mean")]
-    for analyzer, scalars in sorted(entry.scalars.items()):
-        rows += [
-            (analyzer, name, f"{value:.5g}") for name, value in list(scalars.items())[:max_scalars]
-        ]
-    return rows if len(rows) > 1 else []
-
-
-def entry_requests(
-    entry: ElogEntry, *, index: int, image_urls: dict[str, str], max_scalars: int = 8
-) -> list[dict[str, Any]]:
-    """The ``batchUpdate`` requests that insert ``entry`` at ``index``.
-
-    Parameters
-    ----------
-    entry : ElogEntry
-        The scan's entry.
-    index : int
-        Where to insert (the document's end index minus one to append).
-    image_urls : dict
-        ``{figure path: URL Google can fetch}``; figures without a URL are
-        named in the text instead.
-    max_scalars : int
-        Key scalars per analyzer in the table.
-
-    Returns
-    -------
-    list of dict
-        Requests in the order they must be applied.
-    """
-    requests: list[dict[str, Any]] = []
-    rows = scalar_rows(entry, max_scalars=max_scalars)
-    if rows:
-        requests.append(
-            {"insertTable": {"rows": len(rows), "columns": 3, "location": {"index": index}}}
-        )
-        for row in reversed(range(len(rows))):  # last cell first: earlier indices stay valid
-            for column in reversed(range(3)):
-                requests.append(
-                    {
-                        "insertText": {
-                            "location": {"index": table_cell_index(index, row, column, columns=3)},
-                            "text": rows[row][column],
-                        }
-                    }
-                )
-    slots, rest = entry.grid()
-    missing = [f for f in [*slots, *rest] if f is not None and f.path not in image_urls]
-    for figure in reversed(rest):
-        if figure.path in image_urls:
-            requests.append(_image_request(image_urls[figure.path], index, WIDE_IMAGE_WIDTH_PT))
-    placed = [(slot, f) for slot, f in enumerate(slots) if f is not None and f.path in image_urls]
-    if placed:
-        requests.append({"insertTable": {"rows": 2, "columns": 2, "location": {"index": index}}})
-        for slot, figure in reversed(placed):
-            cell = table_cell_index(index, slot // 2, slot % 2, columns=2)
-            requests.append(_image_request(image_urls[figure.path], cell, GRID_IMAGE_WIDTH_PT))
-    heading, body = entry_text(entry)
-    if missing:
-        body += "figures not uploaded: " + ", ".join(Path(f.path).name for f in missing) + "\n"
-    text = heading + body
-    requests.append({"insertText": {"location": {"index": index}, "text": text}})
-    heading_end = index + utf16_length(heading)
-    requests.append(_paragraph_style(index, heading_end, "HEADING_2"))
-    requests.append(_paragraph_style(heading_end, index + utf16_length(text), "NORMAL_TEXT"))
-    return requests
-
-
-def _image_request(url: str, index: int, width_pt: float) -> dict[str, Any]:
-    return {
-        "insertInlineImage": {
-            "uri": url,
-            "location": {"index": index},
-            "objectSize": {"width": {"magnitude": width_pt, "unit": "PT"}},
-        }
-    }
-
-
-def _paragraph_style(start: int, end: int, style: str) -> dict[str, Any]:
-    return {
-        "updateParagraphStyle": {
-            "range": {"startIndex": start, "endIndex": end},
-            "paragraphStyle": {"namedStyleType": style},
-            "fields": "namedStyleType",
-        }
-    }
-
-
 class GoogleDocElog:
-    """Appends each scan's entry to a Google Docs document.
+    """Keeps one entry per scan in a Google Docs document (appended, then updated in place).
 
     Parameters
     ----------
@@ -278,44 +164,116 @@ class GoogleDocElog:
         return self._drive
 
     def write_entry(self, entry: ElogEntry) -> str:
-        """Append ``entry`` to the document; returns the document URL.
+        """Write the scan's entry, replacing the one already there; returns the document URL.
 
         Raises
         ------
         googleapiclient.errors.HttpError, OSError
-            When Google or the figure files cannot be reached; the caller (an
+            When Google or the figure files cannot be reached, or the document
+            changed while the entry was prepared; the caller (an
             :class:`~scan_analysis.elog.upload_queue.ElogUploader`) keeps the
             entry and retries later.
         """
-        image_urls: dict[str, str] = {}
-        if self.upload_figures:
-            slots, rest = entry.grid()
-            for figure in [f for f in slots if f is not None] + rest:
-                image_urls[figure.path] = self.upload_figure(entry, figure)
+        image_urls = self.figure_urls(entry) if self.upload_figures else {}
         document = (
             self.docs.documents()
-            .get(documentId=self.document_id, fields="body/content/endIndex")
+            .get(
+                documentId=self.document_id,
+                fields=DOCUMENT_FIELDS,
+            )
             .execute()
         )
-        content = document.get("body", {}).get("content", [])
-        end = max((int(element.get("endIndex", 1)) for element in content), default=1)
-        requests = entry_requests(entry, index=max(end - 1, 1), image_urls=image_urls)
-        self.docs.documents().batchUpdate(
-            documentId=self.document_id, body={"requests": requests}
-        ).execute()
-        logger.info("e-log: %s appended to %s", entry.title, self.url)
+        name = entry_range_name(entry)
+        requests: list[dict[str, Any]] = []
+        if name in document.get("namedRanges", {}):
+            requests.append({"deleteNamedRange": {"name": name}})
+        old = replaceable_range(document, name)
+        if old is not None:
+            requests.append(
+                {"deleteContentRange": {"range": {"startIndex": old[0], "endIndex": old[1]}}}
+            )
+            layout = entry_layout(entry, index=old[0], image_urls=image_urls)
+        else:
+            if requests:
+                logger.warning(
+                    "e-log: the entry of %s in %s no longer lines up with the document (edited "
+                    "by hand?); leaving it and appending a new one",
+                    entry.title,
+                    self.url,
+                )
+            end = max((int(e.get("endIndex", 1)) for e in _body(document)), default=1)
+            layout = entry_layout(
+                entry, index=max(end - 1, 1), image_urls=image_urls, separate=True
+            )
+        requests += layout.requests
+        requests.append(
+            {
+                "createNamedRange": {
+                    "name": name,
+                    "range": {"startIndex": layout.start, "endIndex": layout.end},
+                }
+            }
+        )
+        body: dict[str, Any] = {"requests": requests}
+        if document.get("revisionId"):
+            body["writeControl"] = {"requiredRevisionId": document["revisionId"]}
+        self.docs.documents().batchUpdate(documentId=self.document_id, body=body).execute()
+        logger.info(
+            "e-log: %s %s %s", entry.title, "updated in" if old else "appended to", self.url
+        )
         return self.url
 
-    def upload_figure(self, entry: ElogEntry, figure: ElogFigure) -> str:
-        """Upload one figure to Drive, readable by link; returns a URL Docs can fetch."""
+    def figure_urls(self, entry: ElogEntry) -> dict[str, str]:
+        """``{figure path: URL}`` for the entry's figures, uploading only those Drive lacks."""
+        digests = {}
+        for figure in figures_of(entry):
+            path = Path(figure.path)
+            if not path.is_file():
+                raise FileNotFoundError(f"e-log figure {path} does not exist (was it moved?)")
+            digests[figure.path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        known = self.uploaded_figures(set(digests.values()))
+        urls = {}
+        for figure in figures_of(entry):
+            digest = digests[figure.path]
+            if digest not in known:
+                known[digest] = self.upload_figure(entry, figure, digest=digest)
+            urls[figure.path] = _image_url(known[digest])
+        return urls
+
+    def uploaded_figures(self, digests: set[str]) -> dict[str, str]:
+        """``{digest: Drive file id}`` of the figures with these digests already on Drive."""
+        if not digests:
+            return {}
+        wanted = " or ".join(
+            f"appProperties has {{ key='{FIGURE_DIGEST_KEY}' and value='{d}' }}"
+            for d in sorted(digests)
+        )
+        found = (
+            self.drive.files()
+            .list(
+                q=f"({wanted}) and trashed = false",
+                fields="files(id,appProperties)",
+                spaces="drive",
+                pageSize=100,
+            )
+            .execute()
+        )
+        known = {}
+        for item in found.get("files", []):
+            digest = (item.get("appProperties") or {}).get(FIGURE_DIGEST_KEY)
+            if digest in digests:
+                known.setdefault(digest, item["id"])
+        return known
+
+    def upload_figure(self, entry: ElogEntry, figure: ElogFigure, *, digest: str) -> str:
+        """Upload one figure to Drive, readable by link, tagged with its digest; returns its id."""
         from googleapiclient.http import MediaFileUpload
 
         path = Path(figure.path)
-        if not path.is_file():
-            raise FileNotFoundError(f"e-log figure {path} does not exist (was it moved?)")
         mimetype = mimetypes.guess_type(path.name)[0] or "image/png"
         metadata: dict[str, Any] = {
-            "name": f"{entry.experiment}_{entry.date}_Scan{entry.scan:03d}_{path.name}"
+            "name": f"{entry.experiment}_{entry.date}_Scan{entry.scan:03d}_{path.name}",
+            "appProperties": {FIGURE_DIGEST_KEY: digest},
         }
         if self.drive_folder_id:
             metadata["parents"] = [self.drive_folder_id]
@@ -332,4 +290,44 @@ class GoogleDocElog:
         self.drive.permissions().create(
             fileId=file_id, body={"type": "anyone", "role": "reader"}
         ).execute()
-        return f"https://drive.google.com/uc?export=view&id={file_id}"
+        return file_id
+
+
+def entry_range_name(entry: ElogEntry) -> str:
+    """The named range marking a scan's entry in the document.
+
+    Examples
+    --------
+    >>> entry_range_name(ElogEntry(experiment="Undulator", date="2026-05-08", scan=12))
+    'scan-analysis Undulator 2026-05-08 Scan012'
+    """
+    return f"scan-analysis {entry.experiment} {entry.date} Scan{entry.scan:03d}"
+
+
+def replaceable_range(document: dict[str, Any], name: str) -> tuple[int, int] | None:
+    """The (start, end) of the entry named ``name``, if it can be replaced safely.
+
+    It can when the name marks exactly one range of the body that starts where
+    a top-level element starts and ends where a paragraph starts (the entry
+    was inserted that way; an edit across its edges breaks that, and then the
+    old entry is left alone rather than cut through).
+    """
+    marks = document.get("namedRanges", {}).get(name, {}).get("namedRanges", [])
+    ranges = [r for mark in marks for r in mark.get("ranges", [])]
+    if len(ranges) != 1 or ranges[0].get("segmentId"):
+        return None
+    start, end = int(ranges[0].get("startIndex", 0)), int(ranges[0].get("endIndex", 0))
+    elements = _body(document)
+    starts = {int(e.get("startIndex", 0)) for e in elements}
+    paragraph_starts = {int(e.get("startIndex", 0)) for e in elements if "paragraph" in e}
+    if start < end and start in starts and end in paragraph_starts:
+        return start, end
+    return None
+
+
+def _body(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return document.get("body", {}).get("content", [])
+
+
+def _image_url(file_id: str) -> str:
+    return f"https://drive.google.com/uc?export=view&id={file_id}"

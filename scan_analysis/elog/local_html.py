@@ -48,6 +48,11 @@ def _image_tag(figure: ElogFigure) -> str:
 def render_entry(entry: ElogEntry, *, max_scalars: int = 8) -> str:
     """One scan's section of the page."""
     parts = [f'<section id="scan{entry.scan}"><h2>{html.escape(entry.title)}</h2>']
+    if entry.link:
+        parts.append(
+            f'<p><a class="app-link" href="{html.escape(entry.link)}" target="_top">'
+            "open this scan in the scan browser</a></p>"
+        )
     parts.append(f'<p class="meta">{html.escape(entry.range_text())}')
     if entry.end_info:
         parts.append(f"<br>end: {html.escape(entry.end_info)}")

@@ -8,6 +8,12 @@ A user's analyzer is one small subclass::
             return ImageAnalyzerResult(processed, {"bright_pixels": float((processed > 100).sum())})
 
 referenced from YAML as ``image_analyzer: {class: my_lab.analyzers.SpotCounter}``.
+
+One analyzer object serves every shot of a scan, from several threads at once
+with the ``threads`` executor, so nothing about one shot is kept on it: the
+pipeline's per-shot findings (the ROI offset) come back with the processed
+data (:meth:`ImageAnalyzer.process`) and with the result
+(:meth:`ImageAnalyzer.analyze_shot`).
 """
 
 from __future__ import annotations
@@ -16,17 +22,20 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from scan_analysis.data.atomic_files import atomic_output
 from scan_analysis.data.readers import read_shot
-from scan_analysis.errors import ConfigError, ScanAnalysisError
+from scan_analysis.errors import ConfigError, ScanAnalysisError, ShotReadError
 from scan_analysis.image.config.models import CameraConfig, LineConfig, load_image_config
-from scan_analysis.image.pipeline import PipelineContext, expand_path, run_pipeline
+from scan_analysis.image.pipeline import PipelineContext, ProcessedShot, expand_path, process_shot
 from scan_analysis.image.result import ImageAnalyzerResult
 from scan_analysis.image.steps import percentile_background
+from scan_analysis.image.trace_layout import as_trace_rows
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +43,12 @@ MAX_BACKGROUND_SHOTS = 100
 """At most this many shots (evenly spaced over the scan) feed a per-pixel percentile background."""
 
 _RAW_SCAN_FOLDER = re.compile(r"^Scan\d+$")
+
+# The offsets found by the pipeline during the analyze_shot() call running in this thread
+# (or task): per-call state, so threads sharing one analyzer never see each other's.
+_SHOT_OFFSETS: ContextVar[list[tuple[int, int]] | None] = ContextVar(
+    "scan_analysis_shot_offsets", default=None
+)
 
 
 def is_inside_raw_scan(path: Path, scan_dir: Path | None = None) -> bool:
@@ -74,14 +89,17 @@ class ImageAnalyzer:
         Images or traces (from the config).
     config : CameraConfig or LineConfig
     context : PipelineContext
-        The current scan's folders and precomputed background.
+        The current scan's folders and precomputed background (read-only while
+        shots are analysed).
 
     Notes
     -----
     Subclasses implement :meth:`analyze_image`. The scan layer calls
     :meth:`prepare_scan` once per scan (in the parent process) before shots are
-    analysed, then :meth:`analyze_image_file` per shot, possibly in worker
-    processes, so analyzers must be picklable (plain attributes only).
+    analysed, then :meth:`analyze_shot` per shot, in worker processes (the
+    analyzer is sent there with ``cloudpickle``, so a class defined in a
+    notebook cell or a script works) or in threads sharing this one object.
+    Keep per-shot values in local variables, never on ``self``.
     """
 
     kind: ClassVar[str] = "2d"
@@ -192,7 +210,8 @@ class ImageAnalyzer:
             )
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, self.context.background)
+        with atomic_output(path) as stream:  # never a half-written .npy for the next scan
+            np.save(stream, self.context.background)
         logger.info("saved the scan background to %s", path)
 
     # --- per shot ---------------------------------------------------------------------------
@@ -206,13 +225,36 @@ class ImageAnalyzer:
                 for key, value in loading.model_dump(exclude={"data_type"}).items()
                 if value is not None
             }
-        return read_shot(path, bit_depth=self.config.bit_depth, **options)
+        data = read_shot(path, bit_depth=self.config.bit_depth, **options)
+        if self.kind != "1d":
+            return data
+        try:
+            return as_trace_rows(data)
+        except ValueError as error:
+            raise ShotReadError(f"{path}: {error}", path) from None
+
+    def process(
+        self, image: np.ndarray, *, context: PipelineContext | None = None
+    ) -> ProcessedShot:
+        """Run the config's pipeline on a shot: the processed data and its offset in the frame.
+
+        ``context`` defaults to this scan's. Safe to call from several threads at once.
+        """
+        shot = process_shot(image, self.config, context=context or self.context)
+        offsets = _SHOT_OFFSETS.get()
+        if offsets is not None:
+            offsets.append(shot.offset)
+        return shot
 
     def preprocess(
         self, image: np.ndarray, *, context: PipelineContext | None = None
     ) -> np.ndarray:
-        """Run the config's processing pipeline on a shot (``context`` default: this scan's)."""
-        return run_pipeline(image, self.config, context=context or self.context)
+        """Run the config's processing pipeline on a shot (``context`` default: this scan's).
+
+        The processed image's offset in the raw frame (after an ROI) reaches the
+        scan layer through :meth:`analyze_shot`; :meth:`process` gives it directly.
+        """
+        return self.process(image, context=context).data
 
     def analyze_image(
         self, image: np.ndarray, auxiliary: dict | None = None
@@ -228,11 +270,28 @@ class ImageAnalyzer:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement analyze_image()")
 
+    def analyze_shot(self, image: np.ndarray, auxiliary: dict | None = None) -> ImageAnalyzerResult:
+        """:meth:`analyze_image`, with the result's ``offset`` filled in from the pipeline.
+
+        When the analyzer leaves ``offset`` unset, it becomes the offset of the
+        last :meth:`preprocess`/:meth:`process` call made while analysing this
+        shot (``(0, 0)`` when there was none). The scan layer calls this.
+        """
+        token = _SHOT_OFFSETS.set([])
+        try:
+            result = self.analyze_image(image, auxiliary)
+            offsets = _SHOT_OFFSETS.get() or [(0, 0)]
+        finally:
+            _SHOT_OFFSETS.reset(token)
+        if result.offset is None:
+            result.offset = tuple(offsets[-1])  # type: ignore[assignment]
+        return result
+
     def analyze_image_file(
         self, path: str | os.PathLike, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
-        """Read a shot's file (see :meth:`load`) and analyse it."""
-        return self.analyze_image(self.load(path), auxiliary)
+        """Read a shot's file (see :meth:`load`) and analyse it (see :meth:`analyze_shot`)."""
+        return self.analyze_shot(self.load(path), auxiliary)
 
     @property
     def calibration(self) -> float | None:

@@ -42,15 +42,15 @@ class BeamAnalyzer(ImageAnalyzer):
         self, image: np.ndarray, auxiliary: dict | None = None
     ) -> ImageAnalyzerResult:
         """Process a camera frame and measure the beam (see the class docstring)."""
-        processed = self.preprocess(image)
-        offset = self.context.offset
+        shot = self.process(image)
+        processed, offset = shot.data, shot.offset
         scalars, lineouts = beam_statistics(processed, offset=offset, calibration=self.calibration)
         overlays = {
             "centroid": (scalars["centroid_x"] - offset[0], scalars["centroid_y"] - offset[1]),
             "rms": (scalars["rms_x"], scalars["rms_y"]),
             "offset": offset,
         }
-        return ImageAnalyzerResult(processed, self.selected(scalars), lineouts, overlays)
+        return ImageAnalyzerResult(processed, self.selected(scalars), lineouts, overlays, offset)
 
 
 __all__ = ["BeamAnalyzer", "BEAM_SCALARS"]

@@ -2,9 +2,14 @@
 
 Each step is a pure function in :mod:`scan_analysis.image.steps`; this module
 only reads the config sections, keeps track of where the processed region sits
-in the raw frame (``PipelineContext.offset``) so positions given in camera
-pixels (crosshairs, circular masks, vignette) stay right after an ROI, and
-turns a step's complaint about its options into a :class:`ConfigError`.
+in the raw frame (the shot's ``offset``) so positions given in camera pixels
+(crosshairs, circular masks, vignette) stay right after an ROI, and turns a
+step's complaint about its options into a :class:`ConfigError`.
+
+The scan's :class:`PipelineContext` is shared by every shot (and every thread
+analysing shots); what belongs to one shot, its offset, lives in a
+:class:`ShotContext` made for that call and comes back in the
+:class:`ProcessedShot`, so no shot can see another's.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from scan_analysis.image.steps import (
     transform_image,
     vignette_model,
 )
+from scan_analysis.image.trace_layout import as_trace_rows
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,9 @@ PIXEL_LOCAL_STEPS = {"background", "crosshair_masking", "circular_mask", "vignet
 class PipelineContext:
     """What the steps may need beyond the shot: the scan's folders, a precomputed background.
 
+    One per scan, shared by all its shots; nothing in it changes while shots
+    are processed (except ``cache``, which only gains entries).
+
     Attributes
     ----------
     scan_dir : Path, optional
@@ -58,9 +67,6 @@ class PipelineContext:
     background : ndarray or float, optional
         A background computed for the scan (e.g. the per-pixel percentile);
         when set it replaces the config's constant/file background.
-    offset : (int, int)
-        Filled in by the ROI step: ``(x, y)`` of the processed image's origin in
-        the raw frame, so positions can be reported in camera pixels.
     cache : dict
         Files read once per scan (background files, vignette maps).
     """
@@ -68,8 +74,56 @@ class PipelineContext:
     scan_dir: Path | None = None
     analysis_dir: Path | None = None
     background: np.ndarray | float | None = None
-    offset: tuple[int, int] = (0, 0)
     cache: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        """Not kept here any more: the offset belongs to one shot (threads share this context)."""
+        raise AttributeError(
+            "the ROI offset is per shot and no longer kept on the scan's PipelineContext (threads "
+            "sharing it read each other's); use ImageAnalyzer.analyze_shot(image).offset, "
+            "ImageAnalyzer.process(image).offset or process_shot(image, config).offset"
+        )
+
+    def for_shot(self) -> ShotContext:
+        """A context for one shot: this scan's folders, background and cache, its own offset."""
+        return ShotContext(
+            scan_dir=self.scan_dir,
+            analysis_dir=self.analysis_dir,
+            background=self.background,
+            cache=self.cache,
+        )
+
+
+@dataclass
+class ShotContext(PipelineContext):
+    """The scan's context plus what one shot's processing finds out.
+
+    Attributes
+    ----------
+    offset : (int, int)
+        Filled in by the ROI step: ``(x, y)`` of the processed image's origin in
+        the raw frame.
+    """
+
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class ProcessedShot:
+    """One shot through the pipeline.
+
+    Attributes
+    ----------
+    data : ndarray
+        The processed image, or the processed trace ``[x, y]``.
+    offset : (int, int)
+        ``(x, y)`` of ``data``'s origin in the raw frame (``(0, 0)`` without an
+        ROI, and for traces, whose x row carries the position).
+    """
+
+    data: np.ndarray
+    offset: tuple[int, int] = (0, 0)
 
 
 def expand_path(template: str, context: PipelineContext) -> Path:
@@ -138,7 +192,7 @@ def _background_from_file(
     return background
 
 
-def _crop_like(level: Any, image: np.ndarray, context: PipelineContext) -> Any:
+def _crop_like(level: Any, image: np.ndarray, context: ShotContext) -> Any:
     """A full-frame per-pixel array cut to the processed region (after an ROI)."""
     if isinstance(level, np.ndarray) and level.ndim == 2 and level.shape != image.shape:
         x0, y0 = context.offset
@@ -146,7 +200,7 @@ def _crop_like(level: Any, image: np.ndarray, context: PipelineContext) -> Any:
     return level
 
 
-def _background(image: np.ndarray, config: BackgroundConfig, context: PipelineContext):
+def _background(image: np.ndarray, config: BackgroundConfig, context: ShotContext):
     if config.method == "none":
         return image
     if context.background is not None:
@@ -170,7 +224,7 @@ def _threshold(array: np.ndarray, config: ThresholdingConfig) -> np.ndarray:
     )
 
 
-# --- image steps: (image, section, context) -> image -----------------------------------------
+# --- image steps: (image, section, shot context) -> image -----------------------------------
 def _vignette(image, section, context):
     if section.method == "map_file":
         if not section.map_file_path:
@@ -218,7 +272,7 @@ def _circular_mask(image, section, context):
     )
 
 
-IMAGE_STEPS: dict[str, Callable[[np.ndarray, Any, PipelineContext], np.ndarray]] = {
+IMAGE_STEPS: dict[str, Callable[[np.ndarray, Any, ShotContext], np.ndarray]] = {
     "background": _background,
     "vignette": _vignette,
     "crosshair_masking": _crosshairs,
@@ -242,7 +296,7 @@ IMAGE_STEPS: dict[str, Callable[[np.ndarray, Any, PipelineContext], np.ndarray]]
 }
 
 
-# --- line steps: (trace [x, y], section, context) -> trace -------------------------------------
+# --- line steps: (trace [x, y], section, shot context) -> trace -----------------------------
 def _line_background(trace, section, context):
     trace[1] = _background(trace[1], section, context)
     return trace
@@ -268,7 +322,7 @@ def _line_normalize(trace, section, context):
     return trace
 
 
-LINE_STEPS: dict[str, Callable[[np.ndarray, Any, PipelineContext], np.ndarray]] = {
+LINE_STEPS: dict[str, Callable[[np.ndarray, Any, ShotContext], np.ndarray]] = {
     "background": _line_background,
     "roi": lambda trace, section, context: crop_line(
         trace, x_min=section.x_min, x_max=section.x_max
@@ -303,6 +357,79 @@ def _can_crop_first(config: CameraConfig) -> bool:
     return not ("background" in before and background is not None and background.method == "edge")
 
 
+def _run_image_steps(image: np.ndarray, config: CameraConfig, shot: ShotContext) -> np.ndarray:
+    steps = config.steps
+    try:
+        if _can_crop_first(config):
+            image = _roi(image, config.roi, shot)
+            steps = [step for step in steps if step != "roi"]
+        result = np.array(image, dtype=config.processing_dtype, copy=True)
+    except ValueError as error:
+        raise _step_error(config, "roi", error) from error
+    for step, section in _active_sections(config, steps):
+        try:
+            result = IMAGE_STEPS[step](result, section, shot)
+        except ValueError as error:
+            raise _step_error(config, step, error) from error
+    return result
+
+
+def _run_line_steps(trace: np.ndarray, config: LineConfig, shot: ShotContext) -> np.ndarray:
+    try:
+        rows = as_trace_rows(trace)
+    except ValueError as error:
+        raise ConfigError(
+            f"config {config.name or '(unnamed)'} is a line config but {error}; use a camera "
+            "config (no data_loading, type camera) for images",
+            None,
+        ) from None
+    result = np.array(rows[:2], dtype=config.processing_dtype, copy=True)
+    for step, section in _active_sections(config, config.steps):
+        if step not in LINE_STEPS:
+            continue
+        try:
+            result = LINE_STEPS[step](result, section, shot)
+        except ValueError as error:
+            raise _step_error(config, step, error) from error
+    return result
+
+
+def process_shot(
+    shot: np.ndarray,
+    config: CameraConfig | LineConfig,
+    *,
+    context: PipelineContext | None = None,
+) -> ProcessedShot:
+    """Run a config's steps on one shot; returns the processed data and where it sits.
+
+    Parameters
+    ----------
+    shot : ndarray
+        The raw 2-D frame, or a trace (see :func:`process_line`); not modified.
+    config : CameraConfig or LineConfig
+        Which steps, with which options, in which order (``pipeline.steps``).
+    context : PipelineContext, optional
+        The scan's folders and precomputed background; only read, so one
+        context serves any number of threads at once.
+
+    Returns
+    -------
+    ProcessedShot
+        The processed image (or ``[x, y]``) and its offset in the raw frame.
+
+    Examples
+    --------
+    >>> from scan_analysis.image.config import load_image_config
+    >>> processed = process_shot(np.ones((4, 4)), load_image_config({"roi": {"x_min": 1}}))
+    >>> processed.data.shape, processed.offset
+    ((4, 3), (1, 0))
+    """
+    state = (context if context is not None else PipelineContext()).for_shot()
+    if config.kind == "1d":
+        return ProcessedShot(_run_line_steps(shot, config, state), state.offset)
+    return ProcessedShot(_run_image_steps(shot, config, state), state.offset)
+
+
 def process_image(
     image: np.ndarray, config: CameraConfig, *, context: PipelineContext | None = None
 ) -> np.ndarray:
@@ -315,12 +442,13 @@ def process_image(
     config : CameraConfig
         Which steps, with which options, in which order (``pipeline.steps``).
     context : PipelineContext, optional
-        Scan folders and precomputed background; receives the ROI offset.
+        Scan folders and precomputed background (only read).
 
     Returns
     -------
     ndarray
         The processed image in ``config.processing_dtype`` (float32 by default).
+        :func:`process_shot` also gives its offset in the raw frame.
 
     Raises
     ------
@@ -343,33 +471,21 @@ def process_image(
     array([[0., 0.],
            [0., 0.]], dtype=float32)
     """
-    context = context if context is not None else PipelineContext()
-    context.offset = (0, 0)
-    steps = config.steps
-    try:
-        if _can_crop_first(config):
-            image = _roi(image, config.roi, context)
-            steps = [step for step in steps if step != "roi"]
-        result = np.array(image, dtype=config.processing_dtype, copy=True)
-    except ValueError as error:
-        raise _step_error(config, "roi", error) from error
-    for step, section in _active_sections(config, steps):
-        try:
-            result = IMAGE_STEPS[step](result, section, context)
-        except ValueError as error:
-            raise _step_error(config, step, error) from error
-    return result
+    state = (context if context is not None else PipelineContext()).for_shot()
+    return _run_image_steps(image, config, state)
 
 
 def process_line(
     trace: np.ndarray, config: LineConfig, *, context: PipelineContext | None = None
 ) -> np.ndarray:
-    """Run a line config's steps on a trace ``[x, y, ...]``; returns the processed ``[x, y]``.
+    """Run a line config's steps on a trace; returns the processed ``[x, y]``.
 
-    Only the first y row is processed (``data_loading.y_column`` picks it); a
-    1-D array is taken as y with the sample index as x.
-    Steps that only make sense for images (crosshairs, masks, vignette,
-    transforms) are not part of a line config.
+    The trace may be stored as rows ``[x, y, ...]`` or as columns (a scope
+    export's ``(n, 2)``); :func:`~scan_analysis.image.trace_layout.as_trace_rows`
+    decides which, and refuses an array it cannot place. Only the first y is
+    processed (``data_loading.y_column`` picks it); a 1-D array is taken as y
+    with the sample index as x. Steps that only make sense for images
+    (crosshairs, masks, vignette, transforms) are not part of a line config.
 
     Examples
     --------
@@ -379,26 +495,8 @@ def process_line(
     array([[2., 3.],
            [5., 6.]], dtype=float32)
     """
-    context = context if context is not None else PipelineContext()
-    trace = np.asarray(trace)
-    if trace.ndim == 1:  # y alone: x is the sample index
-        trace = np.vstack([np.arange(trace.size), trace])
-    result = np.array(trace[:2], dtype=config.processing_dtype, copy=True)
-    if result.ndim != 2 or result.shape[0] != 2:
-        raise ConfigError(
-            f"config {config.name or '(unnamed)'} is a line config but the shot has shape "
-            f"{np.shape(trace)}, not [x, y]; use a camera config (no data_loading, type camera) "
-            "for images",
-            None,
-        )
-    for step, section in _active_sections(config, config.steps):
-        if step not in LINE_STEPS:
-            continue
-        try:
-            result = LINE_STEPS[step](result, section, context)
-        except ValueError as error:
-            raise _step_error(config, step, error) from error
-    return result
+    state = (context if context is not None else PipelineContext()).for_shot()
+    return _run_line_steps(trace, config, state)
 
 
 def run_pipeline(
@@ -415,6 +513,4 @@ def run_pipeline(
     >>> run_pipeline(np.array([[1, 2]]), CameraConfig())
     array([[1., 2.]], dtype=float32)
     """
-    if config.kind == "1d":
-        return process_line(image, config, context=context)
-    return process_image(image, config, context=context)
+    return process_shot(image, config, context=context).data

@@ -22,9 +22,14 @@ class ImageAnalyzerResult:
         Named 1-D arrays (projections, profiles) for figures.
     overlays : dict
         Data to draw over the image (centroid, ellipse...).
+    offset : (int, int), optional
+        ``(x, y)`` of ``processed``'s origin in the raw frame (after an ROI).
+        Analyzers may leave it None: :meth:`ImageAnalyzer.analyze_shot` fills
+        it in from the pipeline.
     """
 
     processed: np.ndarray
     scalars: dict[str, float] = field(default_factory=dict)
     lineouts: dict[str, np.ndarray] = field(default_factory=dict)
     overlays: dict[str, Any] = field(default_factory=dict)
+    offset: tuple[int, int] | None = None

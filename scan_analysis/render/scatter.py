@@ -7,22 +7,28 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from scan_analysis.render.style import RenderOptions, grid_shape, save
 
 
-def save_scatter(
+def draw_scatter(
     x: np.ndarray,
     ys: Mapping[str, np.ndarray],
-    bins: np.ndarray,
-    path: Path,
+    bins: np.ndarray | None,
     *,
     x_label: str,
     title: str,
     options: RenderOptions | None = None,
-) -> Path:
-    """One panel per y column: shots coloured by bin, bin means with std error bars."""
+) -> Figure:
+    """One panel per y column (keys are the axis labels): shots coloured by bin, bin means.
+
+    With ``bins`` None (a no-scan) the shots are one group: one mean ± std marker.
+    """
     options = options or RenderOptions()
+    x = np.asarray(x, dtype=float)
+    coloured = bins is not None
+    bins = np.ones_like(x) if bins is None else np.asarray(bins, dtype=float)
     names = list(ys)
     rows, columns = grid_shape(len(names))
     figure = Figure(
@@ -36,7 +42,10 @@ def save_scatter(
             axes.set_visible(False)
             continue
         y = np.asarray(ys[names[index]], dtype=float)
-        scatter = axes.scatter(x, y, c=bins, cmap=options.cmap, s=12, alpha=0.8)
+        if coloured:
+            scatter = axes.scatter(x, y, c=bins, cmap=options.cmap, s=12, alpha=0.8)
+        else:
+            axes.scatter(x, y, color="C0", s=12, alpha=0.8, label="shots")
         means_x, means_y, std_x, std_y = [], [], [], []
         for number in unique_bins:
             chosen = (bins == number) & np.isfinite(x) & np.isfinite(y)
@@ -54,13 +63,31 @@ def save_scatter(
             color="black",
             ms=4,
             capsize=2,
-            label="bin mean ± std",
+            label="bin mean ± std" if coloured else "mean ± std",
         )
         axes.set_xlabel(x_label)
         axes.set_ylabel(names[index])
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
     if scatter is not None:
-        figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+        colour_bar = figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+        colour_bar.locator = MaxNLocator(integer=True)  # bins are whole numbers
+        colour_bar.update_ticks()
     figure.suptitle(title)
+    return figure
+
+
+def save_scatter(
+    x: np.ndarray,
+    ys: Mapping[str, np.ndarray],
+    bins: np.ndarray,
+    path: Path,
+    *,
+    x_label: str,
+    title: str,
+    options: RenderOptions | None = None,
+) -> Path:
+    """One panel per y column: shots coloured by bin, bin means with std error bars."""
+    options = options or RenderOptions()
+    figure = draw_scatter(x, ys, bins, x_label=x_label, title=title, options=options)
     return save(figure, path, dpi=options.dpi)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from scan_analysis.data.atomic_files import atomic_output
 
 
 @dataclass
@@ -66,6 +69,66 @@ def parameter_label(column: str | None) -> str:
     return column
 
 
+def position_unit(image_config: Any) -> str:
+    """Unit of an analyzer's position and size scalars: camera pixels, or a trace's x unit.
+
+    Examples
+    --------
+    >>> from scan_analysis.image.config.models import load_image_config
+    >>> position_unit(load_image_config({"type": "line", "metadata": {"x_units": "nm"}}))
+    'nm'
+    >>> position_unit(None)
+    'px'
+    """
+    if image_config is None or getattr(image_config, "kind", "2d") == "2d":
+        return "px"
+    metadata = image_config.metadata
+    return metadata.x_units if metadata and metadata.x_units else "x units"
+
+
+def column_label(
+    column: str,
+    *,
+    parameter_column: str | None = None,
+    position_units: Mapping[str, str] | None = None,
+) -> tuple[str, float]:
+    """Axis label (with units) for an s-file column, and the factor to apply to its values.
+
+    Parameters
+    ----------
+    column : str
+        The s-file column.
+    parameter_column : str, optional
+        The scan parameter's column (labelled alias first, see :func:`parameter_label`).
+    position_units : mapping, optional
+        Analyzer id → unit of its positions (:func:`position_unit`); an analysis
+        column ``{analyzer_id}_{scalar}`` is labelled by :func:`scalar_label`.
+
+    Notes
+    -----
+    DAQ columns (``"U_BCaveICT Charge pC"``) carry their unit in the variable
+    name and are shown as they are.
+
+    Examples
+    --------
+    >>> column_label("UC_Spectrometer_centroid", position_units={"UC_Spectrometer": "nm"})
+    ('UC_Spectrometer centroid (nm)', 1.0)
+    >>> column_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
+    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
+    ('JetX (U_ESP_JetXYZ Position.Axis 1)', 1.0)
+    """
+    if parameter_column is not None and column == parameter_column:
+        return parameter_label(column), 1.0
+    for analyzer_id in sorted(position_units or {}, key=len, reverse=True):
+        prefix = f"{analyzer_id}_"
+        if column.startswith(prefix) and len(column) > len(prefix):
+            label, factor = scalar_label(
+                column, prefix=prefix, position_unit=(position_units or {})[analyzer_id]
+            )
+            return f"{analyzer_id} {label}", factor
+    return column, 1.0
+
+
 def grid_shape(count: int) -> tuple[int, int]:
     """Rows and columns for ``count`` panels, close to square, wider than tall."""
     columns = max(1, math.ceil(math.sqrt(count)))
@@ -87,8 +150,23 @@ def downsample_for_display(image: np.ndarray, *, max_pixels: int = 320) -> tuple
     return blocks.mean(axis=(1, 3)), factor
 
 
-def save(figure: Figure, path: Path, *, dpi: int) -> Path:
-    """Write a figure as PNG (creating the folder)."""
+def save(figure: Figure, path: Path, *, dpi: int, **savefig_kwargs: Any) -> Path:
+    """Write a figure as PNG (creating the folder), atomically.
+
+    The PNG goes to a temporary file renamed over ``path`` once complete, so an
+    interrupted save (Ctrl-C, a full disk) never leaves an empty or truncated
+    figure where the e-log and the apps look for it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi)  # layouts are set per figure; a "tight" bbox would draw twice
+    with atomic_output(path) as stream:
+        # layouts are set per figure; a "tight" bbox would draw twice
+        figure.savefig(stream, format="png", dpi=dpi, **savefig_kwargs)
+    return path
+
+
+def save_arrays(path: Path, **arrays: Any) -> Path:
+    """Write arrays as an ``.npz`` (creating the folder), atomically like :func:`save`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path) as stream:
+        np.savez(stream, **arrays)
     return path

@@ -1,4 +1,5 @@
 import logging
+import threading
 
 import numpy as np
 import pytest
@@ -192,10 +193,11 @@ def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path)
 class Unpicklable(ImageAnalyzer):
     def __init__(self):
         super().__init__()
-        self.callback = lambda value: value  # lambdas cannot be pickled
+        self.lock = threading.Lock()  # cannot be sent to another process
 
     def analyze_image(self, image, auxiliary=None):
-        return ImageAnalyzerResult(image, {"mean": self.callback(float(image.mean()))})
+        with self.lock:
+            return ImageAnalyzerResult(image, {"mean": float(image.mean())})
 
 
 def test_unpicklable_analyzer_falls_back_to_threads(fresh_demo_day, caplog):
@@ -226,3 +228,176 @@ def test_progress_callback_sees_every_shot_counted_up_to_the_total(fresh_demo_da
     assert seen[0] == (0, total)
     assert seen[-1] == (total, total)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_images_that_change_shape_mid_scan_are_left_out_of_the_averages_only(
+    fresh_demo_day, caplog
+):
+    """Issue 10 item 6: a camera whose ROI changed for a few shots does not fail the scan."""
+    from scan_analysis.data.demo import encode_png
+    from scan_analysis.data.readers import read_shot
+    from scan_analysis.data.shot_files import map_shots_to_files
+
+    day = fresh_demo_day
+    files = map_shots_to_files(
+        read_sfile(day.day_dir / "analysis" / "s1.txt"),
+        day.day_dir / "scans" / "Scan001",
+        "UC_TopView",
+        scan_number=1,
+    )
+    for shot in (3, 9, 10):  # 9 opens the second chunk of 8 shots
+        files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=BeamAnalyzer(), executor="serial", progress=False
+    )
+    with caplog.at_level(logging.WARNING):
+        shown = analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+    assert [f.name for f in shown] == ["UC_TopView_average.png", "UC_TopView_scalars.png"]
+    assert outcome.shots_left_out == 3 and outcome.shots_analysed == 20
+    assert "3 left out of the bin averages (shape differs from (96, 96))" in outcome.message
+    assert "(80, 90) x3" in caplog.text and "Shots left out: 3, 9, 10" in caplog.text
+    frame = read_sfile(day.day_dir / "analysis" / "s1.txt")
+    assert frame["UC_TopView_total_counts"].notna().all()
+
+
+def shot_mean_is_odd(image):
+    return int(np.asarray(image, dtype=np.int64).sum()) % 2 == 1
+
+
+class BadProcessedOnSomeShots(ImageAnalyzer):
+    """Scalars fine, but on some shots a processed 'image' that cannot be averaged."""
+
+    def analyze_image(self, image, auxiliary=None):
+        processed = np.array([["saturated"]]) if shot_mean_is_odd(image) else self.preprocess(image)
+        return ImageAnalyzerResult(processed, {"mean": float(np.mean(image))})
+
+
+def test_a_shot_failing_after_its_scalars_has_one_outcome(fresh_demo_day):
+    """Issue 10 item 4: a failed shot is NaN in the s-file and counted once, as failed."""
+    from scan_analysis.data.readers import read_shot
+    from scan_analysis.data.shot_files import map_shots_to_files
+
+    day = fresh_demo_day
+    files = map_shots_to_files(
+        read_sfile(day.day_dir / "analysis" / "s1.txt"),
+        day.day_dir / "scans" / "Scan001",
+        "UC_TopView",
+        scan_number=1,
+    )
+    bad = {shot for shot, path in files.items() if shot_mean_is_odd(read_shot(path))}
+    assert 0 < len(bad) < len(files)
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=BadProcessedOnSomeShots(), executor="serial", progress=False
+    )
+    analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    mean = read_sfile(day.day_dir / "analysis" / "s1.txt").set_index("Shotnumber")[
+        "UC_TopView_mean"
+    ]
+    assert set(mean[mean.isna()].index) == bad
+    assert outcome.shots_failed == len(bad)
+    assert outcome.shots_analysed == len(files) - len(bad)
+    assert f"{len(bad)} failed in BadProcessedOnSomeShots" in outcome.message
+    assert "unreadable" not in outcome.message
+
+
+class FailsOnOddShots(ImageAnalyzer):
+    def analyze_image(self, image, auxiliary=None):
+        if shot_mean_is_odd(image):
+            raise ZeroDivisionError("no beam in this shot")
+        return ImageAnalyzerResult(self.preprocess(image), {"mean": float(np.mean(image))})
+
+
+def test_many_failing_shots_give_one_warning_with_a_traceback(fresh_demo_day, caplog):
+    """Issue 10, must show: analyzer failures at WARNING with the traceback, one line per scan."""
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=FailsOnOddShots(), executor="serial", progress=False
+    )
+    with caplog.at_level(logging.DEBUG, logger="scan_analysis"):
+        analyzer.run_analysis(fresh_demo_day.tag(1), data_root=fresh_demo_day.data_root)
+    assert analyzer.last_outcome.status == "done"
+    failed = analyzer.last_outcome.shots_failed
+    assert failed > 3
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name.endswith("single_device")
+    ]
+    assert len(warnings) == 1
+    text = warnings[0].getMessage()
+    assert f"{failed} of 20 shots recorded as NaN" in text
+    assert "ZeroDivisionError: no beam in this shot" in text
+    assert "Traceback" in text and "in analyze_image" in text
+    # every shot's reason stays available, below WARNING
+    assert sum("no beam in this shot" in r.getMessage() for r in caplog.records) == failed + 1
+
+
+INTERRUPTED_SAVE = """
+import resource, signal, sys
+from scan_analysis import ScanTag
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
+analyzer = Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False)
+tag = ScanTag(year=2026, month=5, day=8, number=2, experiment="Undulator")
+analyzer.run_analysis(tag, data_root=sys.argv[1])
+print(analyzer.last_outcome.status, analyzer.last_outcome.message)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("limit", "cut_short"),
+    [(32_000, "UC_TopView_montage.png"), (150_000, "UC_TopView_bin_averages.npz")],
+)
+def test_a_save_cut_short_leaves_the_previous_files_whole(
+    fresh_demo_day, subprocess_env, limit, cut_short
+):
+    """Issue 10 item 19: a write that fails half-way (here the file size limit, as a full disk
+    or Ctrl-C would) leaves the figures and arrays of the previous run, never a partial file."""
+    import subprocess
+    import sys
+
+    day = fresh_demo_day
+    Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False).run_analysis(
+        day.tag(2), data_root=day.data_root
+    )
+    out = day.day_dir / "analysis" / "Scan002" / "UC_TopView"
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert before[cut_short] and len(before[cut_short]) > limit  # this file cannot be written
+    run = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_SAVE, str(day.data_root), str(limit)],
+        capture_output=True,
+        text=True,
+        env=subprocess_env,
+        timeout=240,
+    )
+    assert run.stdout.startswith("failed") and "File too large" in run.stdout, run.stderr
+    after = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert after == before  # nothing half-written, and no temporary files left behind
+
+
+def test_a_read_only_sfile_keeps_its_content_and_the_figures_are_still_drawn(
+    fresh_demo_day, caplog
+):
+    """Issue 10 item 21: respect a read-only s-file, say so, and still write the figures."""
+    import os
+
+    sfile = fresh_demo_day.day_dir / "analysis" / "s2.txt"
+    os.chmod(sfile, 0o444)
+    before = (sfile.read_bytes(), sfile.stat().st_ino)
+    analyzer = beam_analyzer()
+    with caplog.at_level(logging.ERROR):
+        shown = analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    outcome = analyzer.last_outcome
+    assert (sfile.read_bytes(), sfile.stat().st_ino) == before
+    assert [f.name for f in shown] == [
+        "UC_TopView_montage.png",
+        "UC_TopView_scalars_vs_parameter.png",
+    ]
+    assert outcome.status == "done" and not outcome.scalars_written
+    assert f"scalars NOT written: {sfile} is read-only" in outcome.message
+    assert f"{sfile} is read-only" in caplog.text and "chmod u+w" in caplog.text

@@ -24,3 +24,13 @@ def make_tree(tmp_path) -> Callable[[dict[str, str]], Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def repo_configs(tmp_path) -> Path:
+    """A writable copy of the repository's config tree."""
+    import shutil
+
+    root = tmp_path / "repo_configs"
+    shutil.copytree(Path(__file__).parents[2] / "scan_analysis_configs", root)
+    return root

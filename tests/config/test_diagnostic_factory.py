@@ -238,3 +238,30 @@ def test_shipped_demo_group_builds_analyzers_that_run_on_a_demo_scan(fresh_demo_
     sfile = read_sfile(fresh_demo_day.day_dir / "analysis" / "s2.txt")
     assert sfile["UC_TopView_centroid_x"].notna().sum() > 0
     assert any(column.startswith("UC_Spectrometer_") for column in sfile.columns)
+
+
+def test_create_image_analyzer_builds_the_per_shot_analyzer_of_a_config(demo_day):
+    from scan_analysis.config import create_image_analyzer
+    from scan_analysis.data.shot_files import map_shots_to_files
+
+    tree = ConfigTree(REPO_CONFIGS)
+    camera = create_image_analyzer(tree.load_analyzer("UC_TopView"))
+    line = create_image_analyzer(tree.load_analyzer("UC_Spectrometer"))
+    assert isinstance(camera, BeamAnalyzer) and camera.config.roi.x_min == 8
+    assert isinstance(line, LineAnalyzer) and line.config.metadata.x_units == "nm"
+    scan_dir = demo_day.day_dir / "scans" / "Scan002"
+    files = map_shots_to_files(
+        read_sfile(demo_day.day_dir / "analysis/s2.txt"), scan_dir, "UC_TopView"
+    )
+    result = camera.analyze_image_file(files[min(files)])
+    assert result.processed.shape == (240, 240)  # the config's ROI
+    assert {"centroid_x", "rms_y"} <= set(result.scalars)
+
+
+def test_create_image_analyzer_refuses_a_whole_scan_analyzer_with_a_clear_message():
+    from scan_analysis.config import create_image_analyzer
+
+    tree = ConfigTree(REPO_CONFIGS)
+    config = tree.load_analyzer("BeamChargeCorrelation")
+    with pytest.raises(ConfigError, match="no per-shot analysis.*choose a camera or line analyzer"):
+        create_image_analyzer(config, source=tree.analyzers["BeamChargeCorrelation"])

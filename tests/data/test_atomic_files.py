@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from scan_analysis.data.atomic_files import write_atomically
+from scan_analysis.data.atomic_files import atomic_output, write_atomically
 
 
 def test_replaces_content_and_keeps_permissions(tmp_path):
@@ -70,3 +70,23 @@ def test_a_concurrent_reader_sees_old_or_new_never_half(tmp_path):
         reader.join()
     assert reads and all(reads)
     assert target.read_bytes() == versions[0]
+
+
+def test_ctrl_c_inside_a_streamed_write_keeps_the_old_file(tmp_path):
+    target = tmp_path / "UC_TopView_montage.png"
+    target.write_bytes(b"the complete old figure")
+    with pytest.raises(KeyboardInterrupt), atomic_output(target) as stream:
+        stream.write(b"\x89PNG half of a new one")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"the complete old figure"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_streamed_write_appears_only_when_complete(tmp_path):
+    import numpy as np
+
+    target = tmp_path / "arrays.npz"
+    with atomic_output(target) as stream:
+        np.savez(stream, a=np.arange(3))
+        assert not target.exists()
+    assert np.load(target)["a"].tolist() == [0, 1, 2]

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from scan_analysis.analyzers.common import Array2DScanAnalyzer
-from scan_analysis.data.file_lock import FileLock
+from scan_analysis.data.file_lock import FileLock, lease_guard
 from scan_analysis.data.sfile import format_value, merge_columns, read_sfile
-from scan_analysis.errors import LockTimeoutError, SFileError
+from scan_analysis.errors import LockLostError, LockTimeoutError, SFileError
 
 HEADER = (
     "Bin #\tShotnumber\tElapsed Time\tU_ESP_JetXYZ Position.Axis 1 Alias:JetX\tU_BCaveICT Charge pC"
@@ -258,6 +258,20 @@ def test_merge_waits_for_the_lock_then_times_out_naming_the_holder(tmp_path):
     assert path.read_text() == TEXT
 
 
+def test_merge_guarded_by_a_lost_task_claim_writes_nothing(tmp_path):
+    path = write_sfile(tmp_path)
+    claim = FileLock(tmp_path / "task.claim", stale_after=10)
+    with claim, lease_guard(claim):
+        merge(path, Shotnumber=[1], a=[1.0])  # still ours: written
+        written = path.read_bytes()
+        (tmp_path / "task.claim").unlink()  # taken over by another runner meanwhile
+        (tmp_path / "task.claim").write_text("{}")
+        with pytest.raises(LockLostError, match=r"task\.claim.*nothing was written"):
+            merge(path, Shotnumber=[1], a=[2.0])
+    assert path.read_bytes() == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s12.txt", "task.claim"]
+
+
 def test_shots_unknown_to_the_sfile_are_ignored(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="scan_analysis.data.sfile")
     path = write_sfile(tmp_path)
@@ -391,3 +405,21 @@ def test_merge_property(tmp_path, case):
     fresh = write_sfile(folder, text, name="s3.txt")
     merge_columns(fresh, second)
     assert path.read_bytes() == fresh.read_bytes()
+
+
+def test_a_read_only_sfile_is_left_untouched(tmp_path):
+    """Issue 10 item 21: the rename could replace it (the folder is writable); it must not."""
+    path = write_sfile(tmp_path)
+    os.chmod(path, 0o444)
+    before = path.stat()
+    with pytest.raises(SFileError, match=r"s12\.txt is read-only.*chmod u\+w") as caught:
+        merge(path, Shotnumber=[1, 2, 4], charge=[1.0, 2.0, 3.0])
+    assert caught.value.path == path
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns, stat.S_IMODE(after.st_mode)) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        0o444,
+    )
+    assert path.read_text() == TEXT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s12.txt"]

@@ -154,3 +154,32 @@ def test_is_inside_raw_scan(tmp_path):
     assert is_inside_raw_scan(day / "scans" / "Scan012" / "bg.npy")
     assert not is_inside_raw_scan(day / "analysis" / "Scan012" / "bg.npy")
     assert is_inside_raw_scan(day / "raw" / "bg.npy", scan_dir=day / "raw")
+
+
+class UserCropper(ImageAnalyzer):
+    """A user's analyzer as the ImageAnalyzer docstring shows it: self.preprocess, no offset."""
+
+    def analyze_image(self, image, auxiliary=None):
+        processed = self.preprocess(image)
+        return ImageAnalyzerResult(processed, {"bright_pixels": float((processed > 50).sum())})
+
+
+def test_analyze_shot_gives_each_thread_its_own_offset():
+    """Issue 10 item 1: the offset reaches the scan layer with the result, not via the analyzer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    analyzer = UserCropper(
+        {
+            "filtering": {"gaussian_sigma": 1.0},
+            "roi": {"x_min": 40, "y_min": 30},
+            "pipeline": {"steps": ["filtering", "roi"]},
+        }
+    )
+    frame = np.zeros((160, 200), dtype=np.uint16)
+    frame[60:70, 90:100] = 1000
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(analyzer.analyze_shot, [frame] * 400))
+    assert [r.offset for r in results] == [(40, 30)] * 400
+    assert all(r.processed.shape == (130, 160) for r in results)
+    # without an ROI the offset is the origin, and one given by the analyzer is kept
+    assert UserCropper().analyze_shot(frame).offset == (0, 0)

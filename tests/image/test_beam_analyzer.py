@@ -123,3 +123,28 @@ def test_unknown_scalar_name_lists_the_choices():
 def test_a_line_config_is_refused():
     with pytest.raises(ConfigError, match="BeamAnalyzer analyses camera .* use LineAnalyzer"):
         BeamAnalyzer(LineConfig())
+
+
+def test_threads_sharing_one_analyzer_each_get_their_own_roi_offset(make_spot):
+    """Issue 10 item 1: 8 threads on one analyzer; every centroid is in camera pixels.
+
+    The filter runs before the ROI (a step that is not pixel-local), so each
+    shot spends most of its time between the start of the pipeline and the
+    ROI: with the offset on the shared analyzer, other threads read it there.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = lab_config(
+        filtering={"gaussian_sigma": 1.5},
+        pipeline={"steps": ["background", "filtering", "crosshair_masking", "roi"]},
+    )
+    analyzer = BeamAnalyzer(config)
+    frames = [make_spot(seed=seed, **TRUTH) for seed in range(8)]
+    shots = [frames[i % len(frames)] for i in range(400)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(analyzer.analyze_image, shots))
+    centroids = np.array([(r.scalars["centroid_x"], r.scalars["centroid_y"]) for r in results])
+    wrong = np.flatnonzero(np.abs(centroids - TRUTH["center"]).max(axis=1) > 1.0)
+    assert wrong.size == 0, f"{wrong.size} of 400 centroids wrong, e.g. {centroids[wrong[:3]]}"
+    assert {r.overlays["offset"] for r in results} == {(85, 60)}
+    assert {r.offset for r in results} == {(85, 60)}

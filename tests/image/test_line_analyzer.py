@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from scan_analysis.errors import ConfigError
+from scan_analysis.errors import ConfigError, ShotReadError
 from scan_analysis.image import LineAnalyzer
 from scan_analysis.image.config import load_image_config
 
@@ -71,3 +71,29 @@ def test_a_camera_config_is_refused_and_bad_scalars_named():
         LineAnalyzer(load_image_config({"type": "camera"}))
     with pytest.raises(ConfigError, match="'width'"):
         LineAnalyzer({"analysis": {"scalars": ["width"]}})
+
+
+def test_a_column_stacked_trace_gives_the_same_result_as_rows():
+    """Issue 10 item 2: (n, 2), the layout of many scope exports, is x and y columns."""
+    x = np.arange(16.0)
+    y = np.exp(-0.5 * ((x - 7.5) / 2.0) ** 2)
+    rows = LineAnalyzer().analyze_image(np.vstack([x, y])).scalars
+    columns = LineAnalyzer().analyze_image(np.column_stack([x, y])).scalars
+    assert columns["centroid"] == pytest.approx(7.5)
+    assert columns == pytest.approx(rows)
+
+
+def test_a_column_stacked_npy_file_is_read_as_a_trace(tmp_path, make_trace):
+    trace = make_trace(center=805.0)
+    np.save(tmp_path / "scope.npy", trace.T)  # (801, 2)
+    result = LineAnalyzer({"type": "line"}).analyze_image_file(tmp_path / "scope.npy")
+    assert result.scalars["centroid"] == pytest.approx(805.0, rel=0.01)
+    np.testing.assert_array_equal(LineAnalyzer().load(tmp_path / "scope.npy"), trace)
+
+
+def test_a_trace_whose_layout_cannot_be_told_is_refused_naming_the_file(tmp_path):
+    np.save(tmp_path / "square.npy", np.ones((3, 3)))
+    with pytest.raises(ShotReadError, match=r"square\.npy: a 3x3 array could be 3 rows or 3"):
+        LineAnalyzer().analyze_image_file(tmp_path / "square.npy")
+    with pytest.raises(ConfigError, match="3x3 array"):
+        LineAnalyzer().analyze_image(np.ones((3, 3)))

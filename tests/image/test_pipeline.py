@@ -7,7 +7,13 @@ import pytest
 
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.config import LineConfig, load_image_config
-from scan_analysis.image.pipeline import PipelineContext, process_image, process_line, run_pipeline
+from scan_analysis.image.pipeline import (
+    PipelineContext,
+    process_image,
+    process_line,
+    process_shot,
+    run_pipeline,
+)
 from scan_analysis.image.steps import crop_to_roi, mask_crosshairs
 
 
@@ -85,7 +91,8 @@ def test_roi_after_pixel_steps_matches_doing_them_on_the_full_frame(tmp_path, ma
         }
     )
     context = PipelineContext(scan_dir=tmp_path)
-    result = process_image(frame, config, context=context)
+    shot = process_shot(frame, config, context=context)
+    result = shot.data
 
     expected = frame.astype(np.float32) - dark
     expected = mask_crosshairs(expected, [{**crosshair, "center": (120, 80)}])
@@ -93,7 +100,8 @@ def test_roi_after_pixel_steps_matches_doing_them_on_the_full_frame(tmp_path, ma
     y, x = np.indices(expected.shape)
     expected = np.where((x + 61 - 130) ** 2 + (y + 40 - 90) ** 2 <= 40**2, expected, 0)
     np.testing.assert_array_equal(result, expected)
-    assert context.offset == (61, 40)
+    assert shot.offset == (61, 40)
+    np.testing.assert_array_equal(process_image(frame, config, context=context), result)
 
 
 def test_background_file_missing_uses_fallback_and_says_so(tmp_path, caplog):
@@ -167,5 +175,12 @@ def test_line_filter_old_spelling_and_one_dimensional_input():
 
 
 def test_image_given_to_a_line_config_is_explained():
-    with pytest.raises(ConfigError, match="is a line config but the shot has shape"):
+    with pytest.raises(ConfigError, match=r"is a line config but an array of shape \(4, 4, 4\)"):
         process_line(np.zeros((4, 4, 4)), LineConfig())
+
+
+def test_the_scan_context_holds_no_offset_and_says_where_it_went():
+    """Issue 10 item 1: code that read the shared context.offset gets directions, not (0, 0)."""
+    with pytest.raises(AttributeError, match=r"analyze_shot\(image\)\.offset"):
+        _ = PipelineContext().offset
+    assert PipelineContext().for_shot().offset == (0, 0)

@@ -106,3 +106,40 @@ def test_every_figure_writes_a_png_at_the_asked_dpi(tmp_path):
         images, tmp_path / "big.png", titles={}, suptitle="s", options=RenderOptions(dpi=120)
     )
     assert Image.open(big).size[0] > 2.5 * Image.open(paths[1]).size[0]
+
+
+def test_column_labels_use_the_analyzers_units_and_leave_daq_columns_alone():
+    from scan_analysis.render.style import column_label
+
+    units = {"UC_TopView": "px", "UC_Spectrometer": "nm"}
+    assert column_label("UC_TopView_centroid_x", position_units=units) == (
+        "UC_TopView centroid x (px)",
+        1.0,
+    )
+    assert column_label("UC_TopView_rms_x_m", position_units=units) == (
+        "UC_TopView rms x (mm)",
+        1e3,
+    )
+    assert column_label("UC_Spectrometer_fwhm", position_units=units)[0] == (
+        "UC_Spectrometer fwhm (nm)"
+    )
+    assert column_label("U_BCaveICT Charge pC", position_units=units) == (
+        "U_BCaveICT Charge pC",
+        1.0,
+    )
+
+
+def test_scatter_of_a_noscan_shows_one_overall_mean_and_no_bin_colour_bar():
+    from scan_analysis.render.scatter import draw_scatter
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    y = np.array([2.0, 4.0, np.nan, 8.0])
+    figure = draw_scatter(x, {"charge (pC)": y}, None, x_label="shot", title="Scan001")
+    (axes,) = figure.axes  # no colour bar
+    assert axes.get_ylabel() == "charge (pC)" and axes.get_xlabel() == "shot"
+    marker = axes.containers[0].lines[0]  # the errorbar's data line
+    assert marker.get_xdata()[0] == pytest.approx(7 / 3) and marker.get_ydata()[0] == pytest.approx(
+        14 / 3
+    )
+    binned = draw_scatter(x, {"y": y}, np.array([1, 1, 2, 2]), x_label="x", title="t")
+    assert len(binned.axes) == 2  # panel and bin colour bar

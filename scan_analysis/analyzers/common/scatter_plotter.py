@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,15 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
         self.render_options = RenderOptions.from_kwargs(renderer_kwargs)
         self.priority = priority
         self.gdoc_slot = gdoc_slot
+
+    def input_analyzers(self, analyzer_ids: Iterable[str]) -> set[str]:
+        """The analyzers among ``analyzer_ids`` whose s-file columns this scatter plots.
+
+        Their columns are named ``{analyzer_id}_{scalar}``; the live runner
+        starts this analyzer on a scan only once those analyzers have finished it.
+        """
+        columns = [self.x_column, *self.y_columns]
+        return {a for a in analyzer_ids if any(c.startswith(f"{a}_") for c in columns)}
 
     def _run_analysis_core(self) -> list[Path]:
         wanted = [self.x_column, *self.y_columns]

@@ -1,18 +1,25 @@
 """The work sent to executor workers: a chunk of one bin's shots in, partial sums out.
 
-Workers return per-shot scalars, the bin's partial image (or trace) sum and,
-for traces, the per-shot lines a no-scan waterfall needs; never one array per
-shot, so the parent's memory grows with bins, not shots.
+Workers return per-shot scalars, the bin's partial image (or trace) sums, one
+per shape, and, for traces, the per-shot lines a no-scan waterfall needs; never
+one array per shot, so the parent's memory grows with bins, not shots.
+
+Each shot has exactly one outcome: either everything it gives (scalars, its
+share of the sums, its line) is recorded, or nothing is and it is a
+:class:`ShotFailure`.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from scan_analysis.accumulators import ArraySum, Shape
+from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.image.base import ImageAnalyzer
 
 logger = logging.getLogger(__name__)
@@ -30,43 +37,100 @@ class ShotChunk:
 
 
 @dataclass
+class ShotFailure:
+    """Why one shot gave no result.
+
+    Attributes
+    ----------
+    message : str
+        What went wrong, naming the shot's file.
+    unreadable : bool
+        The file could not be read (a data problem) rather than the analyzer failing.
+    traceback : str, optional
+        The worker's traceback, for failures that are not a plain bad file.
+    """
+
+    message: str
+    unreadable: bool = False
+    traceback: str | None = None
+
+
+@dataclass
 class ChunkResult:
-    """What a worker sends back for a chunk."""
+    """What a worker sends back for a chunk.
+
+    ``sums``, ``x`` and ``offsets`` are keyed by the shape of the summed arrays
+    (images: ``(height, width)``; traces: ``(samples,)``).
+    """
 
     bin: int
     scalars: dict[int, dict[str, float]] = field(default_factory=dict)
-    errors: dict[int, str] = field(default_factory=dict)
-    array_sum: np.ndarray | None = None
-    x: np.ndarray | None = None
-    count: int = 0
-    offset: tuple[int, int] = (0, 0)
+    failures: dict[int, ShotFailure] = field(default_factory=dict)
+    sums: dict[Shape, ArraySum] = field(default_factory=dict)
+    x: dict[Shape, np.ndarray] = field(default_factory=dict)
+    offsets: dict[Shape, tuple[int, int]] = field(default_factory=dict)
+    shapes: dict[int, Shape] = field(default_factory=dict)
     lines: dict[int, np.ndarray] = field(default_factory=dict)
 
+    @property
+    def finished(self) -> int:
+        """Shots of the chunk done, one way or the other."""
+        return len(self.shapes) + len(self.failures)
 
-def _add(result: ChunkResult, array: np.ndarray, *, is_trace: bool) -> None:
+
+@dataclass
+class _ShotArray:
+    """One shot's array, checked and converted, ready to be added to the sums."""
+
+    shape: Shape
+    values: np.ndarray
+    x: np.ndarray | None = None
+
+
+def _prepare(array: np.ndarray, *, is_trace: bool) -> _ShotArray:
+    """Check and convert a shot's array without touching the chunk's sums (may raise)."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"the processed data is {array.dtype} ({array.dtype.kind}), not numbers")
     if is_trace:
-        x, y = array[0], array[1]
-        if result.x is None:
-            result.x = np.asarray(x, dtype=np.float64)
-        elif x.shape != result.x.shape or not np.allclose(x, result.x):
-            y = np.interp(result.x, x, y)
-        array = np.asarray(y, dtype=np.float32)
-    if result.array_sum is None:
-        result.array_sum = np.array(array, dtype=np.float32, copy=True)
-    elif result.array_sum.shape != array.shape:
-        raise ValueError(
-            f"shot shape {array.shape} differs from the bin's {result.array_sum.shape}"
-        )
-    else:
-        result.array_sum += array
-    result.count += 1
+        if array.ndim != 2 or array.shape[0] < 2:
+            raise ValueError(f"a processed trace must be [x, y] rows, not shape {array.shape}")
+        x = np.asarray(array[0], dtype=np.float64)
+        y = np.asarray(array[1], dtype=np.float32)
+        return _ShotArray((y.size,), y, x)
+    if array.ndim != 2:
+        raise ValueError(f"a processed image must be 2-D, not shape {array.shape}")
+    return _ShotArray(array.shape, np.asarray(array, dtype=np.float32))
+
+
+def _on_chunk_grid(result: ChunkResult, prepared: _ShotArray) -> _ShotArray:
+    """A trace resampled onto the x of the chunk's earlier traces of its length, if it differs."""
+    reference = result.x.get(prepared.shape)
+    if prepared.x is None or reference is None or np.allclose(prepared.x, reference):
+        return prepared
+    values = np.interp(reference, prepared.x, prepared.values).astype(np.float32)
+    return _ShotArray(prepared.shape, values, reference)
+
+
+def _add(result: ChunkResult, prepared: _ShotArray, offset: tuple[int, int]) -> None:
+    """Add a prepared shot to the sum of its shape (cannot fail: shapes match by key)."""
+    if prepared.x is not None:
+        result.x.setdefault(prepared.shape, prepared.x)
+    result.offsets.setdefault(prepared.shape, offset)
+    result.sums.setdefault(prepared.shape, ArraySum()).add(prepared.values)
+
+
+def _describe(path: Path, error: BaseException) -> str:
+    text = str(error)
+    return text if str(path) in text else f"{path}: {type(error).__name__}: {error}"
 
 
 def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
     """Read and analyse (``per_shot``) or read and sum (``per_bin``) a chunk of shots.
 
-    A shot that cannot be read or analysed is recorded in ``errors`` with a
-    message naming its file; the rest of the chunk goes on.
+    A shot that cannot be read or analysed is recorded in ``failures`` with a
+    message naming its file (and the traceback when the analyzer, not the
+    file, failed); the rest of the chunk goes on.
     """
     analyzer = chunk.analyzer
     is_trace = analyzer.kind == "1d"
@@ -74,20 +138,35 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
     for shot, path in chunk.shots:
         try:
             data = analyzer.load(path)
-            if chunk.mode == "per_bin":
-                _add(result, data if not is_trace else data[:2], is_trace=is_trace)
-                continue
-            analysed = analyzer.analyze_image(data)
-            result.scalars[shot] = {name: float(value) for name, value in analysed.scalars.items()}
-            _add(result, analysed.processed, is_trace=is_trace)
-            result.offset = tuple(analyzer.context.offset)  # type: ignore[assignment]
-            if chunk.keep_lines and is_trace:
-                result.lines[shot] = np.asarray(analysed.processed[1], dtype=np.float32)
-        except Exception as error:  # one bad shot never stops the scan
-            message = (
-                str(error)
-                if str(path) in str(error)
-                else f"{path}: {type(error).__name__}: {error}"
+        except Exception as error:  # a bad file never stops the scan
+            known = isinstance(error, ScanAnalysisError)
+            result.failures[shot] = ShotFailure(
+                _describe(path, error), unreadable=True, traceback=None if known else _trace()
             )
-            result.errors[shot] = message
+            continue
+        try:
+            offset: tuple[int, int] = (0, 0)
+            scalars = None
+            if chunk.mode == "per_bin":
+                prepared = _prepare(data, is_trace=is_trace)
+            else:
+                analysed = analyzer.analyze_shot(data)
+                scalars = {name: float(value) for name, value in analysed.scalars.items()}
+                prepared = _prepare(analysed.processed, is_trace=is_trace)
+                offset = tuple(analysed.offset or (0, 0))  # type: ignore[assignment]
+            prepared = _on_chunk_grid(result, prepared)
+        except Exception as error:  # an analyzer failing on one shot never stops the scan
+            result.failures[shot] = ShotFailure(_describe(path, error), traceback=_trace())
+            continue
+        # everything for this shot is known: record all of it, and only now
+        _add(result, prepared, offset)
+        result.shapes[shot] = prepared.shape
+        if scalars is not None:
+            result.scalars[shot] = scalars
+        if chunk.keep_lines and is_trace:
+            result.lines[shot] = prepared.values
     return result
+
+
+def _trace() -> str:
+    return traceback.format_exc()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,8 +12,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from scan_analysis.accumulators import ScanAccumulator
-from scan_analysis.analyzers.common.shot_work import ChunkResult, ShotChunk, analyze_chunk
+from scan_analysis.accumulators import ScanAccumulator, Shape
+from scan_analysis.analyzers.common.shot_work import (
+    ChunkResult,
+    ShotChunk,
+    ShotFailure,
+    analyze_chunk,
+)
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
@@ -19,12 +26,14 @@ from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
-from scan_analysis.render.style import RenderOptions, parameter_label
+from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 8
 MAX_WATERFALL_LINES = 2000
+MAX_LISTED_FAILURES = 5
+"""Failed shots named one by one in the scan's summary log line; the rest are counted."""
 Mode = Literal["per_shot", "per_bin"]
 
 
@@ -56,6 +65,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Scheduling and e-log placement, used by the live runner.
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
+        Worker processes are kept for the next scan until :meth:`close` (or
+        the end of a ``with`` block, or exit); when one dies mid-scan, the
+        scan is analysed once more on new workers.
     progress : bool
         Show a progress bar over shots.
     """
@@ -115,20 +127,42 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return self._executor
 
     def close(self) -> None:
-        """Shut down the worker pool (one passed in by the caller is left to the caller)."""
+        """Shut down the worker pool (one passed in by the caller is left to the caller).
+
+        Optional: a pool left open is shut down when the analyzer is garbage
+        collected or the interpreter exits. ``with Array2DScanAnalyzer(...) as
+        analyzer:`` closes it at the end of the block.
+        """
         if self._executor is not None and self._owns_executor:
             self._executor.close()
         self._executor = None
+
+    def __enter__(self) -> SingleDeviceScanAnalyzer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- per-scan state ---------------------------------------------------------------------
     def _reset_scan_state(self) -> None:
         self.accumulator = ScanAccumulator()
         self.shot_scalars: dict[int, dict[str, float]] = {}
-        self.shot_errors: dict[int, str] = {}
+        self.shot_failures: dict[int, ShotFailure] = {}
+        self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
         self.line_x: np.ndarray | None = None
         self.offset: tuple[int, int] = (0, 0)
+        self.averaged_shape: Shape | None = None
+        #: shots analysed but left out of the bin averages (not of the scan's majority shape)
+        self.left_out: list[int] = []
         self.bin_results: dict[int, Any] = {}
+        self._x_by_shape: dict[Shape, np.ndarray] = {}
+        self._offset_by_shape: dict[Shape, tuple[int, int]] = {}
+
+    @property
+    def shot_errors(self) -> dict[int, str]:
+        """Why each failed shot gave no result (message naming its file), by shot number."""
+        return {shot: failure.message for shot, failure in self.shot_failures.items()}
 
     def cleanup(self) -> None:
         """Drop the scan's accumulators, keep the executor for the next scan."""
@@ -166,18 +200,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             scan_dir=self.paths.scan_dir,
             analysis_dir=self.output_dir,
         )
-        self._analyse_shots(files)
+        restarted = self._analyse_shots_with_one_retry(files)
+        self._keep_majority_shape()
         if self.mode == "per_bin":
             self._analyse_bin_averages()
-        analysed = (
-            len(self.shot_scalars)
-            if self.mode == "per_shot"
-            else len(files) - len(self.shot_errors)
-        )
-        for shot, message in sorted(self.shot_errors.items()):
-            logger.warning(
-                "%s %s shot %d: %s (recorded as NaN)", self.analyzer_id, self.tag, shot, message
-            )
+        analysed = len(self.shot_scalars) if self.mode == "per_shot" else len(self.shot_shapes)
+        self._log_failures(len(files))
         if analysed == 0:
             first = next(iter(self.shot_errors.values()), "no shots")
             raise RuntimeError(f"every one of {len(files)} shots failed; first error: {first}")
@@ -185,15 +213,75 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         display = self._render() if self.save else []
         self.last_outcome = ScanOutcome(
             "done",
-            f"{analysed} of {shots_total} shots analysed"
-            + (f", {len(self.shot_errors)} unreadable" if self.shot_errors else "")
-            + (f", {shots_total - len(files)} without files" if shots_total > len(files) else ""),
+            self._outcome_message(analysed, shots_total, len(files), restarted),
             scalars=self._scalar_summary(),
             shots_total=shots_total,
             shots_analysed=analysed,
-            shots_failed=len(self.shot_errors),
+            shots_failed=len(self.shot_failures),
+            shots_left_out=len(self.left_out),
         )
         return display
+
+    def _outcome_message(
+        self, analysed: int, shots_total: int, with_files: int, restarted: bool
+    ) -> str:
+        unreadable = sum(failure.unreadable for failure in self.shot_failures.values())
+        failed = len(self.shot_failures) - unreadable
+        parts = [f"{analysed} of {shots_total} shots analysed"]
+        if unreadable:
+            parts.append(f"{unreadable} unreadable")
+        if failed:
+            parts.append(f"{failed} failed in {type(self.image_analyzer).__name__}")
+        if shots_total > with_files:
+            parts.append(f"{shots_total - with_files} without files")
+        if self.left_out:
+            parts.append(
+                f"{len(self.left_out)} left out of the bin averages (shape differs from "
+                f"{self.averaged_shape})"
+            )
+        if restarted:
+            parts.append("worker processes restarted once after a crash")
+        return ", ".join(parts)
+
+    def _log_failures(self, with_files: int) -> None:
+        """One WARNING for all the scan's failed shots (the first traceback included)."""
+        if not self.shot_failures:
+            return
+        listed = sorted(self.shot_failures.items())
+        named = "; ".join(
+            f"shot {shot}: {failure.message}" for shot, failure in listed[:MAX_LISTED_FAILURES]
+        )
+        more = (
+            f"; and {len(listed) - MAX_LISTED_FAILURES} more (see last_outcome / DEBUG log)"
+            if len(listed) > MAX_LISTED_FAILURES
+            else ""
+        )
+        traced = next(((shot, f) for shot, f in listed if f.traceback), None)
+        trace = (
+            f"\nTraceback of shot {traced[0]} ({type(self.image_analyzer).__name__}):\n"
+            + traced[1].traceback.rstrip()  # type: ignore[union-attr]
+            if traced
+            else ""
+        )
+        logger.warning(
+            "%s %s: %d of %d shots recorded as NaN: %s%s%s",
+            self.analyzer_id,
+            self.tag,
+            len(listed),
+            with_files,
+            named,
+            more,
+            trace,
+        )
+        for shot, failure in listed:
+            logger.debug(
+                "%s %s shot %d: %s\n%s",
+                self.analyzer_id,
+                self.tag,
+                shot,
+                failure.message,
+                failure.traceback or "",
+            )
 
     def _chunks(self, files: dict[int, Path]) -> list[ShotChunk]:
         by_bin: dict[int, list[tuple[int, Path]]] = {}
@@ -212,6 +300,34 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             for start in range(0, len(shots), CHUNK_SIZE)
         ]
 
+    def _analyse_shots_with_one_retry(self, files: dict[int, Path]) -> bool:
+        """Analyse the shots; when a worker process dies, once more on fresh workers.
+
+        Returns whether the scan had to be started again. A second crash fails
+        the scan; the executor starts fresh workers for the next one either way.
+        """
+        try:
+            self._analyse_shots(files)
+            return False
+        except BrokenProcessPool as error:
+            logger.warning(
+                "%s %s: a worker process died (%s); analysing the scan again on new workers",
+                self.analyzer_id,
+                self.tag,
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+            )
+        self._reset_scan_state()
+        try:
+            self._analyse_shots(files)
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                f"a worker process died twice while analysing the {self.stem} shots of "
+                f"{self.tag} ({type(error).__name__}); the next scan gets new workers. If it "
+                "repeats, a shot may crash its reader or analyzer (look for a segmentation "
+                "fault) or the machine may be out of memory"
+            ) from error
+        return True
+
     def _analyse_shots(self, files: dict[int, Path]) -> None:
         chunks = self._chunks(files)
         with tqdm(
@@ -225,13 +341,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.report_progress(done, len(files))
             for result in self.executor.map_unordered(analyze_chunk, chunks):
                 self._collect(result)
-                finished = (
-                    len(result.scalars) + len(result.errors)
-                    if self.mode == "per_shot"
-                    else result.count + len(result.errors)
-                )
-                bar.update(finished)
-                done += finished
+                bar.update(result.finished)
+                done += result.finished
                 self.report_progress(done, len(files))
 
     def _collect(self, result: ChunkResult) -> None:
@@ -239,17 +350,67 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         for shot, scalars in result.scalars.items():
             self.shot_scalars[shot] = scalars
             accumulator.add_scalars(scalars)
-        self.shot_errors.update(result.errors)
-        accumulator.failed += len(result.errors)
-        if result.array_sum is not None:
-            accumulator.image.add(result.array_sum, result.count)
-            self.offset = result.offset
-            if result.x is not None:
-                self.line_x = result.x
-        self.shot_lines.update(result.lines)
+        self.shot_failures.update(result.failures)
+        accumulator.failed += len(result.failures)
+        self.shot_shapes.update(result.shapes)
+        lines = dict(result.lines)
+        for shape, partial in result.sums.items():
+            total = partial.total
+            x = result.x.get(shape)
+            if x is not None:  # traces: one x per length for the whole scan
+                reference = self._x_by_shape.setdefault(shape, x)
+                if reference is not x and not np.allclose(x, reference):
+                    total = np.interp(reference, x, total)
+                    for shot in lines:
+                        if result.shapes.get(shot) == shape:
+                            lines[shot] = np.interp(reference, x, lines[shot]).astype(np.float32)
+            self._offset_by_shape.setdefault(shape, result.offsets.get(shape, (0, 0)))
+            accumulator.image.add(total, partial.count)
+        self.shot_lines.update(lines)
+
+    def _keep_majority_shape(self) -> None:
+        """Average the bins over the shots of the scan's most common shape only.
+
+        One shape per scan (not per bin), so the montage, the waterfall and the
+        saved averages line up; a tie goes to the shape of the lowest shot
+        number. Shots of other shapes keep their scalars and are counted in
+        :attr:`left_out`.
+        """
+        counts = self.accumulator.shape_counts()
+        if not counts:
+            return
+        first_shot: dict[Shape, int] = {}
+        for shot, shape in sorted(self.shot_shapes.items(), reverse=True):
+            first_shot[shape] = shot
+        majority = max(counts, key=lambda shape: (counts[shape], -first_shot.get(shape, 0)))
+        self.accumulator.keep_shape(majority)
+        self.averaged_shape = majority
+        self.line_x = self._x_by_shape.get(majority)
+        self.offset = self._offset_by_shape.get(majority, (0, 0))
+        self.left_out = sorted(s for s, shape in self.shot_shapes.items() if shape != majority)
+        if not self.left_out:
+            return
+        others = Counter(self.shot_shapes[s] for s in self.left_out)
+        logger.warning(
+            "%s %s: %d of %d shots left out of the bin averages: shape %s, not the scan's %s "
+            "(%d shots); their scalars are kept. Shots left out: %s",
+            self.analyzer_id,
+            self.tag,
+            len(self.left_out),
+            len(self.shot_shapes),
+            ", ".join(f"{shape} x{count}" for shape, count in others.most_common()),
+            majority,
+            counts[majority],
+            _shot_list(self.left_out),
+        )
+        left_out = set(self.left_out)
+        self.shot_lines = {s: line for s, line in self.shot_lines.items() if s not in left_out}
 
     def _analyse_bin_averages(self) -> None:
-        """per_bin mode: analyse each bin's average of raw shots once."""
+        """per_bin mode: analyse each bin's average of raw shots once.
+
+        Its scalars go to every shot that went into the average.
+        """
         for number, accumulator in sorted(self.accumulator.bins.items()):
             average = accumulator.image.average
             if average is None:
@@ -257,17 +418,17 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             data = (
                 np.vstack([self.line_x, average]) if self.image_analyzer.kind == "1d" else average
             )
-            result = self.image_analyzer.analyze_image(data)
+            result = self.image_analyzer.analyze_shot(data)
             self.bin_results[number] = result
             accumulator.add_scalars(result.scalars)
-            self.offset = tuple(self.image_analyzer.context.offset)  # type: ignore[assignment]
+            self.offset = tuple(result.offset or (0, 0))  # type: ignore[assignment]
             processed = (
                 result.processed[1] if self.image_analyzer.kind == "1d" else result.processed
             )
             accumulator.image = type(accumulator.image)()
             accumulator.image.add(processed)
-            for shot, bin_number in self.bins.bin_of_shot.items():
-                if bin_number == number and shot not in self.shot_errors:
+            for shot, shape in self.shot_shapes.items():
+                if self.bins.bin_of_shot.get(shot) == number and shape == self.averaged_shape:
                     self.shot_scalars[shot] = dict(result.scalars)
 
     def _scalar_frame(self) -> pd.DataFrame:
@@ -319,7 +480,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         """Draw figure jobs, in parallel on the workers when there are several; paths in order."""
         if len(jobs) < 2 or isinstance(self.executor, SerialExecutor):
             return [run_figure_job((index, job))[1] for index, job in enumerate(jobs)]
-        drawn = dict(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
+        try:
+            drawn = dict(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
+        except BrokenProcessPool as error:
+            logger.warning(
+                "%s %s: a worker process died while drawing (%s); drawing here instead",
+                self.analyzer_id,
+                self.tag,
+                type(error).__name__,
+            )
+            drawn = dict(run_figure_job((index, job)) for index, job in enumerate(jobs))
         return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:
@@ -367,9 +537,17 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         averages = [a for a in averages if a is not None]
         if not averages or len({a.shape for a in averages}) != 1:
             return None
-        path = self.output_dir / f"{self.analyzer_id}_bin_averages.npz"
         extra = {"x": self.line_x} if self.line_x is not None else {}
-        np.savez(
-            path, bins=np.array(numbers), parameter=values, averages=np.stack(averages), **extra
+        return save_arrays(
+            self.output_dir / f"{self.analyzer_id}_bin_averages.npz",
+            bins=np.array(numbers),
+            parameter=values,
+            averages=np.stack(averages),
+            **extra,
         )
-        return path
+
+
+def _shot_list(shots: list[int], *, limit: int = 20) -> str:
+    """Shot numbers for a log line, cut after ``limit``."""
+    shown = ", ".join(str(shot) for shot in shots[:limit])
+    return shown + (f" ... ({len(shots) - limit} more)" if len(shots) > limit else "")

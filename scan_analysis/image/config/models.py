@@ -16,7 +16,15 @@ import typing
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scan_analysis.errors import ConfigError
 
@@ -34,6 +42,17 @@ STEP_NAMES = (
     "transforms",
 )
 DEFAULT_STEP_ORDER = STEP_NAMES
+PERCENT_THRESHOLD_METHODS = ("percentile", "percentage_max")
+
+
+def _odd_window(value: int | None) -> int | None:
+    """A median (or Savitzky-Golay) window has a centre sample only when its size is odd."""
+    if value is not None and value % 2 == 0:
+        raise ValueError(
+            f"a filter window must be an odd number of samples (it needs a centre); use "
+            f"{value - 1} or {value + 1}"
+        )
+    return value
 
 
 class Section(BaseModel):
@@ -147,16 +166,34 @@ class ThresholdingConfig(Section):
     threshold_value: float | None = Field(None, description="same as value (older files)")
     mode: Literal["to_zero", "binary", "truncate", "to_zero_inv", "truncate_inv"] = Field(
         "to_zero",
-        description="to_zero: below -> 0; binary: 1 above, 0 below; truncate: above -> "
-        "threshold; to_zero_inv: above -> 0; truncate_inv: below -> threshold",
+        description="to_zero: below -> 0 (values at the threshold are kept); binary: 1 at or "
+        "above, 0 below; truncate: above -> threshold; to_zero_inv: at or above -> 0; "
+        "truncate_inv: below -> threshold",
     )
     invert: bool = Field(False, description="swap above and below")
     clip_below: float | bool | None = Field(
         None, description="clip values below this (true means below 0) before thresholding"
     )
 
+    @field_validator("value", "threshold_value")
+    @classmethod
+    def _percent_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        method = info.data.get("method")
+        if value is not None and method in PERCENT_THRESHOLD_METHODS and not 0 <= value <= 100:
+            raise ValueError(
+                f"method {method} takes a percentage, so the value must be between 0 and 100"
+            )
+        return value
+
     @model_validator(mode="after")
     def _value_given(self) -> ThresholdingConfig:
+        value = self.threshold
+        if self.method in PERCENT_THRESHOLD_METHODS and value is not None and not 0 <= value <= 100:
+            # reached when the method is changed after the value (the editor assigns fields)
+            raise ValueError(
+                f"value {value} is out of range: method {self.method} takes a percentage "
+                "between 0 and 100"
+            )
         if self.enabled and self.method != "none" and self.threshold is None:
             logger.warning(
                 "thresholding method %s has no value (or threshold_value): thresholding is "
@@ -176,7 +213,11 @@ class CameraFilteringConfig(Section):
 
     enabled: bool = Field(True, description="apply the filters")
     gaussian_sigma: float | None = Field(None, ge=0, description="Gaussian sigma in pixels")
-    median_kernel_size: int | None = Field(None, ge=1, description="median filter size in pixels")
+    median_kernel_size: int | None = Field(
+        None, ge=1, description="median filter size in pixels (odd)"
+    )
+
+    _odd = field_validator("median_kernel_size")(_odd_window)
 
 
 class LineFilteringConfig(Section):
@@ -187,9 +228,11 @@ class LineFilteringConfig(Section):
         None, description="filter type"
     )
     sigma: float | None = Field(None, ge=0, description="Gaussian sigma in samples")
-    kernel_size: int | None = Field(None, ge=1, description="median/savgol window in samples")
+    kernel_size: int | None = Field(None, ge=1, description="median/savgol window in samples (odd)")
     gaussian_sigma: float | None = Field(None, ge=0, description="same as method gaussian + sigma")
-    median_kernel_size: int | None = Field(None, ge=1, description="same as method median")
+    median_kernel_size: int | None = Field(None, ge=1, description="same as method median (odd)")
+
+    _odd = field_validator("kernel_size", "median_kernel_size")(_odd_window)
 
 
 class TransformsConfig(Section):
@@ -361,7 +404,8 @@ def format_validation_error(
             hint = _valid_keys_hint(error, item["loc"])
             problems.append(f"{where}unknown key '{key}'{hint}")
         else:
-            problems.append(f"{where}'{key}': {item['msg']} (got {item.get('input')!r})")
+            message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix says nothing
+            problems.append(f"{where}'{key}': {message} (got {item.get('input')!r})")
     return problems
 
 

@@ -18,6 +18,7 @@ def filter_image(
     0.0
     """
     result = image
+    _require_odd(median_kernel_size)
     if median_kernel_size and median_kernel_size > 1:
         result = median_smooth(result, size=int(median_kernel_size))
     if gaussian_sigma:
@@ -82,11 +83,19 @@ def filter_line(
     if method == "gaussian":
         return ndimage.gaussian_filter1d(y, sigma=float(sigma or 1.0))
     if method == "median":
-        return ndimage.median_filter(y, size=int(kernel_size or 3))
+        return ndimage.median_filter(y, size=_require_odd(int(kernel_size or 3)))
     if method == "savgol":
-        window = int(kernel_size or 5) | 1  # odd
+        window = _require_odd(int(kernel_size or 5))
         return signal.savgol_filter(y, window_length=window, polyorder=min(2, window - 1))
     raise ValueError(f"unknown line filter method {method!r}")
+
+
+def _require_odd(size: int | None) -> int | None:
+    if size is not None and size % 2 == 0:
+        raise ValueError(
+            f"filter window {size} is even; use an odd size ({size - 1} or {size + 1})"
+        )
+    return size
 
 
 # Devillard's median-of-9 exchange network: after these compare-exchanges

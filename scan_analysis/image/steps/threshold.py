@@ -37,35 +37,39 @@ def apply_threshold(
 ) -> np.ndarray:
     """Threshold an image at ``level``; returns a new array.
 
-    Modes: ``to_zero`` (below → 0), ``binary`` (above → 1, else 0),
-    ``truncate`` (above → level), ``to_zero_inv`` (above → 0),
-    ``truncate_inv`` (below → level). ``invert`` swaps above and below.
+    The original toolkit's convention: a value *at* the threshold counts as
+    reaching it, so ``to_zero`` zeroes only values strictly below ``level``.
+
+    Modes: ``to_zero`` (below -> 0, at or above kept), ``binary`` (at or above
+    -> 1, below -> 0), ``truncate`` (above -> level), ``to_zero_inv`` (at or
+    above -> 0), ``truncate_inv`` (below -> level). ``invert`` swaps the two
+    sides (``to_zero`` with ``invert`` zeroes the values at or above).
     ``clip_below`` first clips values below it (``True`` means below 0).
 
     Examples
     --------
-    >>> apply_threshold(np.array([1.0, 5.0, 9.0]), level=4)
-    array([0., 5., 9.])
-    >>> apply_threshold(np.array([1.0, 5.0, 9.0]), level=4, mode="binary")
+    >>> apply_threshold(np.array([1.0, 4.0, 9.0]), level=4)
+    array([0., 4., 9.])
+    >>> apply_threshold(np.array([1.0, 4.0, 9.0]), level=4, mode="binary")
     array([0., 1., 1.])
     """
     result = np.array(image, copy=True)
     if clip_below is not None and clip_below is not False:
         floor = 0.0 if clip_below is True else float(clip_below)
         np.maximum(result, floor, out=result)
-    above = result > level
+    reached = result >= level
     if invert:
-        above = ~above
+        reached = ~reached
     if mode == "to_zero":
-        result[~above] = 0
+        result[~reached] = 0
     elif mode == "binary":
-        result = above.astype(result.dtype)
+        result = reached.astype(result.dtype)
     elif mode == "truncate":
-        result[above] = level
+        result[reached] = level
     elif mode == "to_zero_inv":
-        result[above] = 0
+        result[reached] = 0
     elif mode == "truncate_inv":
-        result[~above] = level
+        result[~reached] = level
     else:
         raise ValueError(f"unknown threshold mode {mode!r}")
     return result

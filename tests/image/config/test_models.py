@@ -151,3 +151,55 @@ def _models_in(annotation):
         yield annotation
     for argument in typing.get_args(annotation):
         yield from _models_in(argument)
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "expected"),
+    [
+        (
+            {"thresholding": {"method": "percentage_max", "value": 150}},
+            "image.thresholding.value",
+            "between 0 and 100",
+        ),
+        (
+            {"thresholding": {"method": "percentile", "threshold_value": -5}},
+            "image.thresholding.threshold_value",
+            "between 0 and 100",
+        ),
+        ({"filtering": {"median_kernel_size": 4}}, "image.filtering.median_kernel_size", "odd"),
+        (
+            {"type": "line", "filtering": {"method": "median", "kernel_size": 6}},
+            "image.filtering.kernel_size",
+            "odd",
+        ),
+        (
+            {"type": "line", "filtering": {"median_kernel_size": 2}},
+            "image.filtering.median_kernel_size",
+            "odd",
+        ),
+    ],
+)
+def test_out_of_range_settings_name_the_file_and_key(data, key, expected):
+    with pytest.raises(ConfigError) as caught:
+        load_image_config(data, source="configs/UC_X.yaml", key_prefix="image.")
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"configs/UC_X.yaml: '{key}'")
+    assert expected in problem
+
+
+def test_in_range_settings_are_accepted():
+    config = load_image_config(
+        {
+            "thresholding": {"method": "percentage_max", "value": 100},
+            "filtering": {"median_kernel_size": 5},
+        }
+    )
+    assert config.thresholding.threshold == 100 and config.filtering.median_kernel_size == 5
+    # an absolute threshold is counts, not a percentage: any value goes
+    assert load_image_config({"thresholding": {"value": 4000}}).thresholding.threshold == 4000
+
+
+def test_switching_the_method_to_a_percentage_rechecks_the_value():
+    config = load_image_config({"thresholding": {"method": "constant", "value": 150}})
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        config.thresholding.method = "percentage_max"

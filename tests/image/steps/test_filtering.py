@@ -72,3 +72,16 @@ def test_line_gaussian_and_savgol_keep_a_straight_line():
 def test_line_unknown_method():
     with pytest.raises(ValueError, match="unknown line filter method 'boxcar'"):
         filter_line(np.zeros(5), method="boxcar")
+
+
+@pytest.mark.parametrize(
+    "smooth",
+    [
+        lambda: filter_image(np.zeros((5, 5)), median_kernel_size=4),
+        lambda: filter_line(np.zeros(9), method="median", kernel_size=4),
+        lambda: filter_line(np.zeros(9), method="savgol", kernel_size=6),
+    ],
+)
+def test_an_even_window_is_refused_not_rounded(smooth):
+    with pytest.raises(ValueError, match="even"):
+        smooth()

@@ -49,3 +49,21 @@ def test_unknown_method_and_mode():
         threshold_level(DATA, method="otsu", value=1)
     with pytest.raises(ValueError, match="unknown threshold mode"):
         apply_threshold(DATA, level=1, mode="sideways")
+
+
+@pytest.mark.parametrize(
+    ("mode", "invert", "expected"),
+    [
+        ("to_zero", False, [0, 4, 9]),
+        ("binary", False, [0, 1, 1]),
+        ("truncate", False, [1, 4, 4]),
+        ("to_zero_inv", False, [1, 0, 0]),
+        ("truncate_inv", False, [4, 4, 9]),
+        ("to_zero", True, [1, 0, 0]),
+        ("binary", True, [1, 0, 0]),
+    ],
+)
+def test_a_value_at_the_threshold_counts_as_reaching_it(mode, invert, expected):
+    """The original toolkit's convention: to_zero zeroes values below, keeps values equal."""
+    result = apply_threshold(np.array([1.0, 4.0, 9.0]), level=4, mode=mode, invert=invert)
+    np.testing.assert_array_equal(result, expected)

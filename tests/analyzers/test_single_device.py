@@ -1,0 +1,48 @@
+"""SingleDeviceScanAnalyzer on real worker processes: a worker killed mid-scan (issue 10 item 8)."""
+
+import logging
+
+import numpy as np
+from crashing_analyzers import AlwaysDies, DiesOnce
+
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.data.sfile import read_sfile
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+
+def test_a_worker_killed_mid_scan_costs_one_retry_not_the_scan(fresh_demo_day, tmp_path, caplog):
+    day = fresh_demo_day
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", image_analyzer=DiesOnce(tmp_path / "killed-once"), progress=False
+    )
+    try:
+        with caplog.at_level(logging.WARNING):
+            shown = analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    finally:
+        analyzer.close()
+    assert (tmp_path / "killed-once").exists()  # a worker really was SIGKILLed
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+    assert "worker processes restarted once after a crash" in outcome.message
+    assert "a worker process died" in caplog.text
+    assert [f.name for f in shown] == ["UC_TopView_average.png", "UC_TopView_scalars.png"]
+    mean = read_sfile(day.day_dir / "analysis" / "s1.txt")["UC_TopView_mean"]
+    assert mean.notna().all() and outcome.shots_analysed == 20
+
+
+def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fresh_demo_day):
+    """The live runner shares one executor between its analyzers: one crash must not break it."""
+    day = fresh_demo_day
+    with ProcessPoolShotExecutor(2) as shared:
+        poisoned = Array2DScanAnalyzer(
+            "UC_TopView", image_analyzer=AlwaysDies(), executor=shared, progress=False
+        )
+        assert poisoned.run_analysis(day.tag(1), data_root=day.data_root) == []
+        assert poisoned.last_outcome.status == "failed"
+        assert "a worker process died twice" in poisoned.last_outcome.message
+        healthy = Array2DScanAnalyzer("UC_TopView", executor=shared, progress=False)
+        healthy.run_analysis(day.tag(5), data_root=day.data_root)
+        assert healthy.last_outcome.status == "done", healthy.last_outcome.message
+    frame = read_sfile(day.day_dir / "analysis" / "s5.txt")
+    assert np.isfinite(frame["UC_TopView_mean"]).all()
+    assert "UC_TopView_mean" not in read_sfile(day.day_dir / "analysis" / "s1.txt")

@@ -1,0 +1,194 @@
+"""Run an analyzer or a group on one scan in the background, with a progress bar.
+
+panel = RunAnalysisPanel()
+panel.set_scan(tag, data_root=root, tree=ConfigTree())
+panel.choice.value = "group:demo"
+panel.run_button.click()          # returns at once; panel.job.wait() in scripts
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+
+import ipywidgets
+
+from scan_analysis.base import ScanOutcome
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_diagnostic_analyzer
+from scan_analysis.data.scan_tag import ScanTag
+from scan_analysis.executors import ShotExecutor, make_executor
+from scan_analysis_widgets.background_job import BackgroundJob
+from scan_analysis_widgets.message_area import MessageArea
+
+logger = logging.getLogger(__name__)
+
+Report = Callable[..., None]
+
+
+def run_on_scan(
+    tag: ScanTag,
+    resolved: Sequence[ResolvedDiagnosticConfig],
+    *,
+    data_root: str | os.PathLike | None = None,
+    config_dir: str | os.PathLike | None = None,
+    executor: str | ShotExecutor | None = None,
+    report: Report | None = None,
+) -> list[tuple[str, ScanOutcome]]:
+    """Run resolved analyzer configs one after the other on a scan; their outcomes in order.
+
+    ``report(done, total, text)`` hears progress across all analyzers (shots
+    of the current one as a fraction of one step). One pool serves them all.
+    """
+    outcomes: list[tuple[str, ScanOutcome]] = []
+    count = len(resolved)
+    pool = make_executor(executor)
+    try:
+        for index, item in enumerate(resolved):
+            analyzer = create_diagnostic_analyzer(item, executor=pool, progress=False)
+            if report is not None:
+                report(index, count, f"{item.name}: starting")
+
+                def on_progress(done: int, total: int, index=index, name=item.name) -> None:
+                    fraction = done / total if total else 0.0
+                    report(index + fraction, count, f"{name}: {done} / {total} shots")
+
+                analyzer.progress_callback = on_progress
+            analyzer.run_analysis(tag, data_root=data_root, config_dir=config_dir)
+            outcomes.append((item.name, analyzer.last_outcome))
+    finally:
+        pool.close()
+    return outcomes
+
+
+def describe_outcomes(outcomes: Sequence[tuple[str, ScanOutcome]]) -> str:
+    """One line per analyzer: name, state and its message."""
+    return "\n".join(
+        f"{name}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else "")
+        for name, outcome in outcomes
+    )
+
+
+class RunAnalysisPanel(ipywidgets.VBox):
+    """Choose an analyzer or group, run it on the scan shown, watch its progress.
+
+    Attributes
+    ----------
+    choice : ipywidgets.Dropdown
+        ``"group:KEY"`` or ``"analyzer:NAME"`` (class ``sa-run-choice``).
+    run_button : ipywidgets.Button
+        Starts the run (class ``sa-run-button``); disabled while one runs.
+    progress : ipywidgets.FloatProgress
+        0..1 over the whole run (class ``sa-run-progress``).
+    status : MessageArea
+        What is running, then each analyzer's outcome (class ``sa-run-status``).
+    job : BackgroundJob
+        The run (``job.wait()`` blocks until it ends).
+    on_finished : list of callables
+        Called with the outcomes when a run ends (in the worker thread).
+    """
+
+    def __init__(self, *, executor: str | None = None, **kwargs) -> None:
+        self.executor = executor
+        self.choice = ipywidgets.Dropdown(description="Run", layout={"width": "360px"})
+        self.run_button = ipywidgets.Button(
+            description="Run on this scan", icon="play", button_style="primary"
+        )
+        self.progress = ipywidgets.FloatProgress(
+            value=0.0, min=0.0, max=1.0, layout={"width": "300px"}
+        )
+        self.status = MessageArea()
+        for widget, css in (
+            (self.choice, "sa-run-choice"),
+            (self.run_button, "sa-run-button"),
+            (self.progress, "sa-run-progress"),
+            (self.status, "sa-run-status"),
+        ):
+            widget.add_class(css)
+        super().__init__(
+            [ipywidgets.HBox([self.choice, self.run_button, self.progress]), self.status],
+            **kwargs,
+        )
+        self.job = BackgroundJob(name="scan analysis")
+        self.job.observe(self._progress_changed, names=["progress", "message"])
+        self.job.observe(self._on_state, names="state")
+        self.run_button.on_click(lambda _button: self.run())
+        self.on_finished: list[Callable[[list[tuple[str, ScanOutcome]]], None]] = []
+        self.tag: ScanTag | None = None
+        self.data_root = None
+        self.tree: ConfigTree | None = None
+        self._set_idle()
+
+    def set_scan(self, tag: ScanTag | None, *, data_root=None, tree: ConfigTree | None) -> None:
+        """The scan to run on and the configs to offer (None disables the panel)."""
+        self.tag, self.data_root, self.tree = tag, data_root, tree
+        options: list[tuple[str, str]] = []
+        if tree is not None:
+            options += [(f"group {key}", f"group:{key}") for key in sorted(tree.groups)]
+            options += [(name, f"analyzer:{name}") for name in sorted(tree.analyzers)]
+        previous = self.choice.value
+        self.choice.options = options
+        values = [value for _, value in options]
+        if previous in values:
+            self.choice.value = previous
+        elif values:
+            self.choice.value = values[0]
+        self._set_idle()
+
+    def run(self) -> bool:
+        """Start the chosen run in the background; False (with a message) when it cannot."""
+        if self.job.running:
+            self.status.info("a run is in progress; wait for it to finish")
+            return False
+        if self.tag is None or self.tree is None or not self.choice.value:
+            self.status.error("choose a scan and an analyzer or group first")
+            return False
+        kind, _, name = self.choice.value.partition(":")
+        self.job.start(self._work, kind, name, self.tag)
+        return True
+
+    def _work(self, kind: str, name: str, tag: ScanTag, *, report: Report):
+        tree = self.tree
+        resolved = tree.resolve_group(name) if kind == "group" else [tree.resolve_analyzer(name)]
+        return run_on_scan(
+            tag,
+            resolved,
+            data_root=self.data_root,
+            config_dir=tree.root,
+            executor=self.executor,
+            report=report,
+        )
+
+    # --- reacting to the job (runs in the worker thread) -------------------------------------
+    def _progress_changed(self, _change) -> None:
+        self.progress.value = self.job.progress
+        if self.job.state == "running" and self.job.message:
+            self.status.info(self.job.message)
+
+    def _on_state(self, change) -> None:
+        if change.new == "running":
+            self.run_button.disabled = True
+            self.progress.bar_style = "info"
+            self.status.info(f"starting {self.choice.label} on {self.tag}")
+            return
+        self.run_button.disabled = self.tag is None
+        if change.new == "failed":
+            self.progress.bar_style = "danger"
+            self.status.error(f"{self.choice.label} on {self.tag} did not run: {self.job.error}")
+            return
+        outcomes = self.job.result or []
+        failed = any(outcome.status == "failed" for _, outcome in outcomes)
+        self.progress.bar_style = "danger" if failed else "success"
+        text = f"{self.tag}:\n{describe_outcomes(outcomes)}"
+        if failed:
+            self.status.error(text)
+        else:
+            self.status.info(text)
+        for callback in self.on_finished:
+            try:
+                callback(outcomes)
+            except Exception as error:  # a display refresh never hides the outcome
+                logger.error("refresh after the run failed: %s", error, exc_info=True)
+
+    def _set_idle(self) -> None:
+        self.run_button.disabled = self.tag is None or self.job.running

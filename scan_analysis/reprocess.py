@@ -23,10 +23,11 @@ builds the analyzer from the config root and claims the task through the day's
   task one of them holds is waited for, never run twice;
 - an interrupted campaign resumes where it stopped.
 
-Within one scan, a task waits for the scan's tasks of lower priority (Dask
-dependencies), so an analyzer that reads another's s-file columns sees them,
-as it does under the live runner. Per-shot work runs serially inside each
-worker: the cluster is the parallelism.
+Within one scan, a task waits for the tasks of the analyzers whose s-file
+columns it reads (declared by ``input_analyzers``, as the live runner uses
+them; Dask dependencies), and tasks are submitted with those inputs first.
+Per-shot work runs serially inside each worker: the cluster is the
+parallelism.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_di
 from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import DataRootError
+from scan_analysis.task_dependencies import input_analyzers, order_by_inputs
 from scan_analysis.task_execution import run_claimed_task
 from scan_analysis.task_queue import TaskQueue, TaskState, default_runner_id
 
@@ -191,8 +193,9 @@ def build_analyzer(config_dir: str | os.PathLike, name: str):
 def run_task(job: TaskJob, upstream: list[TaskResult] | None = None) -> TaskResult:
     """Claim and run one task in this (worker) process; wait while another runner holds it.
 
-    ``upstream`` are the results of the scan's lower-priority tasks: Dask
-    passes them once they finished, which is the point (they are not used).
+    ``upstream`` are the results of the tasks whose s-file columns this one
+    reads, on the same scan: Dask passes them once they finished, which is
+    the point (they are not used).
     An analyzer that fails or raises, or cannot be built here, is a failed
     attempt (retried up to ``max_attempts``), never an exception; only the
     task folder itself failing (e.g. the share gone) raises, and the client
@@ -366,22 +369,24 @@ def _split_by_status(
 
 
 def _submit(
-    client: distributed.Client, jobs: list[TaskJob]
+    client: distributed.Client, jobs: list[TaskJob], inputs: dict[str, set[str]]
 ) -> tuple[dict[str, ReprocessTask], list[distributed.Future]]:
-    """Submit jobs in order; each waits for its scan's lower-priority tasks."""
+    """Submit jobs in order (inputs first); each waits for its inputs' tasks on the same scan."""
     run_id = secrets.token_hex(4)
     by_key: dict[str, ReprocessTask] = {}
     futures = []
-    of_scan: dict[tuple[dt.date, int], list[tuple[int, distributed.Future]]] = {}
+    of_scan: dict[tuple[dt.date, int], dict[str, distributed.Future]] = {}
     for index, job in enumerate(jobs):
         task = job.task
-        earlier = of_scan.setdefault((task.date, task.scan), [])
-        upstream = [future for priority, future in earlier if priority < task.priority]
+        earlier = of_scan.setdefault((task.date, task.scan), {})
+        upstream = [
+            earlier[name] for name in sorted(inputs.get(task.analyzer, ())) if name in earlier
+        ]
         key = f"reprocess-{run_id}-{task.date.isoformat()}-Scan{task.scan:03d}-{task.analyzer}"
         future = client.submit(
             run_task, job, upstream, key=key, priority=-index, pure=False, retries=0
         )
-        earlier.append((task.priority, future))
+        earlier[task.analyzer] = future
         by_key[key] = task
         futures.append(future)
     return by_key, futures
@@ -470,7 +475,8 @@ def reprocess(
     Raises
     ------
     ConfigError
-        The group or an analyzer cannot be built (nothing has run yet).
+        The group or an analyzer cannot be built, or analyzers read each
+        other's columns in a cycle (nothing has run yet).
     DataRootError
         No data root, or no such experiment folder in it.
     """
@@ -489,9 +495,20 @@ def reprocess(
         for day, folder in days
     }
     to_run, skipped, requeue = _split_by_status(tasks, queues, force=force)
+    inputs: dict[str, set[str]] = {}
     if to_run:  # class paths and kwargs are checked here, before anything runs or is written
-        for item in resolved:
-            create_diagnostic_analyzer(item, executor="serial", progress=False)
+        analyzers = {
+            item.name: create_diagnostic_analyzer(item, executor="serial", progress=False)
+            for item in resolved
+        }
+        inputs = input_analyzers(analyzers)
+        order = order_by_inputs([item.name for item in resolved], inputs)
+        rank = {name: position for position, name in enumerate(order)}
+        to_run.sort(key=lambda task: (rank[task.analyzer], task.date, task.scan))
+        for analyzer_object in analyzers.values():
+            close = getattr(analyzer_object, "close", None)
+            if close is not None:
+                close()
     summary = ReprocessSummary(tasks, skipped=skipped, days=len(days), dry_run=dry_run)
     logger.info(
         "%s %s..%s: %d days, %d tasks, %d to run, %d already finished",
@@ -517,7 +534,7 @@ def reprocess(
             for task in requeue:  # a task someone holds now is left to them (requeue refuses)
                 queues[task.date].requeue(task.scan, task.analyzer)
             logger.info("running %d tasks on %s", len(jobs), summary.cluster)
-            by_key, futures = _submit(connection.client, jobs)
+            by_key, futures = _submit(connection.client, jobs, inputs)
             try:
                 for result in _collect(futures, by_key, progress=progress):
                     summary.results.append(result)

@@ -1,9 +1,11 @@
 """Run one claimed (scan, analyzer) task and record how it ended in the task queue.
 
-The piece every runner shares once it holds a claim: the analysis runs, its
-outcome becomes ``done``/``no_data`` (:meth:`TaskQueue.complete`) or a failed
-attempt (:meth:`TaskQueue.fail_attempt`: queued again until the queue's
-``max_attempts``), and an analyzer that raises never takes its runner down.
+The piece every runner shares once it holds a claim: the analysis runs under
+the claim's lease guard (so a runner whose claim was taken over writes no
+s-file), its outcome becomes ``done``/``no_data`` (:meth:`TaskQueue.complete`)
+or a failed attempt (:meth:`TaskQueue.fail_attempt`: queued again until the
+queue's ``max_attempts``), an analyzer that raises never takes its runner down,
+and an interrupted analysis gives its task back without counting the attempt.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from scan_analysis.base import ScanAnalyzer
+from scan_analysis.data.file_lock import lease_guard
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.task_queue import Claim, TaskQueue, TaskState, TaskStatus
 
@@ -57,7 +60,7 @@ def run_claimed_task(
         The day's queue the claim came from.
     claim : Claim
         A held claim on (``tag.number``, the analyzer's task name); it is
-        released when this returns, whatever happened.
+        released when this returns or raises, whatever happened.
     analyzer : ScanAnalyzer
         The analyzer to run.
     tag : ScanTag
@@ -69,11 +72,20 @@ def run_claimed_task(
     -------
     TaskRun
         The recorded status, message and time taken.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Passed on after the claim is released (the task is ``queued`` again).
     """
     started = time.perf_counter()
     try:
-        analyzer.run_analysis(tag, data_root=data_root, config_dir=config_dir)
+        with lease_guard(claim.lock):  # the s-file merge refuses to write once the claim is lost
+            analyzer.run_analysis(tag, data_root=data_root, config_dir=config_dir)
         outcome = analyzer.last_outcome
+    except KeyboardInterrupt:  # stopped: the task goes back to the queue, attempt not counted
+        queue.release(claim)
+        raise
     except Exception as error:  # an analyzer bug must not kill the runner
         logger.exception("%s on %s raised", claim.analyzer, tag)
         message = f"{type(error).__name__}: {error}"

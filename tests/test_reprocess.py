@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import yaml
 from campaign_probe import make_campaign_configs
 
 from scan_analysis.config import ConfigTree
@@ -299,3 +300,51 @@ def test_failed_tasks_are_reported_with_reasons_and_retried_by_the_next_run(
     assert [r.task.scan for r in again.results] == [4]
     ends = [scan for word, _, scan, _ in probe_lines(log) if word == "end"]
     assert sorted(ends) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.slow
+def test_an_analyzer_reading_another_ones_columns_waits_for_it_whatever_its_priority(
+    tmp_path, cluster_client
+):
+    (day,) = build_demo_campaign(tmp_path / "data", ["2026-05-08"], **SMALL)
+    config_dir, _ = make_campaign_configs(tmp_path)
+    # a scatter of UC_TopView's counts against the charge, ranked before UC_TopView itself
+    (config_dir / "analyzers" / "ChargeScatter.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "ChargeScatter",
+                "scan_analyzer": {
+                    "class": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
+                    "kwargs": {
+                        "x_column": "U_BCaveICT Charge pC",
+                        "y_columns": ["UC_TopView_total_counts"],
+                    },
+                },
+                "scan": {"priority": 1},
+            }
+        )
+    )
+    (config_dir / "groups" / "scatter.yaml").write_text(
+        yaml.safe_dump({"name": "scatter", "analyzers": ["ChargeScatter", "UC_TopView"]})
+    )
+    summary = reprocess(
+        "Undulator",
+        "2026-05-08",
+        group="scatter",
+        client=cluster_client,
+        data_root=day.data_root,
+        config_dir=config_dir,
+        progress=False,
+    )
+    assert summary.ok, summary.table()
+    assert [t.analyzer for t in summary.tasks[:6]] == ["ChargeScatter"] * 6  # priority order
+    queue = TaskQueue(day.day_dir / "analysis")
+    for number, info in day.scans.items():
+        camera = queue.read_status(number, "UC_TopView").state
+        scatter = queue.read_status(number, "ChargeScatter")
+        if "UC_TopView" in info.devices:
+            assert camera is TaskState.DONE
+            assert scatter.state is TaskState.DONE, (number, scatter.message)
+            assert scatter.started > queue.read_status(number, "UC_TopView").finished
+        else:
+            assert (camera, scatter.state) == (TaskState.NO_DATA, TaskState.NO_DATA)

@@ -483,6 +483,13 @@ def reprocess(
     started = time.perf_counter()
     if (group is None) == (analyzer is None):
         raise ValueError("give exactly one of group= (an analyzer group) or analyzer= (one name)")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if max_attempts < 1 or heartbeat_timeout <= 0:
+        raise ValueError(
+            f"max_attempts must be at least 1 and heartbeat_timeout positive, got {max_attempts} "
+            f"and {heartbeat_timeout}"
+        )
     first = parse_date(start)
     last = parse_date(end) if end is not None else first
     root = resolve_data_root(data_root)

@@ -210,6 +210,10 @@ def test_bad_campaign_arguments_say_what_to_fix(campaign):
         reprocess("Undulator", "2026-05-11", "2026-05-08", group="campaign", **options)
     with pytest.raises(ValueError, match="exactly one of group"):
         reprocess("Undulator", "2026-05-08", **options)
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        reprocess("Undulator", "2026-05-08", group="campaign", workers=0, **options)
+    with pytest.raises(ValueError, match="max_attempts must be at least 1"):
+        reprocess("Undulator", "2026-05-08", group="campaign", max_attempts=0, **options)
 
 
 @pytest.fixture(scope="module")

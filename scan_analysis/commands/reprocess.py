@@ -80,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
 
     # Dask logs every scheduler and worker event at INFO; show them only with -v
     logging.getLogger("distributed").setLevel(logging.getLogger().getEffectiveLevel())
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {args.workers}")
     summary = reprocess(
         args.experiment,
         args.start,

@@ -10,7 +10,7 @@ DEMO_ROOT ?= $(CURDIR)/demo_data
 SERVE ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format browser clean
+.PHONY: setup demo test bench lint format browser clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,21 @@ test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Every script in benchmarks/ in turn (takes minutes: they generate large scans). Each prints
+# its figure last, as a ratio against a baseline measured in the same run; those last lines
+# are repeated at the end. Record them in benchmarks/RESULTS.md with the machine they came from.
+bench: SHELL := /bin/bash
+bench: setup
+	@set -o pipefail; out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	for script in benchmarks/*.py; do \
+	  echo "== $$script"; \
+	  $(BIN)/python "$$script" | tee "$$out/$$(basename "$$script" .py)" || exit 1; \
+	done; \
+	echo "== figures ($$(nproc) CPUs, load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	for figure in "$$out"/*; do \
+	  printf '%-18s %s\n' "$$(basename "$$figure")" "$$(tail -n 1 "$$figure")"; \
+	done
 
 lint: setup
 	$(BIN)/ruff check .

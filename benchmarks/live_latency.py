@@ -84,6 +84,11 @@ def main() -> None:
     )
     steady = latencies[1:] or latencies
     print(f"after the first scan (worker pool warm): max {max(steady):.3f} s")
+    analysis = statistics.median(analysis for _, _, analysis, _ in rows)
+    print(
+        f"ratio latency / analysis time (medians): {statistics.median(latencies) / analysis:.3f}"
+        "   (what live dispatch adds to each scan's own analysis)"
+    )
 
 
 if __name__ == "__main__":

@@ -208,6 +208,7 @@ def main() -> None:
         print(f"  peak RSS {small:>5} shots:       {low:8.1f} MiB")
         print(f"  peak RSS {large:>5} shots:       {high:8.1f} MiB")
         print(f"  growth:                    {high - low:8.1f} MiB   (target < 50 MiB)")
+        print(f"ratio end-to-end / bare:     {figures['ratio']:8.2f}   (target >= 0.8)")
     finally:
         if args.workdir is None:
             shutil.rmtree(root, ignore_errors=True)

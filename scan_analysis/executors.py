@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
-EXECUTOR_KINDS = ("serial", "threads", "processes")
+EXECUTOR_KINDS = ("serial", "threads", "processes", "dask")
 WORKER_PRELOAD = ("scan_analysis.analyzers.common.shot_work", "scan_analysis.render")
 
 
@@ -308,9 +308,12 @@ def default_workers() -> int:
 def make_executor(
     kind: str | ShotExecutor | None = None, *, max_workers: int | None = None
 ) -> ShotExecutor:
-    """An executor by name: ``serial``, ``threads`` or ``processes`` (default).
+    """An executor by name: ``serial``, ``threads``, ``processes`` (default) or ``dask``.
 
     The environment variable ``SCAN_ANALYSIS_EXECUTOR`` overrides the default.
+    ``dask`` (the optional ``dask`` extra) runs on the cluster at
+    ``$SCAN_ANALYSIS_DASK_SCHEDULER``, else this process's current client, else
+    a local cluster of ``max_workers`` processes.
     """
     if kind is not None and not isinstance(kind, str):
         return kind
@@ -321,6 +324,10 @@ def make_executor(
         return ThreadPoolShotExecutor(max_workers)
     if kind == "processes":
         return ProcessPoolShotExecutor(max_workers)
+    if kind == "dask":
+        from scan_analysis.dask_executor import DaskShotExecutor  # optional extra, on demand
+
+        return DaskShotExecutor(n_workers=max_workers)
     raise ValueError(f"unknown executor {kind!r}; choose from {', '.join(EXECUTOR_KINDS)}")
 
 

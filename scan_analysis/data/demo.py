@@ -471,3 +471,41 @@ def build_demo_day(
             shots_per_bin=shots_per_bin,
         )
     return DemoDay(data_root=root, experiment=experiment, date=day, day_dir=day_dir, scans=scans)
+
+
+def build_demo_campaign(
+    root: str | Path,
+    dates: Sequence[str | dt.date],
+    *,
+    experiment: str = EXPERIMENT,
+    seed: int = 0,
+    **day_options: object,
+) -> list[DemoDay]:
+    """Several demo days under one data root: a campaign to reprocess.
+
+    Parameters
+    ----------
+    root : path
+        Data root.
+    dates : sequence of str or date
+        One demo day per date (each with the six scans of :func:`build_demo_day`).
+    experiment : str
+        Experiment folder.
+    seed : int
+        Seed of the first day; day ``i`` uses ``seed + i``, so days differ.
+    **day_options
+        ``image_shape``, ``shots_per_bin``, ``n_bins`` for every day.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> days = build_demo_campaign(
+    ...     tempfile.mkdtemp(), ["2026-05-08", "2026-05-11"], image_shape=(32, 32), n_bins=2,
+    ...     shots_per_bin=2)
+    >>> [day.day_dir.name for day in days]
+    ['26_0508', '26_0511']
+    """
+    return [
+        build_demo_day(root, experiment=experiment, date=date, seed=seed + index, **day_options)
+        for index, date in enumerate(dates)
+    ]

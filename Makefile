@@ -9,8 +9,13 @@ STAMP  := $(VENV)/.installed
 DEMO_ROOT ?= $(CURDIR)/demo_data
 SERVE ?= 1
 PYTEST_ARGS ?=
+# The example notebooks, checked by nbval: each notebook's cells run in order in one
+# kernel, so a notebook stays on one worker (--dist loadfile); saved and new outputs
+# are compared after notebooks/nbval_sanitize.cfg.
+NBVAL := $(BIN)/python -m pytest -n 2 --dist loadfile \
+	--nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/
 
-.PHONY: setup demo test lint format browser clean
+.PHONY: setup demo test lint format browser clean notebooks
 
 setup: $(STAMP)
 
@@ -40,6 +45,7 @@ test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(NBVAL)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -48,6 +54,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-execute the example notebooks and save their outputs (after changing one, or the
+# library behaviour they show); then 'make test' checks them.
+notebooks: setup
+	$(BIN)/python notebooks/execute_notebooks.py
 
 clean:
 	rm -rf $(VENV) demo_data .pytest_cache

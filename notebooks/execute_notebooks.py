@@ -26,6 +26,7 @@ re-run changes nothing but real differences:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent
 CELL_TIMEOUT = 600
+CLEARED_ENVIRONMENT = ("SCAN_ANALYSIS_APP_URL",)
+"""Settings that would change what the notebooks print (an app URL links e-log entries)."""
 PANEL_LOADER_TYPES = (
     "application/vnd.holoviews_load.v0+json",
     "application/vnd.holoviews_exec.v0+json",
@@ -54,6 +57,11 @@ def is_panel_loader(output: dict) -> bool:
     return any(kind in output.get("data", {}) for kind in PANEL_LOADER_TYPES)
 
 
+def kernel_environment() -> dict[str, str]:
+    """This process's environment without :data:`CLEARED_ENVIRONMENT`, for the kernels."""
+    return {k: v for k, v in os.environ.items() if k not in CLEARED_ENVIRONMENT}
+
+
 def execute_notebook(path: Path, *, timeout: float = CELL_TIMEOUT) -> nbformat.NotebookNode:
     """Run a notebook in a fresh kernel from the notebooks folder; returns it with outputs.
 
@@ -68,7 +76,7 @@ def execute_notebook(path: Path, *, timeout: float = CELL_TIMEOUT) -> nbformat.N
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    client.execute(env=kernel_environment())
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [output for output in cell.outputs if not is_panel_loader(output)]

@@ -4,7 +4,9 @@ nbval (``make test``) compares every saved output with a new run; these tests ru
 each notebook as JupyterLab does (nbclient, a new kernel, here from a folder of
 the test's own) and fail on any error, and check what a reader of the saved
 notebooks relies on: every cell has its output, the figures are there, and each
-cell nbval does not compare says why.
+cell nbval does not compare says why. (nbval never compares PNG bytes; it compares
+the text that comes with each figure, so it notices a figure missing, not a figure
+saved without its image: the figure counts are checked here.)
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def fresh_demo_day(tmp_path) -> DemoDay:
     return build_demo_day(tmp_path / "data", **SMALL)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def console_script() -> Path:
     """The installed ``scan-analysis`` console script of this environment."""
     import sys

@@ -68,7 +68,7 @@ def installed(wheel, tmp_path_factory) -> Path:
     return venv / "bin"
 
 
-def test_wheel_ships_the_default_configs_and_the_widgets_package(wheel):
+def test_wheel_ships_the_default_configs_the_widgets_package_and_the_apps(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     configs = REPO / "scan_analysis_configs"
     shipped = {
@@ -79,7 +79,11 @@ def test_wheel_ships_the_default_configs_and_the_widgets_package(wheel):
     widgets = REPO / "widgets" / "scan_analysis_widgets"
     modules = {f"scan_analysis_widgets/{path.name}" for path in widgets.glob("*.py")}
     assert "scan_analysis_widgets/__init__.py" in modules and modules <= names
-    assert not any(name.startswith(("tests/", "widgets/", "benchmarks/")) for name in names)
+    apps = {f"scan_analysis_widgets/apps/{path.name}" for path in (REPO / "apps").glob("*.ipynb")}
+    assert len(apps) == 3 and apps <= names, sorted(apps - names)
+    assert not any(
+        name.startswith(("tests/", "widgets/", "benchmarks/", "apps/")) for name in names
+    )
 
 
 def test_installed_commands_find_the_default_configs(installed, fresh_demo_day, subprocess_env):

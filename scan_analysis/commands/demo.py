@@ -40,7 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--keep", action="store_true", help="keep an existing demo day instead of rebuilding it"
     )
     parser.add_argument(
-        "--no-serve", action="store_true", help="never start a server (always true for now)"
+        "--no-serve",
+        action="store_true",
+        help="stop after the analysis (default: then serve the apps until Ctrl-C)",
+    )
+    parser.add_argument("--port", type=int, default=8866, help="port of the apps (default 8866)")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="serve the apps without opening a browser"
     )
     parser.set_defaults(func=run)
 
@@ -89,6 +95,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"updated s-files: {day.day_dir / 'analysis'}/sN.txt")
     if snapshot.elog_page:
         print(f"e-log page: {snapshot.elog_page}")
-    if not args.no_serve:
-        print("(no server to start yet: open the e-log page in a browser)")
-    return 1 if counts["failed"] else 0
+    status = 1 if counts["failed"] else 0
+    if args.no_serve:
+        return status
+    from scan_analysis.app_server import ServeOptions
+    from scan_analysis.commands.serve import serve_until_stopped
+    from scan_analysis.data.scan_paths import resolve_config_dir
+
+    print("serving the apps on the demo day (Ctrl-C stops them) ...", flush=True)
+    served = serve_until_stopped(
+        ServeOptions(port=args.port, data_root=day.data_root, config_dir=resolve_config_dir()),
+        open_browser=not args.no_browser,
+        start_page="control_room",
+        experiment=day.experiment,
+        date=day.date.isoformat(),
+        group="demo",
+    )
+    return status or served

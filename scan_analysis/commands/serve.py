@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start Voila, print the URL, serve until Ctrl-C or SIGTERM, then stop cleanly."""
-    from scan_analysis.app_server import AppServer, ServeOptions
+    from scan_analysis.app_server import ServeOptions
     from scan_analysis.data.scan_paths import resolve_config_dir, resolve_data_root
     from scan_analysis.errors import DataRootError
 
@@ -75,6 +75,24 @@ def run(args: argparse.Namespace) -> int:
         data_root=data_root,
         config_dir=resolve_config_dir(args.config_dir),
     )
+    return serve_until_stopped(options, open_browser=not args.no_browser)
+
+
+def serve_until_stopped(
+    options, *, open_browser: bool = False, start_page: str | None = None, **query: str
+) -> int:
+    """Serve the apps until Ctrl-C or SIGTERM, printing their URLs; then stop Voila and kernels.
+
+    Parameters
+    ----------
+    options : ServeOptions
+    open_browser : bool
+        Open ``start_page`` (default the landing page) in a browser once serving.
+    start_page : str, optional
+        An app to point at first (printed last, e.g. ``"control_room"``), opened with ``query``.
+    """
+    from scan_analysis.app_server import AppServer
+
     server = AppServer(options)
     stop = threading.Event()
     previous = {
@@ -82,15 +100,19 @@ def run(args: argparse.Namespace) -> int:
         for number in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        print(f"starting the apps on {args.host}:{args.port} ...", flush=True)
+        print(f"starting the apps on {options.host}:{options.port} ...", flush=True)
         url = server.start()
         print(f"scan-analysis apps: {url}", flush=True)
         for name, description in server.apps.items():
             print(f"  {server.app_url(name)}  {description}", flush=True)
         print(f"data root: {options.data_root}  config root: {options.config_dir}", flush=True)
+        first = url
+        if start_page and start_page in server.apps:
+            first = server.app_url(start_page, **query)
+            print(f"open: {first}", flush=True)
         print("press Ctrl-C to stop", flush=True)
-        if not args.no_browser:
-            webbrowser.open(url)
+        if open_browser:
+            webbrowser.open(first)
         watcher = threading.Thread(target=lambda: (server.wait(), stop.set()), daemon=True)
         watcher.start()
         while not stop.wait(1.0):  # wakes for signals, which set the event

@@ -121,12 +121,23 @@ class ServedApps:
 
 
 def start_served_apps(
-    console_script: Path, env: dict[str, str], *args: str, timeout: float = 180.0
+    console_script: Path,
+    env: dict[str, str],
+    *args: str,
+    command: list[str] | None = None,
+    port: int | None = None,
+    timeout: float = 300.0,
 ) -> ServedApps:
-    """Run ``scan-analysis serve --no-browser --port P ARGS`` until it prints its URL."""
-    port = free_port()
+    """Run ``scan-analysis serve --no-browser --port P ARGS`` until it prints its URL.
+
+    ``command`` (with its own ``port``) runs another sub-command that ends up serving
+    the apps, e.g. ``demo``.
+    """
+    if command is None:
+        port = free_port()
+        command = ["serve", "--no-browser", "--port", str(port), *args]
     process = subprocess.Popen(
-        [str(console_script), "serve", "--no-browser", "--port", str(port), *args],
+        [str(console_script), *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

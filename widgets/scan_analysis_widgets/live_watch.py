@@ -30,10 +30,12 @@ import traitlets
 from scan_analysis.config import ConfigTree
 from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag, parse_scan_number
+from scan_analysis.elog import LocalElog
 from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.live_task_runner import LiveTaskRunner
 from scan_analysis.task_queue import TaskQueue
 from scan_analysis_widgets.day_picker import DayPicker
+from scan_analysis_widgets.elog_view import ElogView
 from scan_analysis_widgets.figure_gallery import FigureGallery
 from scan_analysis_widgets.log_view import LogView
 from scan_analysis_widgets.message_area import MessageArea, describe_error
@@ -128,6 +130,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.grid = StatusGrid()
         self.log_view = LogView(layout={"width": "100%"})
         self.figures = FigureGallery(width_px=420, css_class="sa-live-figures")
+        self.elog_view = ElogView()
         for widget, css in (
             (self.group, "sa-live-group"),
             (self.start_scan, "sa-live-start-scan"),
@@ -160,6 +163,8 @@ class LiveWatchPanel(ipywidgets.VBox):
                 self.figures,
                 ipywidgets.HTML("<h4 style='margin:10px 0 4px 0'>Log</h4>"),
                 self.log_view,
+                ipywidgets.HTML("<h4 style='margin:10px 0 4px 0'>E-log</h4>"),
+                self.elog_view,
             ],
             **kwargs,
         )
@@ -425,6 +430,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.status.value = self._status_html(current, progress, counts, elog)
         title, files = latest_figures(tasks)
         self.figures.show(files, title=title, empty_text="no figures yet")
+        self.elog_view.show_page(elog)
 
     def _idle_status(self):
         day_dir = self._day_dir()
@@ -446,7 +452,15 @@ class LiveWatchPanel(ipywidgets.VBox):
         counts: dict[str, int] = {}
         for task in tasks:
             counts[task["state"]] = counts.get(task["state"], 0) + 1
-        return tasks, scans, analyzers, None, "", counts, None
+        elog = None
+        if day_dir is not None and self.picker.experiment and self.picker.date:
+            page = LocalElog(
+                day_dir / "analysis" / "elog",
+                experiment=self.picker.experiment,
+                date=self.picker.date,
+            ).page
+            elog = str(page) if page.is_file() else None
+        return tasks, scans, analyzers, None, "", counts, elog
 
     def _status_html(self, current, progress, counts, elog) -> str:
         parts = [f"<b>{self.state}</b>"]

@@ -1,0 +1,26 @@
+"""What a Voila app was opened with: its URL's query string.
+
+Voila hands each page's query string to the kernel as ``QUERY_STRING``, so
+``/voila/render/scan_browser.ipynb?experiment=Undulator&date=2026-05-08&scan=2``
+opens the scan browser on that scan::
+
+    ScanBrowser(**query_arguments("experiment", "date", "scan"))
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs
+
+
+def query_arguments(*names: str) -> dict[str, str]:
+    """The named values of the page's query string (others, e.g. ``token``, left out).
+
+    Examples
+    --------
+    >>> os.environ["QUERY_STRING"] = "experiment=Undulator&scan=2&token=secret&date="
+    >>> query_arguments("experiment", "date", "scan")
+    {'experiment': 'Undulator', 'scan': '2'}
+    """
+    parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
+    return {name: parsed[name][-1] for name in names if parsed.get(name)}

@@ -9,8 +9,13 @@ STAMP  := $(VENV)/.installed
 DEMO_ROOT ?= $(CURDIR)/demo_data
 SERVE ?= 1
 PYTEST_ARGS ?=
+# The example notebooks, checked by nbval: each notebook's cells run in order in one
+# kernel, so a notebook stays on one worker (--dist loadfile); saved and new outputs
+# are compared after notebooks/nbval_sanitize.cfg.
+NBVAL := $(BIN)/python -m pytest -n 2 --dist loadfile \
+	--nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/
 
-.PHONY: setup demo test bench lint format browser clean
+.PHONY: setup demo test bench lint format browser clean notebooks
 
 setup: $(STAMP)
 
@@ -40,6 +45,7 @@ test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(NBVAL)
 
 # Every script in benchmarks/ in turn (takes minutes: they generate large scans). Each prints
 # its figure last, as a ratio against a baseline measured in the same run; those last lines
@@ -63,6 +69,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-execute the example notebooks and save their outputs (after changing one, or the
+# library behaviour they show); then 'make test' checks them.
+notebooks: setup
+	$(BIN)/python notebooks/execute_notebooks.py
 
 clean:
 	rm -rf $(VENV) demo_data .pytest_cache

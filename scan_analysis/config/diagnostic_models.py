@@ -74,7 +74,18 @@ class _Strict(BaseModel):
 
 
 class ClassSpec(_Strict):
-    """A class by import path, with keyword arguments for its constructor."""
+    """A class by import path, with keyword arguments for its constructor.
+
+    Written ``{class: path, kwargs: {...}}``; the original toolkit's forms, a bare
+    class-path string and ``{class_path: path, kwargs: {...}}``, mean the same.
+
+    Examples
+    --------
+    >>> ClassSpec.model_validate("scan_analysis.image.beam_analyzer.BeamAnalyzer").class_path
+    'scan_analysis.image.beam_analyzer.BeamAnalyzer'
+    >>> ClassSpec.model_validate({"class_path": "a.B", "kwargs": {"x": 1}}).kwargs
+    {'x': 1}
+    """
 
     class_path: str = Field(
         alias="class",
@@ -83,6 +94,11 @@ class ClassSpec(_Strict):
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="constructor keyword arguments"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_forms(cls, data: Any) -> Any:
+        return normalize_class_spec(data)
 
     @field_validator("class_path")
     @classmethod
@@ -95,6 +111,33 @@ class ClassSpec(_Strict):
                 "e.g. scan_analysis.image.beam_analyzer.BeamAnalyzer"
             )
         return value
+
+
+def normalize_class_spec(data: Any) -> Any:
+    """A class spec in the ``{class, kwargs}`` form, from any form the original accepts.
+
+    A bare string becomes ``{class: string}``; ``class_path`` is renamed
+    ``class``. Anything else is returned as it is (validation reports it).
+
+    Raises
+    ------
+    ValueError
+        Both ``class`` and ``class_path`` given.
+
+    Examples
+    --------
+    >>> normalize_class_spec("pkg.mod.Cls")
+    {'class': 'pkg.mod.Cls'}
+    >>> normalize_class_spec({"class_path": "pkg.mod.Cls"})
+    {'class': 'pkg.mod.Cls'}
+    """
+    if isinstance(data, str):
+        return {"class": data}
+    if isinstance(data, dict) and "class_path" in data:
+        if "class" in data:
+            raise ValueError("give the class path once, as class or as class_path, not both")
+        data = {("class" if key == "class_path" else key): value for key, value in data.items()}
+    return data
 
 
 class ImageAnalyzerSpec(ClassSpec):
@@ -123,6 +166,19 @@ class ScanRuntimeConfig(_Strict):
         default_factory=dict, description="figure options: cmap, vmin, vmax, dpi, figsize"
     )
     background_source: str | None = Field(None, description="where the background comes from")
+    is_active: bool = Field(
+        True, description="false switches the analyzer off: groups skip it (the original's key)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_spellings(cls, data: Any) -> Any:
+        """``analysis_mode`` (the original's spelling) is ``mode``."""
+        if isinstance(data, dict) and "analysis_mode" in data:
+            if "mode" in data:
+                raise ValueError("give mode or analysis_mode (the same setting), not both")
+            data = {("mode" if key == "analysis_mode" else key): v for key, v in data.items()}
+        return data
 
 
 class DiagnosticAnalysisConfig(_Strict):
@@ -381,6 +437,10 @@ def _declared_config_class(spec: Any) -> type[CameraConfig] | type[LineConfig] |
     Lets a ``LineAnalyzer`` config without ``data_loading`` load as a line
     config. Import problems are reported by the factory and ``configs check``.
     """
+    try:
+        spec = normalize_class_spec(spec)
+    except ValueError:  # reported by validation
+        return None
     if not isinstance(spec, dict) or not isinstance(spec.get("class"), str):
         return None
     module_name, _, attribute = spec["class"].strip().rpartition(".")

@@ -330,6 +330,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         """Folder and file stem: device name + directory suffix."""
         return f"{self.device_name}{self.directory_suffix}"
 
+    def _prepare_restore(self) -> None:
+        """The output folder a restore reads follows the config, as a run's would."""
+        self._settle_config()
+
     # --- the core ---------------------------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
         self._settle_config()

@@ -148,6 +148,81 @@ class ScanAnalyzerSpec(ClassSpec):
     """The ``scan_analyzer:`` block: a ScanAnalyzer subclass path and its kwargs."""
 
 
+class FromCurrentScan(_Strict):
+    """A per-pixel statistic over this scan's own shots, used as the background."""
+
+    method: Literal["median", "percentile"] = Field(
+        "median", description="median, or the percentile given (per pixel, over the shots)"
+    )
+    percentile: float | None = Field(
+        None, ge=0, le=100, description="which percentile, for method percentile (e.g. 5)"
+    )
+
+    @model_validator(mode="after")
+    def _percentile_with_its_method(self) -> FromCurrentScan:
+        if self.method == "percentile" and self.percentile is None:
+            raise ValueError("method percentile needs percentile: N (0-100), e.g. 5")
+        if self.method == "median" and self.percentile is not None:
+            raise ValueError("percentile is for method percentile; remove it or set that method")
+        return self
+
+    @property
+    def level(self) -> float:
+        """The percentile taken per pixel (50 for the median)."""
+        return 50.0 if self.method == "median" else float(self.percentile)  # type: ignore[arg-type]
+
+
+class AutodetectBackground(_Strict):
+    """Use ``analysis/Scan{NNN}{device}_averaged.<ext>`` of this scan (no options)."""
+
+
+class BackgroundSource(_Strict):
+    """Where a scan's background comes from (``scan.background_source``); exactly one key.
+
+    It replaces the ``image.background`` level or file for every shot of the
+    scan (and is subtracted even when the image block has no background
+    section). A source that cannot be found fails the scan, naming what was
+    looked for: it never falls back to another background.
+
+    Examples
+    --------
+    >>> BackgroundSource.model_validate({"scan_number": 3}).describe()
+    'the average of scan 3'
+    >>> BackgroundSource.model_validate({"from_current_scan": {}}).describe()
+    "the per-pixel median of this scan's shots"
+    """
+
+    scan_number: int | None = Field(
+        None, ge=1, description="the averaged shots of this scan of the same day and device"
+    )
+    from_current_scan: FromCurrentScan | None = Field(
+        None, description="a per-pixel median/percentile over this scan's shots"
+    )
+    autodetect: AutodetectBackground | None = Field(
+        None, description="the file analysis/Scan{NNN}{device}_averaged.<ext> of this scan"
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BackgroundSource:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of scan_number, from_current_scan, autodetect"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    def describe(self) -> str:
+        """The source in words, for log lines and messages."""
+        if self.scan_number is not None:
+            return f"the average of scan {self.scan_number}"
+        if self.from_current_scan is not None:
+            spec = self.from_current_scan
+            what = "median" if spec.method == "median" else f"{spec.percentile:g}th percentile"
+            return f"the per-pixel {what} of this scan's shots"
+        return "the scan's autodetected averaged background file"
+
+
 class ScanRuntimeConfig(_Strict):
     """The ``scan:`` block: how the analyzer runs over a scan."""
 
@@ -165,7 +240,11 @@ class ScanRuntimeConfig(_Strict):
     renderer_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="figure options: cmap, vmin, vmax, dpi, figsize"
     )
-    background_source: str | None = Field(None, description="where the background comes from")
+    background_source: BackgroundSource | None = Field(
+        None,
+        description="a background from the scan's context, subtracted from every shot: "
+        "{scan_number: N}, {from_current_scan: {method, percentile}} or {autodetect: {}}",
+    )
     is_active: bool = Field(
         True, description="false switches the analyzer off: groups skip it (the original's key)"
     )

@@ -39,6 +39,7 @@ from pydantic import (
     model_validator,
 )
 
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.config.suggestions import did_you_mean
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.config.models import (
@@ -237,8 +238,10 @@ class ScanRuntimeConfig(_Strict):
     file_tail: str | None = Field(None, description="which files, e.g. .png or _postprocessed.png")
     save: bool = Field(True, description="write figures and per-bin arrays")
     gdoc_slot: int | None = Field(None, ge=0, le=3, description="e-log 2x2 grid position (0-3)")
-    renderer_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="figure options: cmap, vmin, vmax, dpi, figsize"
+    renderer_kwargs: RendererOptions = Field(
+        default_factory=RendererOptions,
+        description="figure options (cmap, vmin, vmax, colormap_mode, dpi, figsize, labels, "
+        "mode, animation, duration, ...)",
     )
     background_source: BackgroundSource | None = Field(
         None,

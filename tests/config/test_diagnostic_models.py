@@ -45,7 +45,8 @@ def test_defaults_of_a_minimal_diagnostic():
         "",
         True,
     )
-    assert scan.file_tail is None and scan.gdoc_slot is None and scan.renderer_kwargs == {}
+    assert scan.file_tail is None and scan.gdoc_slot is None
+    assert scan.renderer_kwargs.model_fields_set == set()  # every figure option at its default
 
 
 def test_scan_block_and_class_spec_are_read():

@@ -109,8 +109,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         shots and analyse the average once (its scalars go to every shot of the
         bin). Default: the config's, else ``"per_shot"``.
     renderer_kwargs : dict, optional
-        ``cmap``, ``vmin``, ``vmax``, ``dpi``, ``figsize``, ``max_scalars``; merged
-        over the config's.
+        Figure options (:class:`~scan_analysis.config.renderer_options.RendererOptions`:
+        ``cmap``/``colormap``, ``vmin``, ``vmax``, ``colormap_mode``, ``dpi``,
+        ``figsize``, ``xlabel``, ``ylabel``, ``colorbar_label``, ``mode``,
+        ``animation``, ``duration``, ``figsize_inches``, ``max_frames``, ...);
+        merged over the config's.
     save : bool, optional
         Write figures and per-bin arrays (scalars are always merged). Default True.
     background_source : BackgroundSource or dict, optional
@@ -358,6 +361,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             file_tail=self.file_tail,
             scan_number=self.tag.number,
         )
+        #: this scan's shot files by shot number
+        self.shot_files: dict[int, Path] = files
         if not files:
             folder = self.paths.device_dir(self.stem)
             reason = (

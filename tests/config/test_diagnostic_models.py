@@ -410,3 +410,17 @@ def test_is_active_false_switches_an_analyzer_off_in_its_groups(make_tree, caplo
     from scan_analysis.config.diagnostic_models import ScanRuntimeConfig
 
     assert "is_active" in ScanRuntimeConfig.model_json_schema()["properties"]
+
+
+def test_upload_to_scanlog_is_the_original_spelling_of_the_elog_switch():
+    group = load_group_config({"name": "g", "upload_to_scanlog": True, "analyzers": ["A"]})
+    assert group.upload_to_scan_log is True
+    with pytest.raises(ConfigError, match="not both"):
+        load_group_config(
+            {
+                "name": "g",
+                "upload_to_scanlog": True,
+                "upload_to_scan-log": False,
+                "analyzers": ["A"],
+            }
+        )

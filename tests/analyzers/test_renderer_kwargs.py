@@ -87,3 +87,15 @@ def test_an_unknown_renderer_option_is_refused_at_construction():
         ValueError, match=r"unknown renderer_kwargs \['color_mode'\].*colormap_mode"
     ):
         Array2DScanAnalyzer("UC_TopView", renderer_kwargs={"color_mode": "auto"})
+
+
+def test_a_configs_renderer_options_can_be_passed_on_as_renderer_kwargs():
+    """What the basic_usage notebooks do: renderer_kwargs=config.scan.renderer_kwargs."""
+    from scan_analysis.config.diagnostic_models import load_diagnostic_config
+
+    config = load_diagnostic_config(
+        {"name": "UC_TopView", "scan": {"renderer_kwargs": {"cmap": "gray", "dpi": 50}}}
+    )
+    analyzer = Array2DScanAnalyzer("UC_TopView", renderer_kwargs=config.scan.renderer_kwargs)
+    assert analyzer.given_settings["renderer_kwargs"] == {"cmap": "gray", "dpi": 50}
+    assert (analyzer.render_options.cmap, analyzer.render_options.dpi) == ("gray", 50)

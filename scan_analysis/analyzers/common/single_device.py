@@ -33,6 +33,7 @@ from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
 from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
 from scan_analysis.config.diagnostic_models import BackgroundSource, ResolvedDiagnosticConfig
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
@@ -148,7 +149,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         directory_suffix: str | None = None,
         file_tail: str | None = None,
         mode: Mode | None = None,
-        renderer_kwargs: dict[str, Any] | None = None,
+        renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
         background_source: BackgroundSource | dict | None = None,
         priority: int | None = None,
@@ -163,7 +164,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
             "mode": mode,
-            "renderer_kwargs": renderer_kwargs,
+            "renderer_kwargs": (  # a config's RendererOptions counts as the options it set
+                renderer_kwargs.model_dump(exclude_unset=True)
+                if isinstance(renderer_kwargs, RendererOptions)
+                else renderer_kwargs
+            ),
             "save": save,
             "background_source": (
                 BackgroundSource.model_validate(background_source)

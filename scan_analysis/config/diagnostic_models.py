@@ -101,6 +101,16 @@ class ClassSpec(_Strict):
     def _original_forms(cls, data: Any) -> Any:
         return normalize_class_spec(data)
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        mapping = handler(core_schema)
+        return {
+            "anyOf": [
+                {"type": "string", "description": "import path (the original's short form)"},
+                mapping,
+            ]
+        }
+
     @field_validator("class_path")
     @classmethod
     def _dotted(cls, value: str) -> str:

@@ -357,6 +357,8 @@ def test_image_analyzer_in_each_form_the_original_accepts(written, make_tree):
     analyzer = create_diagnostic_analyzer(tree.resolve_analyzer("UC_TopView"))
     assert type(analyzer.image_analyzer).__name__ == "BeamAnalyzer"
     assert tree.check() == []
+    schema = DiagnosticAnalysisConfig.model_json_schema(by_alias=True)["$defs"]
+    assert {"type": "string"}.items() <= schema["ImageAnalyzerSpec"]["anyOf"][0].items()
 
 
 def test_a_line_analyzer_named_by_bare_string_makes_a_line_config(make_tree):

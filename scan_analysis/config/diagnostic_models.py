@@ -385,21 +385,6 @@ class AnalysisGroupConfig(_Strict):
         min_length=1, description="analyzer names or {ref, priority, enabled}"
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _original_spelling(cls, data: Any) -> Any:
-        """``upload_to_scanlog`` (the original's spelling) is ``upload_to_scan-log``."""
-        if isinstance(data, dict) and "upload_to_scanlog" in data:
-            if "upload_to_scan-log" in data or "upload_to_scan_log" in data:
-                raise ValueError(
-                    "give upload_to_scan-log or upload_to_scanlog (the same switch), not both"
-                )
-            data = {
-                ("upload_to_scan-log" if key == "upload_to_scanlog" else key): value
-                for key, value in data.items()
-            }
-        return data
-
     @field_validator("analyzers")
     @classmethod
     def _each_once(cls, entries: list[AnalyzerRef]) -> list[AnalyzerRef]:

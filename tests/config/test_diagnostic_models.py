@@ -413,4 +413,3 @@ def test_is_active_false_switches_an_analyzer_off_in_its_groups(make_tree, caplo
     from scan_analysis.config.diagnostic_models import ScanRuntimeConfig
 
     assert "is_active" in ScanRuntimeConfig.model_json_schema()["properties"]
-

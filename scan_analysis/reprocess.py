@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
-from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import DataRootError

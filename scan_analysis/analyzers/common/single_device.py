@@ -27,8 +27,8 @@ from scan_analysis.analyzers.common.shot_work import (
 )
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
-from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
-from scan_analysis.config.diagnostic_models import ResolvedDiagnosticConfig
+from scan_analysis.config.diagnostic_factory import create_image_analyzer
+from scan_analysis.config.diagnostic_models import ResolvedDiagnosticConfig, ScanRuntimeConfig
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
@@ -46,17 +46,6 @@ MAX_WATERFALL_LINES = 2000
 MAX_LISTED_FAILURES = 5
 """Failed shots named one by one in the scan's summary log line; the rest are counted."""
 Mode = Literal["per_shot", "per_bin"]
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "directory_suffix": "",
-    "file_tail": None,
-    "mode": "per_shot",
-    "renderer_kwargs": {},
-    "save": True,
-    "background_source": None,
-    "priority": 100,
-    "gdoc_slot": None,
-}
-"""The scan settings with neither a keyword nor a config to set them."""
 OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
 """Settings that change what is written: overriding a config's gives the run its own id."""
 BASIC_SUFFIX = "_basic"
@@ -82,9 +71,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     image_analyzer : ImageAnalyzer, optional
         Per-shot analysis; wins over any config (no lookup is made). Default:
         the device's config's, else the class's basic analyzer.
-    config : str or path, optional
+    config : str, path or ResolvedDiagnosticConfig, optional
         The analyzer config to use, by name (``"UC_TopView"``) or YAML path,
         instead of looking the device up; it must be for this device and kind.
+        A loaded config (``ConfigTree.resolve_analyzer(...)``, what the
+        factory passes) is used as it is, from the constructor on.
     analyzer_id : str, optional
         Output folder ``analysis/ScanNNN/{analyzer_id}`` and s-file column
         prefix. Default, so an ad-hoc run never overwrites a configured
@@ -110,9 +101,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     save : bool, optional
         Write figures and per-bin arrays (scalars are always merged). Default True.
     background_source : str, optional
-        Recorded for the config system; the image config's background block decides.
-    priority, gdoc_slot : optional
-        Scheduling and e-log placement, used by the live runner.
+        Where the background comes from (``scan.background_source``).
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -120,6 +109,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         scan is analysed once more on new workers.
     progress : bool
         Show a progress bar over shots.
+
+    The scan settings in force are :attr:`scan_config`, one validated
+    :class:`~scan_analysis.config.ScanRuntimeConfig`: the config's ``scan:``
+    block (or the defaults) with the keywords given laid over it.
     """
 
     default_image_analyzer: type[ImageAnalyzer] = ImageAnalyzer
@@ -131,7 +124,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         device_name: str,
         *,
         image_analyzer: ImageAnalyzer | None = None,
-        config: str | os.PathLike | None = None,
+        config: str | os.PathLike | ResolvedDiagnosticConfig | None = None,
         analyzer_id: str | None = None,
         directory_suffix: str | None = None,
         file_tail: str | None = None,
@@ -139,14 +132,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         renderer_kwargs: dict[str, Any] | None = None,
         save: bool | None = None,
         background_source: str | None = None,
-        priority: int | None = None,
-        gdoc_slot: int | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
     ) -> None:
-        if mode is not None and mode not in ("per_shot", "per_bin"):
-            raise ValueError(f"mode must be 'per_shot' or 'per_bin', not {mode!r}")
         given = {
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
@@ -154,11 +143,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "renderer_kwargs": renderer_kwargs,
             "save": save,
             "background_source": background_source,
-            "priority": priority,
-            "gdoc_slot": gdoc_slot,
         }
+        given = {name: value for name, value in given.items() if value is not None}
+        validated = ScanRuntimeConfig.model_validate(given)  # a wrong value is an error here
         #: the settings passed as keywords (they win over the config's)
-        self.given_settings = {name: value for name, value in given.items() if value is not None}
+        self.given_settings: dict[str, Any] = {name: getattr(validated, name) for name in given}
         RenderOptions.from_kwargs(renderer_kwargs)  # a wrong key is an error here, not mid-run
         self._given_image_analyzer = image_analyzer
         self._given_analyzer_id = analyzer_id
@@ -171,7 +160,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         super().__init__(analyzer_id=analyzer_id or default_id, raise_errors=raise_errors)
         self.device_name = device_name
         self.image_analyzer = image_analyzer or self.default_image_analyzer()
-        self._apply_settings({})
+        self._apply_settings(ScanRuntimeConfig())
+        if isinstance(config, ResolvedDiagnosticConfig):
+            self._use_config(config, announce=False)  # settled now: no lookup at run time
         self.progress = progress
         self._executor_choice = executor
         self._executor: ShotExecutor | None = None
@@ -179,40 +170,57 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self._reset_scan_state()
 
     # --- settings: keywords, the device's config, defaults ------------------------------------
-    def _apply_settings(self, from_config: dict[str, Any], *, source: Path | None = None) -> None:
-        """Set the scan settings: keywords, else the config's, else the defaults."""
-        settings = {**DEFAULT_SETTINGS, **from_config, **self.given_settings}
-        settings["renderer_kwargs"] = {
-            **from_config.get("renderer_kwargs", {}),
+    def _apply_settings(self, scan: ScanRuntimeConfig, *, source: Path | None = None) -> None:
+        """Set :attr:`scan_config`: the keywords given over ``scan`` (a config's, or defaults)."""
+        renderer_kwargs = {
+            **scan.renderer_kwargs,
             **self.given_settings.get("renderer_kwargs", {}),
         }
         try:
-            self.render_options = RenderOptions.from_kwargs(settings["renderer_kwargs"])
+            self.render_options = RenderOptions.from_kwargs(renderer_kwargs)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"{source}: 'scan.renderer_kwargs': {error}", source) from error
-        self.settings = settings
-        self.directory_suffix: str = settings["directory_suffix"]
-        self.file_tail: str | None = settings["file_tail"]
-        self.mode: Mode = settings["mode"]
-        self.save: bool = settings["save"]
-        self.background_source: str | None = settings["background_source"]
-        self.priority: int = settings["priority"]
-        self.gdoc_slot: int | None = settings["gdoc_slot"]
+        #: the scan settings in force (validated; the config's scan block with the keywords over it)
+        self.scan_config: ScanRuntimeConfig = scan.model_copy(
+            update={**self.given_settings, "renderer_kwargs": renderer_kwargs}
+        )
+
+    @property
+    def directory_suffix(self) -> str:
+        """Folder/file stem suffix in force (``scan.directory_suffix``)."""
+        return self.scan_config.directory_suffix
+
+    @property
+    def file_tail(self) -> str | None:
+        """Which of the device's files are read (``scan.file_tail``)."""
+        return self.scan_config.file_tail
+
+    @property
+    def mode(self) -> Mode:
+        """``per_shot`` or ``per_bin`` (``scan.mode``)."""
+        return self.scan_config.mode
+
+    @property
+    def save(self) -> bool:
+        """Whether figures and per-bin arrays are written (``scan.save``)."""
+        return self.scan_config.save
 
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
 
         Called at the start of each run, with the run's ``config_dir``.
         """
-        chosen_analyzer = self._given_image_analyzer
-        if self.config_kind is None or (
-            chosen_analyzer is not None and self._config_choice is None
+        choice = self._config_choice
+        if (
+            self.config_kind is None
+            or isinstance(choice, ResolvedDiagnosticConfig)
+            or (self._given_image_analyzer is not None and choice is None)
         ):
             return  # nothing to look up: everything was settled by the constructor
         resolved, search = choose_device_config(
             self.device_name,
             kind=self.config_kind,
-            choice=self._config_choice,
+            choice=choice,
             config_dir=self.config_dir,
             directory_suffix=self.given_settings.get("directory_suffix"),
         )
@@ -221,21 +229,23 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         else:
             self._use_config(resolved)
 
-    def _use_config(self, resolved: ResolvedDiagnosticConfig) -> None:
-        from_config = scan_settings(resolved.config)
-        self._apply_settings(from_config, source=resolved.source)
+    def _use_config(self, resolved: ResolvedDiagnosticConfig, *, announce: bool = True) -> None:
+        own = resolved.config.scan
+        self._apply_settings(own, source=resolved.source)
         self.config_source = resolved.source
         if self._given_image_analyzer is None:
             self.image_analyzer = create_image_analyzer(resolved.config, source=resolved.source)
         changed = [
             name
             for name in OUTPUT_SETTINGS
-            if name in self.given_settings and self.settings[name] != from_config[name]
+            if name in self.given_settings and getattr(self.scan_config, name) != getattr(own, name)
         ]
         if self._given_analyzer_id:
             self.analyzer_id = self._given_analyzer_id
         elif self._given_image_analyzer is None:
             self.analyzer_id = resolved.name + (CUSTOM_SUFFIX if changed else "")
+        if not announce:
+            return
         logger.info(
             "%s: %s config %s (%s%s)%s",
             self.analyzer_id,
@@ -247,7 +257,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         )
 
     def _use_basic_analyzer(self, search: DeviceConfigSearch | None) -> None:
-        self._apply_settings({})
+        self._apply_settings(ScanRuntimeConfig())
         self.config_source = None
         self.image_analyzer = self.default_image_analyzer()
         self.analyzer_id = self._given_analyzer_id or f"{self.device_name}{BASIC_SUFFIX}"

@@ -11,7 +11,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from scan_analysis.accumulators import RunningStats, ScanAccumulator, Shape
 from scan_analysis.analyzers.common.saturation_summary import (
@@ -36,6 +35,7 @@ from scan_analysis.errors import ConfigError
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
+from scan_analysis.progress_display import ProgressDisplay
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
@@ -164,6 +164,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         if isinstance(config, ResolvedDiagnosticConfig):
             self._use_config(config, announce=False)  # settled now: no lookup at run time
         self.progress = progress
+        self._shown: ProgressDisplay | None = None
+        self._shots_counted = 0
         self._executor_choice = executor
         self._executor: ShotExecutor | None = None
         self._owns_executor = executor is None or isinstance(executor, str)
@@ -368,6 +370,19 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             scan_dir=self.paths.scan_dir,
             analysis_dir=self.output_dir,
         )
+        with ProgressDisplay(
+            total=len(files),
+            desc=f"{self.analyzer_id} Scan{self.tag.number:03d}",
+            unit="shot",
+            enabled=self.progress,
+        ) as shown:
+            self._shown = shown
+            try:
+                return self._analyse_and_draw(files, shots_total)
+            finally:
+                self._shown = None
+
+    def _analyse_and_draw(self, files: dict[int, Path], shots_total: int) -> list[Path]:
         restarted = self._analyse_shots_with_one_retry(files)
         self._keep_majority_shape()
         if self.mode == "per_bin":
@@ -528,20 +543,24 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
 
     def _analyse_shots(self, files: dict[int, Path]) -> None:
         chunks = self._chunks(files)
-        with tqdm(
-            total=len(files),
-            desc=f"{self.analyzer_id} Scan{self.tag.number:03d}",
-            unit="shot",
-            disable=not self.progress,
-            leave=False,
-        ) as bar:
-            done = 0
-            self.report_progress(done, len(files))
-            for result in self.executor.map_unordered(analyze_chunk, chunks):
-                self._collect(result)
-                bar.update(result.finished)
-                done += result.finished
-                self.report_progress(done, len(files))
+        self._shots_counted = len(files)
+        done = 0
+        self._show_progress(done, len(files))
+        for result in self.executor.map_unordered(analyze_chunk, chunks):
+            self._collect(result)
+            done += result.finished
+            self._show_progress(done, len(files))
+
+    def _show_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
+        """The scan's progress to the display (bar or log) and to :attr:`progress_callback`."""
+        if self._shown is not None:
+            label = f"{self.analyzer_id} Scan{self.tag.number:03d}"
+            if stage == "figures":  # a step per shot, then one per figure
+                label += f" ({self._shots_counted} shots analysed, drawing figures)"
+            self._shown.update(
+                done=done, total=total, desc=label, unit="step" if stage == "figures" else "shot"
+            )
+        self.report_progress(done, total, stage=stage)
 
     def _collect(self, result: ChunkResult) -> None:
         accumulator = self.accumulator.bin(result.bin)
@@ -693,11 +712,25 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         ]
 
     def _draw(self, jobs: list[FigureJob]) -> list[Path]:
-        """Draw figure jobs, in parallel on the workers when there are several; paths in order."""
+        """Draw figure jobs, in parallel on the workers when there are several; paths in order.
+
+        The scan's progress goes on over the figures: after the shots, one step each.
+        """
+        shots = self._shots_counted  # the steps before the figures: one per shot
+
+        def counted(results):
+            drawn = {}
+            self._show_progress(shots, shots + len(jobs), stage="figures")
+            for index, path in results:
+                drawn[index] = path
+                self._show_progress(shots + len(drawn), shots + len(jobs), stage="figures")
+            return drawn
+
         if len(jobs) < 2 or isinstance(self.executor, SerialExecutor):
-            return [run_figure_job((index, job))[1] for index, job in enumerate(jobs)]
+            drawn = counted(run_figure_job((index, job)) for index, job in enumerate(jobs))
+            return [drawn[index] for index in range(len(jobs))]
         try:
-            drawn = dict(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
+            drawn = counted(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
         except BrokenProcessPool as error:
             logger.warning(
                 "%s %s: a worker process died while drawing (%s); drawing here instead",
@@ -705,7 +738,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
                 self.tag,
                 type(error).__name__,
             )
-            drawn = dict(run_figure_job((index, job)) for index, job in enumerate(jobs))
+            drawn = counted(run_figure_job((index, job)) for index, job in enumerate(jobs))
         return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:

@@ -497,6 +497,7 @@ def test_a_saturated_spot_is_counted_marked_on_the_figures_logged_and_in_the_elo
     entry = ElogEntry(experiment="Undulator", date="2026-05-08", scan=2)
     entry.add_outcome("UC_TopView", outcome.status, message=outcome.message, display_files=shown)
     page = LocalElog(day.day_dir / "analysis" / "elog", experiment="Undulator", date="2026-05-08")
-    html = page.write_entry(entry).read_text()
+    page.write_entry(entry)
+    html = page.standalone_html()  # the page as a reader sees it, its scan fragments assembled
     assert f'<p class="saturated">&#9888; UC_TopView: {clause}' in html
     assert f"SATURATED UC_TopView: {clause}" in entry_text(entry)[1]

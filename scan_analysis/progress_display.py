@@ -23,7 +23,6 @@ import sys
 import time
 from typing import TextIO
 
-from tqdm import autonotebook
 from tqdm import tqdm as terminal_tqdm
 from tqdm.auto import tqdm as auto_tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -34,7 +33,9 @@ progress_logger = logging.getLogger("scan_analysis.progress")
 
 def in_notebook() -> bool:
     """Whether ``tqdm.auto`` draws notebook widgets here (a Jupyter kernel with ipywidgets)."""
-    return autonotebook.tqdm is not terminal_tqdm  # the notebook class when it can draw one
+    # tqdm.auto's class derives from tqdm.notebook's where it can draw one (it chose it quietly;
+    # importing tqdm.autonotebook ourselves would warn in a kernel)
+    return any(klass.__module__ == "tqdm.notebook" for klass in auto_tqdm.__mro__)
 
 
 def watched(stream: TextIO | None = None) -> bool:

@@ -142,6 +142,8 @@ class ScanAnalyzer:
         self._restored: pd.DataFrame | None = None
         #: ``callback(done, total)`` told of progress through the scan (e.g. by a widget)
         self.progress_callback: ProgressCallback | None = None
+        #: what the last progress counted: ``"shots"``, then ``"figures"`` while they are drawn
+        self.progress_stage = "shots"
 
     # --- what subclasses implement ---------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
@@ -249,8 +251,13 @@ class ScanAnalyzer:
         return display_files if self.last_outcome.status == "done" else []
 
     # --- helpers for subclasses ----------------------------------------------------------------
-    def report_progress(self, done: int, total: int) -> None:
-        """Tell :attr:`progress_callback` (if any) how far the scan is; never raises."""
+    def report_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
+        """Tell :attr:`progress_callback` (if any) how far the scan is; never raises.
+
+        ``stage`` (``"shots"``, ``"figures"``) is kept as :attr:`progress_stage`:
+        what the steps counted are while the scan's work goes on.
+        """
+        self.progress_stage = stage
         if self.progress_callback is None:
             return
         try:

@@ -14,6 +14,7 @@ import pkgutil
 import sys
 
 from scan_analysis import commands
+from scan_analysis.progress_display import progress_logger
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # progress bars become log lines when the output is not a terminal: said at any verbosity
+    progress_logger.setLevel(logging.INFO)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

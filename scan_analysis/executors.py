@@ -145,11 +145,16 @@ class _PoolExecutor(abc.ABC):
             for future in pending:
                 future.cancel()
 
-    def _drop_broken_pool(self) -> None:
+    def _take_pool(self) -> Executor | None:
+        """The pool, no longer this executor's (None if there was none); its finalizer dropped."""
         pool, self._pool = self._pool, None
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
+        return pool
+
+    def _drop_broken_pool(self) -> None:
+        pool = self._take_pool()
         if pool is not None:
             try:
                 self._shut_down(pool, wait=False, kill=True)
@@ -158,10 +163,7 @@ class _PoolExecutor(abc.ABC):
 
     def close(self) -> None:
         """Shut the pool down, waiting for its workers (it is re-created on next use)."""
-        pool, self._pool = self._pool, None
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
+        pool = self._take_pool()
         if pool is not None:
             self._shut_down(pool, wait=True)
 

@@ -4,31 +4,28 @@
         runner.run()
 
 :class:`LiveProgress` counts the day's tasks by state and names the task in
-progress with its shots. :class:`StatusLine` shows it while a runner runs:
-on a terminal, one ``tqdm`` line kept under the log (log records are written
-above it through :func:`tqdm.contrib.logging.logging_redirect_tqdm`, so they
-never break it); when the output is not a terminal (a log file, a service),
-an INFO line of the ``scan_analysis.progress`` logger instead, at most every
+progress with its shots (or the figures it draws). :class:`StatusLine` shows it
+while a runner runs, through the package's one progress helper
+(:class:`~scan_analysis.progress_display.ProgressDisplay`): on a terminal, one
+``tqdm`` line kept under the log (log records are written above it, so they
+never break it); when the output is not a terminal (a log file, a service), an
+INFO line of the ``scan_analysis.progress`` logger instead, at most every
 ``log_interval`` seconds and only when something changed, and one at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from tqdm import tqdm  # a terminal line (tqdm.auto would draw a widget in Jupyter)
-from tqdm.contrib.logging import logging_redirect_tqdm
+from scan_analysis.progress_display import ProgressDisplay, progress_logger
 
 logger = logging.getLogger(__name__)
-progress_logger = logging.getLogger("scan_analysis.progress")
-"""Where progress goes when the output is not a terminal (INFO)."""
+__all__ = ["LiveProgress", "StatusLine", "progress_logger"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,9 @@ class LiveProgress:
     running: int = 0
     current: str | None = None
     shots: tuple[int, int] | None = None
+    """(steps done, steps in all) of the task in progress: its shots, then its figures."""
+    stage: str = "shots"
+    """``"figures"`` once the task draws its figures."""
 
     @property
     def finished(self) -> int:
@@ -68,9 +68,14 @@ class LiveProgress:
         return text + (f" · {self.running} running" if self.running else "")
 
     def current_text(self) -> str:
-        """``now Scan005 UC_TopView 12/50 shots``, or "" between tasks."""
+        """``now Scan005 UC_TopView 12/50 shots``, or "" between tasks.
+
+        ``now Scan005 UC_TopView drawing figures (51/52)`` once its shots are done.
+        """
         if not self.current:
             return ""
+        if self.stage == "figures" and self.shots:
+            return f"now {self.current} drawing figures ({self.shots[0]}/{self.shots[1]})"
         shots = f" {self.shots[0]}/{self.shots[1]} shots" if self.shots and self.shots[1] else ""
         return f"now {self.current}{shots}"
 
@@ -109,32 +114,22 @@ class StatusLine:
         log_interval: float = 30.0,
     ) -> None:
         self.progress = progress
-        self.stream = stream if stream is not None else sys.stderr
-        if terminal is None:
-            isatty = getattr(self.stream, "isatty", None)
-            terminal = bool(isatty and isatty())
-        self.terminal = terminal
         self.refresh_interval = refresh_interval
-        self.log_interval = log_interval
-        self._bar: tqdm | None = None
-        self._stack = contextlib.ExitStack()
+        self._display = ProgressDisplay(
+            unit="task",
+            stream=stream if stream is not None else sys.stderr,
+            terminal=terminal,
+            log_interval=log_interval,
+            leave=True,
+            bar_format="{bar:16} {desc}",
+            counts_in_text=False,
+        )
+        self.terminal = self._display.terminal
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._logged: LiveProgress | None = None
-        self._logged_at = float("-inf")
 
     def __enter__(self) -> StatusLine:
-        if self.terminal:
-            self._stack.enter_context(logging_redirect_tqdm())
-            self._bar = self._stack.enter_context(
-                tqdm(
-                    total=0,
-                    file=self.stream,
-                    unit="task",
-                    dynamic_ncols=True,
-                    bar_format="{bar:16} {desc}",
-                )
-            )
+        self._display.__enter__()
         self._thread = threading.Thread(target=self._refresh, name="sa-status-line", daemon=True)
         self._thread.start()
         return self
@@ -144,9 +139,9 @@ class StatusLine:
         if self._thread is not None:
             self._thread.join(timeout=10)
         try:
-            self.update(final=True)
+            self.update()
         finally:
-            self._stack.close()
+            self._display.__exit__(*exc_info)  # the last line is always logged
 
     def _refresh(self) -> None:
         while not self._stop.wait(self.refresh_interval):
@@ -155,16 +150,9 @@ class StatusLine:
             except Exception:  # a progress display never stops the work it shows
                 logger.debug("status line not updated", exc_info=True)
 
-    def update(self, *, final: bool = False) -> None:
-        """Show the current progress now (``final``: the last time, always logged)."""
+    def update(self) -> None:
+        """Show the current progress now."""
         now = self.progress()
-        if self._bar is not None:
-            self._bar.total = max(now.tasks, 1)
-            self._bar.n = now.finished if now.tasks else 0
-            self._bar.set_description_str(now.describe(), refresh=False)
-            self._bar.refresh()
-            return
-        clock = time.monotonic()
-        if final or (now != self._logged and clock - self._logged_at >= self.log_interval):
-            progress_logger.info("progress: %s", now.describe())
-            self._logged, self._logged_at = now, clock
+        self._display.update(
+            done=now.finished if now.tasks else 0, total=max(now.tasks, 1), desc=now.describe()
+        )

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.config.diagnostic_models import AnalysisGroupConfig, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_paths import ScanPaths, day_dir_for, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag

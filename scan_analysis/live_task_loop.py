@@ -18,6 +18,7 @@ attribute cache) is still seen within a bounded number of passes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -112,7 +113,9 @@ class TaskLoop:
         self.current: str | None = None
         """``"Scan002 UC_TopView"`` while this runner runs that task."""
         self.shots: tuple[int, int] | None = None
-        """(shots done, shots total) of the current task, when it reports progress."""
+        """(steps done, steps in all) of the current task, when it reports progress."""
+        self.stage = "shots"
+        """What those steps are: ``"shots"``, then ``"figures"`` while they are drawn."""
         self.interruptible = False
         """True while an analysis runs (a second Ctrl-C may interrupt it)."""
         self._states: dict[tuple[int, str], TaskState] = {}
@@ -199,7 +202,7 @@ class TaskLoop:
         tag = self.date_tag.with_number(scan)
         self.current = f"Scan{scan:03d} {name}"
         analyzer = self.analyzers[name]
-        analyzer.progress_callback = self._record_shots
+        analyzer.progress_callback = functools.partial(self._record_shots, analyzer)
         try:
             if self.dry_run:
                 logger.info("dry run: would run %s on %s", name, tag)
@@ -210,7 +213,7 @@ class TaskLoop:
             if self.on_task_finished is not None:
                 self.on_task_finished(scan)
         finally:
-            self.current, self.shots = None, None
+            self.current, self.shots, self.stage = None, None, "shots"
 
     def _analyse_and_record(self, analyzer, tag: ScanTag, claim: Claim) -> TaskStatus:
         name = claim.analyzer
@@ -251,7 +254,8 @@ class TaskLoop:
         )
         return status
 
-    def _record_shots(self, done: int, total: int) -> None:
+    def _record_shots(self, analyzer: ScanAnalyzer, done: int, total: int) -> None:
+        self.stage = analyzer.progress_stage
         self.shots = (done, total)
 
     # --- what it has seen --------------------------------------------------------------------
@@ -273,4 +277,5 @@ class TaskLoop:
             running=counts[TaskState.CLAIMED],
             current=self.current,
             shots=self.shots,
+            stage=self.stage,
         )

@@ -43,12 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tqdm.auto import tqdm
-
-from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import DataRootError
+from scan_analysis.progress_display import ProgressDisplay
 from scan_analysis.task_dependencies import input_analyzers, order_by_inputs
 from scan_analysis.task_execution import run_claimed_task
 from scan_analysis.task_queue import TaskQueue, TaskState, default_runner_id
@@ -399,7 +399,9 @@ def _collect(
     import distributed
 
     counts: Counter = Counter()
-    with tqdm(total=len(futures), desc="reprocess", unit="task", disable=not progress) as bar:
+    with ProgressDisplay(
+        total=len(futures), desc="reprocess", unit="task", enabled=progress
+    ) as shown:
         for future in distributed.as_completed(futures):
             task = by_key[future.key]
             if future.status == "finished":
@@ -412,8 +414,8 @@ def _collect(
                 result = TaskResult(task, "failed", f"lost by the cluster ({reason})")
             future.release()
             counts[result.state] += 1
-            bar.set_postfix({state: counts[state] for state in RESULT_STATES}, refresh=False)
-            bar.update(1)
+            tally = ", ".join(f"{counts[state]} {state}" for state in RESULT_STATES)
+            shown.update(done=shown.done + 1, desc=f"reprocess ({tally})")
             yield result
 
 

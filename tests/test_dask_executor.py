@@ -10,7 +10,8 @@ import distributed
 import numpy as np
 import pytest
 
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.dask_executor import SCHEDULER_ENV, DaskShotExecutor, connect_to_cluster
 from scan_analysis.data.demo import build_demo_day
 from scan_analysis.data.sfile import read_sfile

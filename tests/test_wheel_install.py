@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import scan_analysis
 from scan_analysis.data.sfile import read_sfile
 
 REPO = Path(__file__).parents[1]
@@ -69,6 +70,8 @@ def installed(wheel, tmp_path_factory) -> Path:
 
 
 def test_wheel_ships_the_default_configs_the_widgets_package_and_the_apps(wheel):
+    # the version is written once, in the package; the wheel takes it from there
+    assert wheel.name.startswith(f"scan_analysis-{scan_analysis.__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
     configs = REPO / "scan_analysis_configs"
     shipped = {

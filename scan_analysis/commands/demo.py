@@ -73,13 +73,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  Scan{number:03d}  {scan.kind:<14} {scan.n_shots:>4} shots")
     print(f"data root: {day.data_root}  (set SCAN_ANALYSIS_DATA_ROOT={day.data_root} to use it)")
 
-    from scan_analysis.live_progress import StatusLine, progress_logger
+    from scan_analysis.live_progress import StatusLine
     from scan_analysis.live_task_runner import LiveTaskRunner
 
     print(
         "running the 'demo' analyzer group over the day, as the control room would ...", flush=True
     )
-    progress_logger.setLevel(logging.INFO)  # without a terminal, progress goes to the log
     started = time.perf_counter()
     runner = LiveTaskRunner("demo", day.tag(1), data_root=day.data_root, rescan_interval=0.5)
     with StatusLine(runner.progress, log_interval=5.0):

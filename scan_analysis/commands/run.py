@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     Configuration and data-root problems stop the command before any analysis
     runs; an analyzer that fails is reported and the others still run.
     """
-    from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+    from scan_analysis.analyzers import create_diagnostic_analyzer
+    from scan_analysis.config import ConfigTree
     from scan_analysis.data.scan_paths import ScanPaths
     from scan_analysis.data.scan_tag import ScanTag
     from scan_analysis.executors import make_executor

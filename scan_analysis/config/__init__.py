@@ -1,10 +1,10 @@
-"""Config system: diagnostic and group YAML, loader, factory."""
+"""Config system: diagnostic and group YAML, loader, per-shot analyzer builder.
+
+Scan analyzers are built by :func:`scan_analysis.analyzers.create_diagnostic_analyzer`.
+"""
 
 from scan_analysis.config.analysis_group_loader import ConfigTree
-from scan_analysis.config.diagnostic_factory import (
-    create_diagnostic_analyzer,
-    create_image_analyzer,
-)
+from scan_analysis.config.diagnostic_factory import create_image_analyzer
 from scan_analysis.config.diagnostic_models import (
     AnalysisGroupConfig,
     AnalyzerRef,
@@ -26,7 +26,6 @@ __all__ = [
     "ResolvedDiagnosticConfig",
     "ScanAnalyzerSpec",
     "ScanRuntimeConfig",
-    "create_diagnostic_analyzer",
     "create_image_analyzer",
     "load_diagnostic_config",
     "load_group_config",

@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+from scan_analysis.config.diagnostic_factory import construction_problems
 from scan_analysis.config.diagnostic_models import (
     AnalysisGroupConfig,
     AnalyzerRef,
@@ -291,8 +292,6 @@ class ConfigTree:
         path imports to the right kind of class, and that every group ref exists
         (disabled ones too).
         """
-        from scan_analysis.config.diagnostic_factory import construction_problems
-
         problems = list(self.problems)
         if not (self.root / "analyzers").is_dir() and not (self.root / "groups").is_dir():
             problems.append(

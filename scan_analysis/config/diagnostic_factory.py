@@ -1,24 +1,25 @@
-"""Build runnable scan analyzers from resolved diagnostic configs."""
+"""Import the classes a diagnostic config names and build its per-shot analyzer.
+
+The scan analyzers themselves are built by
+:func:`scan_analysis.analyzers.factory.create_diagnostic_analyzer`, next to
+what it builds.
+"""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scan_analysis.config.diagnostic_models import (
     ClassSpec,
     DiagnosticAnalysisConfig,
     ImageAnalyzerSpec,
-    ResolvedDiagnosticConfig,
 )
 from scan_analysis.config.suggestions import closest_match
 from scan_analysis.errors import ConfigError
-
-if TYPE_CHECKING:
-    from scan_analysis.base import ScanAnalyzer
-    from scan_analysis.image.base import ImageAnalyzer
+from scan_analysis.image.base import ImageAnalyzer
 
 DEFAULT_CAMERA_ANALYZER = "scan_analysis.image.beam_analyzer.BeamAnalyzer"
 DEFAULT_LINE_ANALYZER = "scan_analysis.image.line_analyzer.LineAnalyzer"
@@ -86,16 +87,33 @@ def import_class(path: str, *, source: Path | str | None = None) -> type:
         ) from None
 
 
-def _checked_class(spec: ClassSpec, base: type, what: str, source: Path | str | None) -> type:
+SCAN_ANALYZER_BASE = "scan_analysis.base.ScanAnalyzer"
+"""The base class a ``scan_analyzer`` names, by path: the config layer checks it without importing
+the scan layer (a class deriving from it has imported it already)."""
+
+
+def checked_class(spec: ClassSpec, base: type | str, what: str, source: Path | str | None) -> type:
+    """Import the class ``spec`` names and check it derives from ``base`` (a class or its path).
+
+    Raises
+    ------
+    ConfigError
+        The class does not import, or is not a subclass of ``base``, naming ``source``.
+    """
     cls = import_class(spec.class_path, source=source)
-    if not (inspect.isclass(cls) and issubclass(cls, base)):
+    base_path = base if isinstance(base, str) else f"{base.__module__}.{base.__qualname__}"
+    if not (inspect.isclass(cls) and _derives_from(cls, base_path)):
         raise ConfigError(
             f"{source}: {spec.class_path!r} is not {'an' if what[0] in 'AEIOU' else 'a'} {what}; "
-            f"name a subclass of "
-            f"{base.__module__}.{base.__name__}, e.g. {_EXAMPLE_CLASS[what]}",
+            f"name a subclass of {base_path}, e.g. {_EXAMPLE_CLASS[what]}",
             source,
         )
     return cls
+
+
+def _derives_from(cls: type, base_path: str) -> bool:
+    """Whether ``base_path`` (``module.Class``) is in the class's MRO: ``issubclass`` by name."""
+    return any(f"{klass.__module__}.{klass.__qualname__}" == base_path for klass in cls.__mro__)
 
 
 def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> list[str]:
@@ -104,19 +122,18 @@ def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> lis
     Class paths that do not import or name the wrong kind of class, and
     ``scan.renderer_kwargs`` the figure writers do not know.
     """
-    from scan_analysis.base import ScanAnalyzer
-    from scan_analysis.image.base import ImageAnalyzer
+    # the figure options' own check, until scan.renderer_kwargs is a model of the config layer
     from scan_analysis.render.style import RenderOptions
 
     problems = []
     for spec, base, what in (
         (config.image_analyzer, ImageAnalyzer, "ImageAnalyzer"),
-        (config.scan_analyzer, ScanAnalyzer, "ScanAnalyzer"),
+        (config.scan_analyzer, SCAN_ANALYZER_BASE, "ScanAnalyzer"),
     ):
         if spec is None:
             continue
         try:
-            _checked_class(spec, base, what, source)
+            checked_class(spec, base, what, source)
         except ConfigError as error:
             problems.append(str(error))
     try:
@@ -126,90 +143,6 @@ def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> lis
     return problems
 
 
-def create_diagnostic_analyzer(
-    resolved: ResolvedDiagnosticConfig, *, executor: Any = None, progress: bool = True
-) -> ScanAnalyzer:
-    """Build the scan analyzer a diagnostic config describes.
-
-    The image analyzer class is imported and given the ``image:`` block
-    (``cls(config=image, **kwargs)``), then wrapped in
-    :class:`~scan_analysis.analyzers.common.Array1DScanAnalyzer` for line
-    configs or :class:`~scan_analysis.analyzers.common.Array2DScanAnalyzer`
-    otherwise. A ``scan_analyzer`` class, when given, is built instead with its
-    kwargs and ``analyzer_id``.
-
-    Parameters
-    ----------
-    resolved : ResolvedDiagnosticConfig
-        The config, its file (named in errors) and its effective priority.
-    executor : str or ShotExecutor, optional
-        Where per-shot work runs (``"serial"``, ``"threads"``, ``"processes"``
-        or an executor shared between analyzers).
-    progress : bool
-        Show a per-shot progress bar.
-
-    Returns
-    -------
-    ScanAnalyzer
-        A ``SingleDeviceScanAnalyzer`` (Array2D/Array1D) or the ``scan_analyzer`` class.
-
-    Raises
-    ------
-    ConfigError
-        Bad class path, a class of the wrong kind, or constructor arguments it
-        does not accept, naming the YAML file.
-    """
-    from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-    from scan_analysis.base import ScanAnalyzer
-
-    config, source = resolved.config, resolved.source
-    if config.scan_analyzer is not None:
-        cls = _checked_class(config.scan_analyzer, ScanAnalyzer, "ScanAnalyzer", source)
-        analyzer = _construct(cls, source, analyzer_id=config.name, **config.scan_analyzer.kwargs)
-        analyzer.priority = resolved.priority
-        analyzer.gdoc_slot = config.scan.gdoc_slot
-        return analyzer
-    image_analyzer = create_image_analyzer(config, source=source)
-    wrapper = Array1DScanAnalyzer if image_analyzer.kind == "1d" else Array2DScanAnalyzer
-    return _construct(
-        wrapper,
-        source,
-        device_name=config.device,
-        image_analyzer=image_analyzer,
-        analyzer_id=config.name,
-        **{**scan_settings(config), "priority": resolved.priority},
-        executor=executor,
-        progress=progress,
-    )
-
-
-def scan_settings(config: DiagnosticAnalysisConfig) -> dict[str, Any]:
-    """The ``scan:`` block as keyword arguments of a SingleDeviceScanAnalyzer.
-
-    What :func:`create_diagnostic_analyzer` passes, and what
-    ``Array2DScanAnalyzer(device_name=...)`` takes from the device's config
-    when it finds one: the one mapping from the YAML to the analyzer.
-
-    Examples
-    --------
-    >>> from scan_analysis.config.diagnostic_models import load_diagnostic_config
-    >>> config = load_diagnostic_config({"name": "S", "scan": {"directory_suffix": "-raw"}})
-    >>> scan_settings(config)["directory_suffix"], scan_settings(config)["mode"]
-    ('-raw', 'per_shot')
-    """
-    scan = config.scan
-    return {
-        "directory_suffix": scan.directory_suffix,
-        "file_tail": scan.file_tail,
-        "mode": scan.mode,
-        "renderer_kwargs": scan.renderer_kwargs.model_dump(exclude_unset=True),
-        "save": scan.save,
-        "background_source": scan.background_source,
-        "priority": scan.priority,
-        "gdoc_slot": scan.gdoc_slot,
-    }
-
-
 def create_image_analyzer(
     config: DiagnosticAnalysisConfig, *, source: Path | str | None = None
 ) -> ImageAnalyzer:
@@ -217,7 +150,8 @@ def create_image_analyzer(
 
     The ``image_analyzer`` class (default: BeamAnalyzer for cameras,
     LineAnalyzer for lines) is given the ``image:`` block and its kwargs, as
-    :func:`create_diagnostic_analyzer` does before wrapping it.
+    :func:`~scan_analysis.analyzers.factory.create_diagnostic_analyzer` does before
+    wrapping it.
 
     Raises
     ------
@@ -225,8 +159,6 @@ def create_image_analyzer(
         A bad class path or kwargs (naming ``source``), or a config whose
         ``scan_analyzer`` works on whole scans and has no per-shot analyzer.
     """
-    from scan_analysis.image.base import ImageAnalyzer
-
     if config.scan_analyzer is not None and config.image_analyzer is None:
         raise ConfigError(
             f"{source or config.name}: analyzer {config.name!r} runs "
@@ -236,11 +168,12 @@ def create_image_analyzer(
         )
     default = DEFAULT_LINE_ANALYZER if config.is_line else DEFAULT_CAMERA_ANALYZER
     spec = config.image_analyzer or ImageAnalyzerSpec(class_path=default)
-    image_class = _checked_class(spec, ImageAnalyzer, "ImageAnalyzer", source)
-    return _construct(image_class, source, config=config.image, **spec.kwargs)
+    image_class = checked_class(spec, ImageAnalyzer, "ImageAnalyzer", source)
+    return construct(image_class, source, config=config.image, **spec.kwargs)
 
 
-def _construct(cls: type, source: Path | str | None, **kwargs: Any) -> Any:
+def construct(cls: type, source: Path | str | None, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``; a constructor refusing them is a ConfigError naming ``source``."""
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as error:

@@ -88,10 +88,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        Path(temporary).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
 

@@ -293,16 +293,9 @@ def _create_exclusive_open(path: Path, content: str) -> int | None:
         os.fsync(handle)
     except BaseException:
         os.close(handle)
-        _unlink_quietly(path)  # never leave an ownerless file behind
+        Path(path).unlink(missing_ok=True)  # never leave an ownerless file behind
         raise
     return handle
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _identity(status: os.stat_result) -> tuple[int, int]:
@@ -348,7 +341,7 @@ def _removal_mutex(path: Path) -> Iterator[bool]:
                 >= REMOVAL_MUTEX_STALE
             ):
                 logger.warning("removing abandoned lock mutex %s", mutex)
-                _unlink_quietly(mutex)
+                mutex.unlink(missing_ok=True)
                 _observations.forget(mutex)
                 continue
         if time.monotonic() >= deadline:
@@ -361,7 +354,7 @@ def _removal_mutex(path: Path) -> Iterator[bool]:
         yield True
     finally:
         os.close(handle)
-        _unlink_quietly(mutex)
+        mutex.unlink(missing_ok=True)
 
 
 def _remove_if(path: Path, is_expected) -> bool:

@@ -23,45 +23,42 @@ _NOSCAN_PARAMETERS = {"noscan", "shotnumber"}
 _LINE = re.compile(r"^\s*([^=]+?)\s*=\s*(.*?)\s*$")
 
 
-class ScanMode(enum.Enum):
-    """``ScanMode`` as written by the DAQ (absent on old scans)."""
+class ScanKind(enum.Enum):
+    """What kind of scan: how its shots are grouped for analysis.
+
+    Also what the DAQ writes as ``ScanMode`` (absent on old scans):
+    :attr:`ScanInfo.scan_mode` is that value, :attr:`ScanInfo.kind` the kind
+    decided from it and the parameter.
+    """
 
     NOSCAN = "noscan"
     ONE_D = "1D"
     OPTIMIZATION = "optimization"
 
     @classmethod
-    def parse(cls, text: str | None) -> ScanMode | None:
+    def parse(cls, text: str | None) -> ScanKind | None:
         """Read a ``ScanMode`` value (any case); unknown values are logged and give None.
 
         ``standard`` (the GEECS scanner's name for a 1-D scan) reads as ``1D``.
 
         Examples
         --------
-        >>> ScanMode.parse("Optimization"), ScanMode.parse("standard"), ScanMode.parse(None)
-        (<ScanMode.OPTIMIZATION: 'optimization'>, <ScanMode.ONE_D: '1D'>, None)
+        >>> ScanKind.parse("Optimization"), ScanKind.parse("standard"), ScanKind.parse(None)
+        (<ScanKind.OPTIMIZATION: 'optimization'>, <ScanKind.ONE_D: '1D'>, None)
         """
         if text is None or not text.strip():
             return None
         cleaned = text.strip().lower()
         if cleaned in _MODE_ALIASES:
             return _MODE_ALIASES[cleaned]
-        for mode in cls:
-            if mode.value.lower() == cleaned:
-                return mode
+        for kind in cls:
+            if kind.value.lower() == cleaned:
+                return kind
         logger.warning("unknown ScanMode %r; deciding the scan kind from the parameter", text)
         return None
 
 
-_MODE_ALIASES = {"standard": ScanMode.ONE_D, "1d scan": ScanMode.ONE_D, "no scan": ScanMode.NOSCAN}
-
-
-class ScanKind(enum.Enum):
-    """How a scan's shots are grouped for analysis."""
-
-    NOSCAN = "noscan"
-    ONE_D = "1D"
-    OPTIMIZATION = "optimization"
+_MODE_ALIASES = {"standard": ScanKind.ONE_D, "1d scan": ScanKind.ONE_D, "no scan": ScanKind.NOSCAN}
 
 
 def _unquote(value: str) -> str:
@@ -135,7 +132,7 @@ class ScanInfo:
         ``ScanEndInfo``.
     background : bool
         ``Background`` is true.
-    scan_mode : ScanMode or None
+    scan_mode : ScanKind or None
         ``ScanMode``; None on old scans that lack it.
     raw : dict
         Every key/value of ``[Scan Info]``, unquoted.
@@ -151,7 +148,7 @@ class ScanInfo:
     shots_per_step: int | None = None
     end_info: str = ""
     background: bool = False
-    scan_mode: ScanMode | None = None
+    scan_mode: ScanKind | None = None
     raw: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -180,7 +177,7 @@ class ScanInfo:
             shots_per_step=_to_int(get("Shots per step")),
             end_info=get("ScanEndInfo") or "",
             background=(get("Background") or "").strip().lower() in {"true", "1", "yes"},
-            scan_mode=ScanMode.parse(get("ScanMode")),
+            scan_mode=ScanKind.parse(get("ScanMode")),
             raw=raw,
         )
 
@@ -229,9 +226,9 @@ class ScanInfo:
         otherwise a ``noscan``/``Shotnumber`` (or absent) parameter, or
         ``noscan`` mode, is a no-scan; anything else is a 1-D scan.
         """
-        if self.scan_mode is ScanMode.OPTIMIZATION:
+        if self.scan_mode is ScanKind.OPTIMIZATION:
             return ScanKind.OPTIMIZATION
-        if self.scan_mode is ScanMode.NOSCAN or self.is_noscan_parameter:
+        if self.scan_mode is ScanKind.NOSCAN or self.is_noscan_parameter:
             return ScanKind.NOSCAN
         return ScanKind.ONE_D
 

@@ -227,11 +227,12 @@ def test_progress_callback_sees_every_shot_counted_up_to_the_total(fresh_demo_da
     analyzer = Array2DScanAnalyzer(device_name="UC_TopView", executor="serial", progress=False)
     analyzer.progress_callback = lambda done, total: seen.append((done, total))
     analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
-    totals = {total for _, total in seen}
-    assert len(totals) == 1
-    total = totals.pop()
-    assert seen[0] == (0, total)
-    assert seen[-1] == (total, total)
+    # a step per shot, then (issue 16 item 3) one per figure drawn: the total grows once
+    shots = seen[0][1]
+    assert seen[0] == (0, shots) and (shots, shots) in seen
+    total = seen[-1][1]
+    assert total == shots + 2 and seen[-1] == (total, total)
+    assert {t for _, t in seen} == {shots, total}
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 

@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.data.readers import read_shot
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.data.shot_files import list_device_files

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.data.demo import build_demo_day
 from scan_analysis.data.scan_paths import SOURCE_CONFIG_DIR
 from scan_analysis.data.sfile import read_sfile
@@ -159,7 +160,7 @@ def test_several_configs_for_the_device_stop_the_run_until_one_is_chosen(
 
 def test_a_keyword_that_changes_the_configs_output_gives_the_run_its_own_id(fresh_demo_day):
     day = fresh_demo_day
-    same = one_liner(save=False, priority=3)  # changes nothing written: still the config's run
+    same = one_liner(save=False)  # changes nothing written: still the config's run
     same.run_analysis(day.tag(2), data_root=day.data_root)
     assert same.analyzer_id == "UC_TopView" and same.render_options.cmap == "viridis"
     grey = one_liner(renderer_kwargs={"cmap": "gray"})
@@ -184,3 +185,26 @@ def test_a_chosen_config_of_the_wrong_kind_or_device_fails_clearly(fresh_demo_da
     )
     other_device.run_analysis(day.tag(2), data_root=day.data_root)
     assert "is for device 'UC_TopView', not 'UC_Other'" in other_device.last_outcome.message
+
+
+def test_a_loaded_config_is_used_as_it_is_with_keywords_laid_over_its_scan_block(tmp_path):
+    """``config=`` also takes the validated config object: no lookup, its scan block in force."""
+    resolved = ConfigTree().resolve_analyzer("UC_TopView")
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView", config=resolved, mode="per_bin", executor="serial", progress=False
+    )
+    # settled by the constructor: the config's id, analyzer and file, before any run
+    assert analyzer.config_source == resolved.source
+    assert type(analyzer.image_analyzer) is BeamAnalyzer
+    assert analyzer.image_analyzer.config == resolved.config.image
+    assert analyzer.analyzer_id == "UC_TopView_custom"  # mode changes what is written
+    # one validated object: the config's scan block, the keyword over it
+    assert analyzer.scan_config == resolved.config.scan.model_copy(update={"mode": "per_bin"})
+    assert analyzer.mode == "per_bin" and analyzer.given_settings == {"mode": "per_bin"}
+
+
+def test_a_bad_keyword_value_is_refused_by_the_constructor():
+    with pytest.raises(ValueError, match="per_shot"):
+        one_liner(mode="per_scan")
+    with pytest.raises(ValueError, match="directory_suffix"):
+        one_liner(directory_suffix=3)

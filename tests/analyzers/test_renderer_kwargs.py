@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 
 
 @pytest.mark.parametrize("executor", ["serial", "processes"])

@@ -51,3 +51,20 @@ def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fres
     assert not any(
         c.startswith("UC_TopView_") for c in read_sfile(day.day_dir / "analysis" / "s1.txt")
     )
+
+
+def test_progress_goes_on_over_the_figures_after_the_shots(fresh_demo_day):
+    """The scan's progress counts a step per shot, then one per figure drawn, to the end."""
+    heard = []
+    analyzer = Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False)
+    analyzer.progress_callback = lambda done, total: heard.append(
+        (done, total, analyzer.progress_stage)
+    )
+    shown = analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    assert analyzer.last_outcome.status == "done" and len(shown) == 2
+    shots = [(done, total) for done, total, stage in heard if stage == "shots"]
+    figures = [(done, total) for done, total, stage in heard if stage == "figures"]
+    files = shots[-1][1]
+    assert shots[0] == (0, files) and shots[-1] == (files, files)
+    assert figures == [(files, files + 2), (files + 1, files + 2), (files + 2, files + 2)]
+    assert [stage for *_, stage in heard] == ["shots"] * len(shots) + ["figures"] * 3

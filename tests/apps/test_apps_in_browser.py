@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from browser import PageProblems, save_screenshot, start_served_apps
 
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.analyzers import create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.data.demo import build_demo_day
 from scan_analysis.data.sfile import read_sfile
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.beam_analyzer import BeamAnalyzer
@@ -75,12 +76,9 @@ def test_camera_config_becomes_array2d_with_its_settings(make_tree):
         "UC_TopView",
         "UC_TopView-Temporal",
     )
-    assert (analyzer.file_tail, analyzer.mode, analyzer.priority, analyzer.gdoc_slot) == (
-        "_postprocessed.png",
-        "per_bin",
-        7,
-        2,
-    )
+    assert (analyzer.file_tail, analyzer.mode) == ("_postprocessed.png", "per_bin")
+    # the validated scan block itself, priority and gdoc_slot included, not copies of its fields
+    assert analyzer.scan_config == tree.load_analyzer("Diag").scan
     assert analyzer.save is False
     assert analyzer.render_options.cmap == "magma"
     image_analyzer = analyzer.image_analyzer
@@ -219,7 +217,7 @@ def test_unknown_renderer_kwargs_are_caught_by_check_and_factory(make_tree):
         create_diagnostic_analyzer(tree.resolve_analyzer("Diag"))
 
 
-def test_scan_analyzer_class_is_built_with_its_kwargs_and_group_priority():
+def test_scan_analyzer_class_is_built_with_its_kwargs():
     tree = ConfigTree(REPO_CONFIGS)
     [resolved] = [
         item for item in tree.resolve_group("demo") if item.name == "BeamChargeCorrelation"
@@ -228,7 +226,6 @@ def test_scan_analyzer_class_is_built_with_its_kwargs_and_group_priority():
     assert type(analyzer).__name__ == "BeamChargeCorrelation"
     assert analyzer.analyzer_id == "BeamChargeCorrelation"
     assert analyzer.camera == "UC_TopView"
-    assert analyzer.priority == resolved.priority
 
 
 def test_shipped_demo_group_builds_analyzers_that_run_on_a_demo_scan(fresh_demo_day):

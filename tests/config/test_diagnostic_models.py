@@ -349,7 +349,8 @@ def test_json_schema_uses_the_keys_written_in_files():
     ids=["bare string", "class_path", "class"],
 )
 def test_image_analyzer_in_each_form_the_original_accepts(written, make_tree):
-    from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+    from scan_analysis.analyzers import create_diagnostic_analyzer
+    from scan_analysis.config import ConfigTree
 
     root = make_tree({"analyzers/UC_TopView.yaml": "name: UC_TopView\n" + written})
     tree = ConfigTree(root)

@@ -138,3 +138,24 @@ def test_h5_dataset_option_picks_the_dataset_and_names_the_others(tmp_path):
     assert np.array_equal(read_shot(path, dataset="processed/image"), IMAGE16 // 2)
     with pytest.raises(ShotReadError, match="/processed/image"):
         read_shot(path, dataset="nope")
+
+
+def test_h5py_and_nptdms_are_imported_only_by_their_readers(tmp_path):
+    """Importing the readers (and so the library) loads neither; reading one such shot does."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import scan_analysis.data.readers as readers\n"
+        "from scan_analysis.analyzers.common import Array2DScanAnalyzer\n"
+        "print(sorted({'h5py', 'nptdms'} & set(sys.modules)))\n"
+        f"readers.read_shot({str(tmp_path / 'shot.h5')!r})\n"
+        "print(sorted({'h5py', 'nptdms'} & set(sys.modules)))\n"
+    )
+    with h5py.File(tmp_path / "shot.h5", "w") as handle:
+        handle["image"] = np.zeros((4, 4), dtype=np.uint16)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "['h5py']"]

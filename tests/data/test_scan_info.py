@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from scan_analysis import ScanTag
-from scan_analysis.data.scan_info import ScanInfo, ScanKind, ScanMode, find_parameter_column
+from scan_analysis.data.scan_info import ScanInfo, ScanKind, find_parameter_column
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.errors import ScanInfoError
 
@@ -40,7 +40,7 @@ def test_reads_quoted_values(tmp_path):
     assert info.parameter == "U_ESP_JetXYZ:Position.Axis 1"
     assert (info.start, info.end, info.step_size, info.shots_per_step) == (4.0, 6.0, 0.5, 10)
     assert info.end_info == "" and info.background is False
-    assert info.scan_mode is ScanMode.ONE_D and info.kind is ScanKind.ONE_D
+    assert info.scan_mode is ScanKind.ONE_D and info.kind is ScanKind.ONE_D
     assert info.raw["Step size"] == "0.5"
 
 

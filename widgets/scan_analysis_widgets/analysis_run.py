@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets
 
+from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.base import ScanOutcome
-from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.executors import ShotExecutor, make_executor
 from scan_analysis_widgets.background_job import BackgroundJob

@@ -11,7 +11,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from scan_analysis.accumulators import RunningStats, ScanAccumulator, Shape
 from scan_analysis.analyzers.common.background_source import (
@@ -31,8 +30,12 @@ from scan_analysis.analyzers.common.shot_work import (
 )
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
-from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
-from scan_analysis.config.diagnostic_models import BackgroundSource, ResolvedDiagnosticConfig
+from scan_analysis.config.diagnostic_factory import create_image_analyzer
+from scan_analysis.config.diagnostic_models import (
+    BackgroundSource,
+    ResolvedDiagnosticConfig,
+    ScanRuntimeConfig,
+)
 from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
@@ -41,6 +44,7 @@ from scan_analysis.errors import ConfigError
 from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
+from scan_analysis.progress_display import ProgressDisplay
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
 from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
 
@@ -51,17 +55,6 @@ MAX_WATERFALL_LINES = 2000
 MAX_LISTED_FAILURES = 5
 """Failed shots named one by one in the scan's summary log line; the rest are counted."""
 Mode = Literal["per_shot", "per_bin"]
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "directory_suffix": "",
-    "file_tail": None,
-    "mode": "per_shot",
-    "renderer_kwargs": {},
-    "save": True,
-    "background_source": None,
-    "priority": 100,
-    "gdoc_slot": None,
-}
-"""The scan settings with neither a keyword nor a config to set them."""
 OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
 """Settings that change what is written: overriding a config's gives the run its own id."""
 BASIC_SUFFIX = "_basic"
@@ -87,9 +80,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     image_analyzer : ImageAnalyzer, optional
         Per-shot analysis; wins over any config (no lookup is made). Default:
         the device's config's, else the class's basic analyzer.
-    config : str or path, optional
+    config : str, path or ResolvedDiagnosticConfig, optional
         The analyzer config to use, by name (``"UC_TopView"``) or YAML path,
         instead of looking the device up; it must be for this device and kind.
+        A loaded config (``ConfigTree.resolve_analyzer(...)``, what the
+        factory passes) is used as it is, from the constructor on.
     analyzer_id : str, optional
         Output folder ``analysis/ScanNNN/{analyzer_id}`` and s-file column
         prefix. Default, so an ad-hoc run never overwrites a configured
@@ -124,8 +119,6 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         (or ``"percentile"`` with ``"percentile": 5``) over this scan's shots,
         or ``{"autodetect": {}}`` (``analysis/Scan{NNN}{device}_averaged.<ext>``).
         A source that cannot be found fails the scan, saying what was looked for.
-    priority, gdoc_slot : optional
-        Scheduling and e-log placement, used by the live runner.
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -133,6 +126,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         scan is analysed once more on new workers.
     progress : bool
         Show a progress bar over shots.
+
+    The scan settings in force are :attr:`scan_config`, one validated
+    :class:`~scan_analysis.config.ScanRuntimeConfig`: the config's ``scan:``
+    block (or the defaults) with the keywords given laid over it.
     """
 
     default_image_analyzer: type[ImageAnalyzer] = ImageAnalyzer
@@ -144,7 +141,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         device_name: str,
         *,
         image_analyzer: ImageAnalyzer | None = None,
-        config: str | os.PathLike | None = None,
+        config: str | os.PathLike | ResolvedDiagnosticConfig | None = None,
         analyzer_id: str | None = None,
         directory_suffix: str | None = None,
         file_tail: str | None = None,
@@ -152,35 +149,25 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
         background_source: BackgroundSource | dict | None = None,
-        priority: int | None = None,
-        gdoc_slot: int | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
     ) -> None:
-        if mode is not None and mode not in ("per_shot", "per_bin"):
-            raise ValueError(f"mode must be 'per_shot' or 'per_bin', not {mode!r}")
+        # a wrong renderer key is an error here, not mid-run, with the valid keys listed
+        options_given = RenderOptions.from_kwargs(renderer_kwargs).model_dump(exclude_unset=True)
         given = {
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
             "mode": mode,
-            "renderer_kwargs": (  # a config's RendererOptions counts as the options it set
-                renderer_kwargs.model_dump(exclude_unset=True)
-                if isinstance(renderer_kwargs, RendererOptions)
-                else renderer_kwargs
-            ),
             "save": save,
-            "background_source": (
-                BackgroundSource.model_validate(background_source)
-                if background_source is not None
-                else None
-            ),
-            "priority": priority,
-            "gdoc_slot": gdoc_slot,
+            "background_source": background_source,
         }
+        given = {name: value for name, value in given.items() if value is not None}
+        validated = ScanRuntimeConfig.model_validate(given)  # a wrong value is an error here
         #: the settings passed as keywords (they win over the config's)
-        self.given_settings = {name: value for name, value in given.items() if value is not None}
-        RenderOptions.from_kwargs(renderer_kwargs)  # a wrong key is an error here, not mid-run
+        self.given_settings: dict[str, Any] = {name: getattr(validated, name) for name in given}
+        if renderer_kwargs is not None:
+            self.given_settings["renderer_kwargs"] = options_given
         self._given_image_analyzer = image_analyzer
         self._given_analyzer_id = analyzer_id
         self._config_choice = config
@@ -192,48 +179,74 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         super().__init__(analyzer_id=analyzer_id or default_id, raise_errors=raise_errors)
         self.device_name = device_name
         self.image_analyzer = image_analyzer or self.default_image_analyzer()
-        self._apply_settings({})
+        self._apply_settings(ScanRuntimeConfig())
+        if isinstance(config, ResolvedDiagnosticConfig):
+            self._use_config(config, announce=False)  # settled now: no lookup at run time
         self.progress = progress
+        self._shown: ProgressDisplay | None = None
+        self._shots_counted = 0
         self._executor_choice = executor
         self._executor: ShotExecutor | None = None
         self._owns_executor = executor is None or isinstance(executor, str)
         self._reset_scan_state()
 
     # --- settings: keywords, the device's config, defaults ------------------------------------
-    def _apply_settings(self, from_config: dict[str, Any], *, source: Path | None = None) -> None:
-        """Set the scan settings: keywords, else the config's, else the defaults."""
-        settings = {**DEFAULT_SETTINGS, **from_config, **self.given_settings}
-        settings["renderer_kwargs"] = {
-            **from_config.get("renderer_kwargs", {}),
+    def _apply_settings(self, scan: ScanRuntimeConfig, *, source: Path | None = None) -> None:
+        """Set :attr:`scan_config`: the keywords given over ``scan`` (a config's, or defaults)."""
+        renderer_kwargs = {
+            **scan.renderer_kwargs.model_dump(exclude_unset=True),
             **self.given_settings.get("renderer_kwargs", {}),
         }
         try:
-            self.render_options = RenderOptions.from_kwargs(settings["renderer_kwargs"])
+            self.render_options = RenderOptions.from_kwargs(renderer_kwargs)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"{source}: 'scan.renderer_kwargs': {error}", source) from error
-        self.settings = settings
-        self.directory_suffix: str = settings["directory_suffix"]
-        self.file_tail: str | None = settings["file_tail"]
-        self.mode: Mode = settings["mode"]
-        self.save: bool = settings["save"]
-        self.background_source: BackgroundSource | None = settings["background_source"]
-        self.priority: int = settings["priority"]
-        self.gdoc_slot: int | None = settings["gdoc_slot"]
+        #: the scan settings in force (validated; the config's scan block with the keywords over it)
+        self.scan_config: ScanRuntimeConfig = scan.model_copy(
+            update={**self.given_settings, "renderer_kwargs": self.render_options}
+        )
+
+    @property
+    def directory_suffix(self) -> str:
+        """Folder/file stem suffix in force (``scan.directory_suffix``)."""
+        return self.scan_config.directory_suffix
+
+    @property
+    def file_tail(self) -> str | None:
+        """Which of the device's files are read (``scan.file_tail``)."""
+        return self.scan_config.file_tail
+
+    @property
+    def mode(self) -> Mode:
+        """``per_shot`` or ``per_bin`` (``scan.mode``)."""
+        return self.scan_config.mode
+
+    @property
+    def save(self) -> bool:
+        """Whether figures and per-bin arrays are written (``scan.save``)."""
+        return self.scan_config.save
+
+    @property
+    def background_source(self) -> BackgroundSource | None:
+        """Where this scan's background comes from (``scan.background_source``), if set."""
+        return self.scan_config.background_source
 
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
 
         Called at the start of each run, with the run's ``config_dir``.
         """
-        chosen_analyzer = self._given_image_analyzer
-        if self.config_kind is None or (
-            chosen_analyzer is not None and self._config_choice is None
+        choice = self._config_choice
+        if (
+            self.config_kind is None
+            or isinstance(choice, ResolvedDiagnosticConfig)
+            or (self._given_image_analyzer is not None and choice is None)
         ):
             return  # nothing to look up: everything was settled by the constructor
         resolved, search = choose_device_config(
             self.device_name,
             kind=self.config_kind,
-            choice=self._config_choice,
+            choice=choice,
             config_dir=self.config_dir,
             directory_suffix=self.given_settings.get("directory_suffix"),
         )
@@ -242,21 +255,23 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         else:
             self._use_config(resolved)
 
-    def _use_config(self, resolved: ResolvedDiagnosticConfig) -> None:
-        from_config = scan_settings(resolved.config)
-        self._apply_settings(from_config, source=resolved.source)
+    def _use_config(self, resolved: ResolvedDiagnosticConfig, *, announce: bool = True) -> None:
+        own = resolved.config.scan
+        self._apply_settings(own, source=resolved.source)
         self.config_source = resolved.source
         if self._given_image_analyzer is None:
             self.image_analyzer = create_image_analyzer(resolved.config, source=resolved.source)
         changed = [
             name
             for name in OUTPUT_SETTINGS
-            if name in self.given_settings and self.settings[name] != from_config[name]
+            if name in self.given_settings and getattr(self.scan_config, name) != getattr(own, name)
         ]
         if self._given_analyzer_id:
             self.analyzer_id = self._given_analyzer_id
         elif self._given_image_analyzer is None:
             self.analyzer_id = resolved.name + (CUSTOM_SUFFIX if changed else "")
+        if not announce:
+            return
         logger.info(
             "%s: %s config %s (%s%s)%s",
             self.analyzer_id,
@@ -268,7 +283,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         )
 
     def _use_basic_analyzer(self, search: DeviceConfigSearch | None) -> None:
-        self._apply_settings({})
+        self._apply_settings(ScanRuntimeConfig())
         self.config_source = None
         self.image_analyzer = self.default_image_analyzer()
         self.analyzer_id = self._given_analyzer_id or f"{self.device_name}{BASIC_SUFFIX}"
@@ -387,6 +402,19 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         )
         if self.background_source is not None:
             self._use_background_source(files)
+        with ProgressDisplay(
+            total=len(files),
+            desc=f"{self.analyzer_id} Scan{self.tag.number:03d}",
+            unit="shot",
+            enabled=self.progress,
+        ) as shown:
+            self._shown = shown
+            try:
+                return self._analyse_and_draw(files, shots_total)
+            finally:
+                self._shown = None
+
+    def _analyse_and_draw(self, files: dict[int, Path], shots_total: int) -> list[Path]:
         restarted = self._analyse_shots_with_one_retry(files)
         self._keep_majority_shape()
         if self.mode == "per_bin":
@@ -567,20 +595,24 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
 
     def _analyse_shots(self, files: dict[int, Path]) -> None:
         chunks = self._chunks(files)
-        with tqdm(
-            total=len(files),
-            desc=f"{self.analyzer_id} Scan{self.tag.number:03d}",
-            unit="shot",
-            disable=not self.progress,
-            leave=False,
-        ) as bar:
-            done = 0
-            self.report_progress(done, len(files))
-            for result in self.executor.map_unordered(analyze_chunk, chunks):
-                self._collect(result)
-                bar.update(result.finished)
-                done += result.finished
-                self.report_progress(done, len(files))
+        self._shots_counted = len(files)
+        done = 0
+        self._show_progress(done, len(files))
+        for result in self.executor.map_unordered(analyze_chunk, chunks):
+            self._collect(result)
+            done += result.finished
+            self._show_progress(done, len(files))
+
+    def _show_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
+        """The scan's progress to the display (bar or log) and to :attr:`progress_callback`."""
+        if self._shown is not None:
+            label = f"{self.analyzer_id} Scan{self.tag.number:03d}"
+            if stage == "figures":  # a step per shot, then one per figure
+                label += f" ({self._shots_counted} shots analysed, drawing figures)"
+            self._shown.update(
+                done=done, total=total, desc=label, unit="step" if stage == "figures" else "shot"
+            )
+        self.report_progress(done, total, stage=stage)
 
     def _collect(self, result: ChunkResult) -> None:
         accumulator = self.accumulator.bin(result.bin)
@@ -732,11 +764,25 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         ]
 
     def _draw(self, jobs: list[FigureJob]) -> list[Path]:
-        """Draw figure jobs, in parallel on the workers when there are several; paths in order."""
+        """Draw figure jobs, in parallel on the workers when there are several; paths in order.
+
+        The scan's progress goes on over the figures: after the shots, one step each.
+        """
+        shots = self._shots_counted  # the steps before the figures: one per shot
+
+        def counted(results):
+            drawn = {}
+            self._show_progress(shots, shots + len(jobs), stage="figures")
+            for index, path in results:
+                drawn[index] = path
+                self._show_progress(shots + len(drawn), shots + len(jobs), stage="figures")
+            return drawn
+
         if len(jobs) < 2 or isinstance(self.executor, SerialExecutor):
-            return [run_figure_job((index, job))[1] for index, job in enumerate(jobs)]
+            drawn = counted(run_figure_job((index, job)) for index, job in enumerate(jobs))
+            return [drawn[index] for index in range(len(jobs))]
         try:
-            drawn = dict(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
+            drawn = counted(self.executor.map_unordered(run_figure_job, list(enumerate(jobs))))
         except BrokenProcessPool as error:
             logger.warning(
                 "%s %s: a worker process died while drawing (%s); drawing here instead",
@@ -744,7 +790,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
                 self.tag,
                 type(error).__name__,
             )
-            drawn = dict(run_figure_job((index, job)) for index, job in enumerate(jobs))
+            drawn = counted(run_figure_job((index, job)) for index, job in enumerate(jobs))
         return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import h5py
 import numpy as np
 
 from scan_analysis.errors import ShotReadError
+
+if TYPE_CHECKING:
+    import h5py
 
 EXTENSIONS = (".h5", ".hdf5")
 
 
 def _datasets(group: h5py.Group) -> list[h5py.Dataset]:
+    import h5py
+
     found: list[h5py.Dataset] = []
     group.visititems(
         lambda name, item: found.append(item) if isinstance(item, h5py.Dataset) else None
@@ -35,6 +40,8 @@ def read_hdf5(
         which one (0-based) to return as y; x is taken from a dataset named like
         ``time``/``x`` when present, else the sample index.
     """
+    import h5py  # imported on the first HDF5 shot: importing the library stays light
+
     with h5py.File(path, "r") as handle:
         if dataset is not None:
             if dataset not in handle:

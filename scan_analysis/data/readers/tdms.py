@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from nptdms import TdmsFile
 
 from scan_analysis.errors import ShotReadError
 
@@ -37,6 +36,8 @@ def read_tdms(path: Path, *, trace_index: int = 0, **options: object) -> np.ndar
     The time axis comes from the channel's waveform properties
     (``wf_increment``/``wf_start_offset``) when present, else the sample index.
     """
+    from nptdms import TdmsFile  # imported on the first TDMS shot: the library imports light
+
     with _NptdmsWarnings() as warnings:
         tdms = TdmsFile.read(path)
     truncated = [message for message in warnings.messages if "less data than expected" in message]

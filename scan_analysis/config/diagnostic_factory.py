@@ -207,6 +207,8 @@ def scan_settings(config: DiagnosticAnalysisConfig) -> dict[str, Any]:
         "background_source": scan.background_source,
         "priority": scan.priority,
         "gdoc_slot": scan.gdoc_slot,
+        "parameter_unit": scan.parameter_unit,
+        "elog_scalars": scan.elog_scalars,
     }
 
 

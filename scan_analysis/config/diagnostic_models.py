@@ -123,6 +123,16 @@ class ScanRuntimeConfig(_Strict):
         default_factory=dict, description="figure options: cmap, vmin, vmax, dpi, figsize"
     )
     background_source: str | None = Field(None, description="where the background comes from")
+    parameter_unit: str | None = Field(
+        None,
+        description="unit of the scan parameter on figures (default: the experiment's table "
+        "units/{experiment}.yaml in the config root)",
+    )
+    elog_scalars: list[str] | None = Field(
+        None,
+        description="the key scalars the e-log lists, by the names the analyzer emits "
+        "(default: the first max_scalars, calibrated ones first)",
+    )
 
 
 class DiagnosticAnalysisConfig(_Strict):

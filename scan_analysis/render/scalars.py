@@ -16,6 +16,7 @@ from scan_analysis.render.style import (
     grid_shape,
     save,
     scalar_label,
+    set_figure_title,
 )
 
 SATURATED_POINTS_GID = "saturated-points"
@@ -60,6 +61,7 @@ def draw_scalar_histories(
     title: str,
     options: RenderOptions | None = None,
     saturated_shots: Collection[int] = (),
+    partial: str | None = None,
 ) -> Figure:
     """Each scalar against shot number, with its mean ± std as a band.
 
@@ -96,7 +98,7 @@ def draw_scalar_histories(
         axes.set_ylabel(label)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel("shot number")
-    figure.suptitle(title)
+    set_figure_title(figure, title, partial=partial)
     return figure
 
 
@@ -122,6 +124,7 @@ def draw_scalars_vs_parameter(
     title: str,
     options: RenderOptions | None = None,
     saturated: Sequence[bool] | None = None,
+    partial: str | None = None,
 ) -> Figure:
     """Bin means with standard-deviation error bars against the scan parameter.
 
@@ -163,5 +166,5 @@ def draw_scalars_vs_parameter(
             axes.legend(fontsize=8)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel(parameter_label)
-    figure.suptitle(title)
+    set_figure_title(figure, title, partial=partial)
     return figure

@@ -63,6 +63,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
                     {
                         "x_label": x_label,
                         "row_label": "shot number",
+                        "colour_label": "intensity (one shot per row)",
                         "title": self._figure_title("every shot"),
                         "options": options,
                     },

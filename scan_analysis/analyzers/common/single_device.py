@@ -29,7 +29,9 @@ from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
 from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
 from scan_analysis.config.diagnostic_models import ResolvedDiagnosticConfig
+from scan_analysis.config.parameter_units import resolve_parameter_unit
 from scan_analysis.data.scan_info import ScanKind
+from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ConfigError
@@ -37,7 +39,13 @@ from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, 
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
-from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
+from scan_analysis.render.style import (
+    RenderOptions,
+    parameter_title,
+    save_arrays,
+    short_parameter_name,
+    with_unit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "background_source": None,
     "priority": 100,
     "gdoc_slot": None,
+    "parameter_unit": None,
+    "elog_scalars": None,
 }
 """The scan settings with neither a keyword nor a config to set them."""
 OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
@@ -113,6 +123,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Recorded for the config system; the image config's background block decides.
     priority, gdoc_slot : optional
         Scheduling and e-log placement, used by the live runner.
+    parameter_unit : str, optional
+        Unit of the scan parameter on the figures. Default: the config's,
+        else the experiment's table (``units/{experiment}.yaml`` in the config root).
+    elog_scalars : list of str, optional
+        The key scalars of the e-log, by the names the image analyzer emits.
+        Default: the config's, else the plotted ones (calibrated first).
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -141,6 +157,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         background_source: str | None = None,
         priority: int | None = None,
         gdoc_slot: int | None = None,
+        parameter_unit: str | None = None,
+        elog_scalars: list[str] | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
@@ -156,6 +174,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "background_source": background_source,
             "priority": priority,
             "gdoc_slot": gdoc_slot,
+            "parameter_unit": parameter_unit,
+            "elog_scalars": elog_scalars,
         }
         #: the settings passed as keywords (they win over the config's)
         self.given_settings = {name: value for name, value in given.items() if value is not None}
@@ -198,6 +218,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.background_source: str | None = settings["background_source"]
         self.priority: int = settings["priority"]
         self.gdoc_slot: int | None = settings["gdoc_slot"]
+        self.parameter_unit: str | None = settings["parameter_unit"]
+        self.elog_scalars: list[str] | None = settings["elog_scalars"]
 
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
@@ -683,7 +705,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         ]
 
     def _draw(self, jobs: list[FigureJob]) -> list[Path]:
-        """Draw figure jobs, in parallel on the workers when there are several; paths in order."""
+        """Draw figure jobs, in parallel on the workers when there are several; paths in order.
+
+        A partial scan's figures are all marked so (``partial=`` of each drawing).
+        """
+        if self.bins.partial:
+            for job in jobs:
+                job.kwargs["partial"] = self.bins.partial
         if len(jobs) < 2 or isinstance(self.executor, SerialExecutor):
             return [run_figure_job((index, job))[1] for index, job in enumerate(jobs)]
         try:
@@ -699,18 +727,43 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:
+        """What the figure shows, the scan, and (1-D scans) the parameter's full name, once."""
         info = self.scan_info
-        return f"{self.analyzer_id}: {what}\n{self.tag}" + (
-            f", {info.description}" if info.description else ""
-        )
+        lines = [
+            f"{self.analyzer_id}: {what}",
+            f"{self.tag}" + (f": {info.description}" if info.description else ""),
+        ]
+        if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
+            lines.append(
+                "scan parameter "
+                + parameter_title(self.bins.parameter_column, self.scan_parameter_unit())
+            )
+        return "\n".join(lines)
+
+    def scan_parameter_unit(self) -> str | None:
+        """The scan parameter's unit: ``parameter_unit``, else the experiment's unit table."""
+        if not hasattr(self, "_unit_for"):
+            self._unit_for: dict[tuple, str | None] = {}
+        key = (self.scan_info.parameter, self.tag.experiment, self.config_dir)
+        if key not in self._unit_for:
+            self._unit_for[key] = resolve_parameter_unit(
+                self.bins.parameter_column or self.scan_info.parameter,
+                experiment=self.tag.experiment,
+                config_dir=resolve_config_dir(self.config_dir),
+                configured=self.parameter_unit,
+            )
+        return self._unit_for[key]
 
     def _parameter_axis(self) -> tuple[list[int], np.ndarray, str]:
+        """Bin numbers, their parameter values, and the axis label (``JetX (mm)``)."""
         numbers = self.bins.numbers
         if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
             return (
                 numbers,
                 np.array([self.bins.values[n] for n in numbers]),
-                parameter_label(self.bins.parameter_column),
+                with_unit(
+                    short_parameter_name(self.bins.parameter_column), self.scan_parameter_unit()
+                ),
             )
         return numbers, np.array(numbers, dtype=float), "bin number"
 

@@ -11,6 +11,7 @@ from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from scan_analysis.render.style import RenderOptions, save, set_figure_title
 
@@ -64,6 +65,8 @@ def draw_waterfall(
         shading="flat",
     )
     figure.colorbar(mesh, ax=axes, label=colour_label)
+    if rows.size and np.all(np.mod(rows, 1) == 0):  # shot or bin numbers: whole ticks only
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(x_label)
     axes.set_ylabel(row_label)
     set_figure_title(figure, title, partial=partial)

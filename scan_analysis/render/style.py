@@ -137,7 +137,7 @@ def wrap_title(text: str, width_inches: float, *, fontsize: float = TITLE_FONT_S
     the canvas. Breaks at spaces; a word longer than a line is split.
     """
     # DejaVu Sans averages about 0.6 em per character; keep a margin
-    characters = max(12, int(width_inches * 72 / (0.62 * fontsize)))
+    characters = max(12, int(width_inches * 72 / (0.56 * fontsize)))
     lines = []
     for line in text.splitlines() or [""]:
         lines += textwrap.wrap(line, characters, break_on_hyphens=False) or [""]

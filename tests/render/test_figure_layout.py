@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from figure_layout import layout_problems, save_artifact
+from partial_scans import cut_sfile_after_bin
 
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
 from scan_analysis.data.demo import CHARGE_COLUMN, build_demo_day, write_demo_scan
@@ -81,12 +82,7 @@ def figure_day(tmp_path_factory):
     _set_ini_value(day.day_dir, ONE_BIN, "End", "4")
     _set_ini_value(day.day_dir, ONE_BIN, "Step size", "0.2")
     write_demo_scan(day.day_dir, PARTIAL, "jet_scan", n_bins=10, shots_per_bin=3, defects=False)
-    sfile = day.day_dir / "analysis" / f"s{PARTIAL}.txt"
-    lines = sfile.read_text().splitlines(keepends=True)
-    bin_index = lines[0].split("\t").index("Bin #")
-    sfile.write_text(
-        "".join([lines[0]] + [row for row in lines[1:] if int(row.split("\t")[bin_index]) <= 4])
-    )
+    cut_sfile_after_bin(day.day_dir, PARTIAL, 4)
     return day
 
 

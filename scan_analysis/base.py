@@ -37,6 +37,7 @@ from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.data.sfile import BIN_COLUMN, SHOT_COLUMN, merge_columns, read_sfile
 from scan_analysis.errors import ScanAnalysisError, SFileReadOnlyError
+from scan_analysis.scalar_table import ScalarTable
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class ScanOutcome:
     elapsed: float = 0.0
     shots_left_out: int = 0
     scalars_written: bool = True
+    scalar_table: ScalarTable | None = None
+    """The key scalars as the e-log shows them (labels, units, per-bin means), if any."""
 
 
 @dataclass

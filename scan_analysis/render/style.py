@@ -68,6 +68,20 @@ def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> t
     return bare.replace("_", " "), 1.0
 
 
+def split_unit(label: str) -> tuple[str, str]:
+    """A label and its unit, from ``centroid x (mm)`` (no unit: ``""``).
+
+    Examples
+    --------
+    >>> split_unit("centroid x (mm)"), split_unit("peak")
+    (('centroid x', 'mm'), ('peak', ''))
+    """
+    if label.endswith(")") and " (" in label:
+        text, _, unit = label[:-1].rpartition(" (")
+        return text, unit
+    return label, ""
+
+
 def parameter_label(column: str | None) -> str:
     """Axis label for the scan parameter column (alias first, device variable after)."""
     if not column:

@@ -43,9 +43,12 @@ from scan_analysis.render.style import (
     RenderOptions,
     parameter_title,
     save_arrays,
+    scalar_label,
     short_parameter_name,
+    split_unit,
     with_unit,
 )
+from scan_analysis.scalar_table import KeyScalar, ScalarTable
 
 logger = logging.getLogger(__name__)
 
@@ -396,6 +399,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "done",
             self._outcome_message(analysed, shots_total, len(files), restarted),
             scalars=self._scalar_summary(),
+            scalar_table=self._scalar_table(),
             shots_total=shots_total,
             shots_analysed=analysed,
             shots_failed=len(self.shot_failures),
@@ -673,6 +677,57 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             finite = finite[np.isfinite(finite)]
             summary[name] = float(finite.mean()) if finite.size else float("nan")
         return summary
+
+    # --- the e-log's key scalars ----------------------------------------------------------
+    def _scalar_position_unit(self) -> str:
+        """Unit of the analyzer's uncalibrated positions and sizes (camera pixels here)."""
+        return self.render_options.position_unit
+
+    def _key_scalar_names(self) -> list[str]:
+        """``elog_scalars`` (calibrated versions when there are), else the plotted scalars.
+
+        A listed name the analyzer did not emit is left out, said in the log.
+        """
+        emitted = self.accumulator.scalar_names()
+        if not self.elog_scalars:
+            return self._plotted_scalars()
+        missing = [n for n in self.elog_scalars if n not in emitted and f"{n}_m" not in emitted]
+        if missing:
+            logger.warning(
+                "%s %s: scan.elog_scalars names %s, which %s did not emit (it emits: %s)",
+                self.analyzer_id,
+                self.tag,
+                ", ".join(missing),
+                type(self.image_analyzer).__name__,
+                ", ".join(emitted),
+            )
+        return [
+            f"{n}_m" if f"{n}_m" in emitted else n
+            for n in self.elog_scalars
+            if n in emitted or f"{n}_m" in emitted
+        ]
+
+    def _scalar_table(self) -> ScalarTable | None:
+        """The key scalars with labels, units (calibrated when possible) and per-bin means."""
+        names = self._key_scalar_names()
+        if not names:
+            return None
+        summary = self._scalar_summary()
+        numbers, values, label = self._parameter_axis()
+        per_bin = self.bins.kind is not ScanKind.NOSCAN
+        rows = []
+        for name in names:
+            heading, factor = scalar_label(name, position_unit=self._scalar_position_unit())
+            text, unit = split_unit(heading)
+            bin_means: list[float] = []
+            if per_bin:
+                bins, means, _, _ = self.accumulator.summary(name)
+                by_bin = dict(zip(bins, means, strict=True))
+                bin_means = [float(by_bin.get(n, np.nan)) * factor for n in numbers]
+            rows.append(KeyScalar(name, text, unit, summary.get(name, np.nan) * factor, bin_means))
+        if not per_bin:
+            return ScalarTable(rows)
+        return ScalarTable(rows, parameter=label, bin_values=[float(v) for v in values])
 
     # --- figures --------------------------------------------------------------------------
     def _render(self) -> list[Path]:

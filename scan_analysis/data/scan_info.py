@@ -244,9 +244,8 @@ class ScanInfo:
 
         Examples
         --------
-        >>> info = ScanInfo.from_text("[Scan Info]\nScan Parameter = \"J:X\"\nStart = 4\n"
-        ...                           "End = 6\nStep size = 0.2222\nScanMode = 1D\n")
-        >>> info.expected_steps
+        >>> ScanInfo(None, parameter="J:X", start=4, end=6, step_size=0.2222,
+        ...          scan_mode=ScanMode.ONE_D).expected_steps
         10
         """
         if self.kind is not ScanKind.ONE_D or None in (self.start, self.end, self.step_size):

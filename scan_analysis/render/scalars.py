@@ -40,6 +40,11 @@ def _mark_saturated_points(axes: Axes, x: np.ndarray, y: np.ndarray, *, label: s
     )
 
 
+def _plain_numbers(axes: Axes) -> None:
+    """Tick labels as the values themselves: an offset ("+8e2") above the axis is easily missed."""
+    axes.ticklabel_format(axis="y", useOffset=False)
+
+
 def save_scalar_histories(
     shots: Sequence[int],
     values: Mapping[str, Sequence[float]],
@@ -96,6 +101,7 @@ def draw_scalar_histories(
             axes.axhspan(mean - std, mean + std, color="C1", alpha=0.15)
             axes.set_title(f"{label}: {mean:.4g} ± {std:.2g}", fontsize=9)
         axes.set_ylabel(label)
+        _plain_numbers(axes)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel("shot number")
     set_figure_title(figure, title, partial=partial)
@@ -161,6 +167,7 @@ def draw_scalars_vs_parameter(
                 axes, x[flagged], (means * factor)[flagged], label="bin with saturated shots"
             )
         axes.set_ylabel(label)
+        _plain_numbers(axes)
         axes.grid(alpha=0.3)
         if index == 0:
             axes.legend(fontsize=8)

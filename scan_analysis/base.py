@@ -42,6 +42,7 @@ from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.data.sfile import BIN_COLUMN, SHOT_COLUMN, merge_columns, read_sfile
 from scan_analysis.errors import ScanAnalysisError, SFileReadOnlyError
+from scan_analysis.scalar_table import ScalarTable
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class ScanOutcome:
     elapsed: float = 0.0
     shots_left_out: int = 0
     scalars_written: bool = True
+    scalar_table: ScalarTable | None = None
+    """The key scalars as the e-log shows them (labels, units, per-bin means), if any."""
 
 
 @dataclass
@@ -84,11 +87,25 @@ class ScanBins:
     parameter_column: str | None
     bin_of_shot: dict[int, int]
     values: dict[int, float]
+    expected_bins: int | None = None
+    """Bins the scan was set to take (a 1-D scan's range in the ini), when known."""
 
     @property
     def numbers(self) -> list[int]:
         """Bin numbers in order."""
         return sorted(self.values)
+
+    @property
+    def partial(self) -> str | None:
+        """``"partial: 4 of 10 bins"`` when the s-file holds fewer bins than the scan was set to.
+
+        The DAQ still writing it, or stopped early: figures of such a scan
+        say so. None for a complete scan, or when the ini gives no range.
+        """
+        found = sum(1 for number in self.values if number > 0)
+        if self.expected_bins is None or found >= self.expected_bins:
+            return None
+        return f"partial: {found} of {self.expected_bins} bins"
 
     def label(self, number: int) -> str:
         """Panel title of a bin: the parameter value (or the bin number)."""
@@ -108,6 +125,7 @@ def bin_shots(sfile: pd.DataFrame, info: ScanInfo) -> ScanBins:
             info.parameter,
             BIN_COLUMN,
         )
+    expected = info.expected_steps
     if kind is ScanKind.NOSCAN or BIN_COLUMN not in sfile.columns:
         return ScanBins(kind, None, dict.fromkeys(shots, 1), {1: 1.0})
     bin_numbers = sfile[BIN_COLUMN].fillna(-1).astype(int).tolist()
@@ -119,7 +137,7 @@ def bin_shots(sfile: pd.DataFrame, info: ScanInfo) -> ScanBins:
             values[number] = float(np.nanmean(chosen)) if chosen.notna().any() else float("nan")
         else:
             values[number] = float(number)
-    return ScanBins(kind, column, bin_of_shot, values)
+    return ScanBins(kind, column, bin_of_shot, values, expected)
 
 
 class ScanAnalyzer:
@@ -197,6 +215,15 @@ class ScanAnalyzer:
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
             self.bins = bin_shots(self.sfile, self.scan_info)
+            if self.bins.partial:
+                logger.warning(
+                    "%s %s: %s in %s (the DAQ still writing it, or stopped early); its "
+                    "figures are marked partial",
+                    self.analyzer_id,
+                    tag,
+                    self.bins.partial,
+                    self.paths.sfile,
+                )
             if restore_scalars:
                 display_files = self._restore_saved_scalars()
             else:
@@ -204,6 +231,8 @@ class ScanAnalyzer:
             not_written = self._write_scalars()
             outcome = self.last_outcome or ScanOutcome("done")
             outcome.display_files = display_files
+            if self.bins.partial and self.bins.partial not in outcome.message:
+                outcome.message = ", ".join(p for p in (self.bins.partial, outcome.message) if p)
             if not_written:
                 outcome.scalars_written = False
                 outcome.message = "; ".join(

@@ -242,6 +242,7 @@ class TaskLoop:
                 message=outcome.message,
                 display_files=outcome.display_files,
                 scalars=outcome.scalars,
+                scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
             )
         self.tasks_run += 1
         logger.info(

@@ -100,5 +100,6 @@ def run_claimed_task(
             message=outcome.message,
             display_files=outcome.display_files,
             scalars=outcome.scalars,
+            scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
         )
     return TaskRun(status, outcome.message, time.perf_counter() - started)

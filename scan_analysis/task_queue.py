@@ -125,6 +125,8 @@ class TaskStatus(BaseModel):
     message: str | None = None
     display_files: list[str] = []
     scalars: dict[str, float] = {}
+    scalar_table: dict[str, Any] | None = None
+    """The key scalars for the e-log (a ``scan_analysis.scalar_table.ScalarTable.to_dict()``)."""
     started: str | None = None
     """When the current (or last) attempt was claimed (ISO 8601, UTC)."""
     finished: str | None = None
@@ -486,8 +488,12 @@ class TaskQueue:
         message: str | None = None,
         display_files: Iterable[os.PathLike | str] = (),
         scalars: dict[str, float] | None = None,
+        scalar_table: dict[str, Any] | None = None,
     ) -> TaskStatus:
-        """Record a finished task (``done``/``no_data``/``failed``) and release the claim."""
+        """Record a finished task (``done``/``no_data``/``failed``) and release the claim.
+
+        ``scalar_table`` is a ``ScalarTable.to_dict()`` (``scan_analysis.scalar_table``).
+        """
         state = TaskState(state)
         status = claim.status
         status.state = state
@@ -496,6 +502,7 @@ class TaskQueue:
         status.message = message
         status.display_files = [str(p) for p in display_files]
         status.scalars = {str(key): float(value) for key, value in (scalars or {}).items()}
+        status.scalar_table = scalar_table
         status.finished = _now()
         return self._record_and_release(claim, status)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,9 @@ scan's s-file, figures go under analysis/ScanNNN/{analyzer}/.
 The data root is --data-root, else $SCAN_ANALYSIS_DATA_ROOT, else
 [Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini;
 the config root likewise (--config-dir, $SCAN_ANALYSIS_CONFIG_DIR, ...).
+A 1-D scan whose s-file holds fewer bins than its ini range (the DAQ still
+writing, or stopped early) is refused; --allow-partial analyses it anyway and
+marks every figure "partial: 4 of 10 bins".
 """
 
 
@@ -44,7 +48,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["processes", "threads", "serial"],
         help="where per-shot work runs (default: processes, or $SCAN_ANALYSIS_EXECUTOR)",
     )
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="analyse a scan whose s-file holds fewer bins than its ini range "
+        "(its figures are marked partial)",
+    )
     parser.set_defaults(func=run)
+
+
+def partial_scan_problem(paths) -> str | None:
+    """Why the scan looks partial (``"partial: 4 of 10 bins"`` with the file), or None."""
+    from scan_analysis.base import bin_shots
+    from scan_analysis.data.scan_info import ScanInfo
+    from scan_analysis.data.sfile import read_sfile
+    from scan_analysis.errors import ScanAnalysisError
+
+    try:
+        bins = bin_shots(read_sfile(paths.sfile), ScanInfo.for_scan(paths))
+    except ScanAnalysisError:  # each analyzer reports a missing or unreadable file itself
+        return None
+    return f"{bins.partial} in {paths.sfile}" if bins.partial else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +86,15 @@ def run(args: argparse.Namespace) -> int:
     tag = ScanTag.from_date(args.date, number=args.scan, experiment=args.experiment)
     paths = ScanPaths(tag, data_root=args.data_root)
     paths.require_scan()
+    partial = partial_scan_problem(paths)
+    if partial and not args.allow_partial:
+        print(
+            f"error: {tag} is {partial} (its ini range has more): the DAQ may still be "
+            "writing it, or stopped early. Wait for the scan to end, or pass --allow-partial "
+            "to analyse the bins there are (figures are marked partial).",
+            file=sys.stderr,
+        )
+        return 2
     tree = ConfigTree.for_group(args.group, args.config_dir)
     resolved = (
         tree.resolve_group(args.group) if args.group else [tree.resolve_analyzer(args.analyzer)]

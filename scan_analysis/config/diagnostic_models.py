@@ -258,6 +258,16 @@ class ScanRuntimeConfig(_Strict):
         description="a background from the scan's context, subtracted from every shot: "
         "{scan_number: N}, {from_current_scan: {method, percentile}} or {autodetect: {}}",
     )
+    parameter_unit: str | None = Field(
+        None,
+        description="unit of the scan parameter on figures (default: the experiment's table "
+        "units/{experiment}.yaml in the config root)",
+    )
+    elog_scalars: list[str] | None = Field(
+        None,
+        description="the key scalars the e-log lists, by the names the analyzer emits "
+        "(default: the first max_scalars, calibrated ones first)",
+    )
     is_active: bool = Field(
         True, description="false switches the analyzer off: groups skip it (the original's key)"
     )

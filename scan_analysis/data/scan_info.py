@@ -232,6 +232,26 @@ class ScanInfo:
             return ScanKind.NOSCAN
         return ScanKind.ONE_D
 
+    @property
+    def expected_steps(self) -> int | None:
+        """How many parameter steps (bins) a 1-D scan was set to take, from its range.
+
+        ``|End - Start| / |Step size| + 1``; None for other kinds of scan, or
+        when the range is missing or has no step.
+
+        Examples
+        --------
+        >>> ScanInfo(None, parameter="J:X", start=4, end=6, step_size=0.2222,
+        ...          scan_mode=ScanMode.ONE_D).expected_steps
+        10
+        """
+        if self.kind is not ScanKind.ONE_D or None in (self.start, self.end, self.step_size):
+            return None
+        if not self.step_size:
+            return None
+        steps = abs(self.end - self.start) / abs(self.step_size)  # type: ignore[operator]
+        return int(round(steps)) + 1
+
     def parameter_column(self, columns: Iterable[str]) -> str | None:
         """The s-file column holding the scan parameter (see :func:`find_parameter_column`)."""
         if self.parameter is None or self.is_noscan_parameter:

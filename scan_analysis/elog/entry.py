@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scan_analysis.data.scan_info import ScanInfo
+from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, saturation_note
+from scan_analysis.scalar_table import ScalarTable
 
 
 @dataclass
@@ -40,6 +41,10 @@ class ElogEntry:
     """The scan's page in the served apps (the scan browser), when an app URL is configured."""
     saturation: dict[str, str] = field(default_factory=dict)
     """Analyzers whose camera saturated in this scan: ``{analyzer: "saturated pixels in ..."}``."""
+    kind: str | None = None
+    """The scan's kind (``noscan``, ``1D``, ``optimization``; :class:`ScanKind` values)."""
+    scalar_tables: dict[str, dict] = field(default_factory=dict)
+    """Each analyzer's key scalars (``ScalarTable.to_dict()``), when it described them."""
 
     @classmethod
     def from_scan(
@@ -59,6 +64,7 @@ class ElogEntry:
             step_size=info.step_size,
             shots_per_step=info.shots_per_step,
             end_info=info.end_info,
+            kind=info.kind.value,
         )
 
     def add_outcome(
@@ -70,8 +76,12 @@ class ElogEntry:
         display_files: list[str] | None = None,
         scalars: dict[str, float] | None = None,
         slot: int | None = None,
+        scalar_table: dict | None = None,
     ) -> None:
         """Add (or replace) one analyzer's result.
+
+        ``scalar_table`` (a ``ScalarTable.to_dict()``) is what the entry lists
+        of the analyzer's scalars; without one, its raw ``scalars`` are listed.
 
         A saturation clause in ``message`` (``saturated pixels in 4 of 50 shots
         (...)``, as the camera analyzers write it) becomes the analyzer's line
@@ -86,8 +96,30 @@ class ElogEntry:
         self.figures = [f for f in self.figures if f.analyzer != analyzer]
         for index, path in enumerate(display_files or []):
             self.figures.append(ElogFigure(str(path), analyzer, slot if index == 0 else None))
+        self.scalars.pop(analyzer, None)
+        self.scalar_tables.pop(analyzer, None)
         if scalars:
             self.scalars[analyzer] = dict(scalars)
+        if scalar_table:
+            self.scalar_tables[analyzer] = dict(scalar_table)
+
+    def key_scalars(self) -> dict[str, ScalarTable]:
+        """Each analyzer's key-scalar table: its own description, else its raw scan means.
+
+        Analyzers with nothing to list are left out.
+        """
+        tables = {}
+        for analyzer in sorted({*self.scalars, *self.scalar_tables}):
+            table = ScalarTable.from_dict(self.scalar_tables.get(analyzer))
+            if table is None:
+                table = ScalarTable.from_means(self.scalars.get(analyzer, {}))
+            if table.rows:
+                tables[analyzer] = table
+        return tables
+
+    def no_data(self) -> list[str]:
+        """The analyzers that found no data in this scan (said once, not as empty figures)."""
+        return sorted(a for a, outcome in self.outcomes.items() if outcome.startswith("no_data"))
 
     def saturation_lines(self) -> list[str]:
         """One line per analyzer that saw saturated pixels, for the entry's text.
@@ -106,7 +138,11 @@ class ElogEntry:
         ]
 
     def grid(self) -> tuple[list[ElogFigure | None], list[ElogFigure]]:
-        """The four slots of the 2x2 grid and the figures without a slot."""
+        """The four slots of the 2x2 grid and the figures without a slot.
+
+        Backends place the slotted figures in slot order and close the gaps
+        of empty slots (:meth:`grid_figures`).
+        """
         slots: list[ElogFigure | None] = [None, None, None, None]
         rest = []
         for figure in self.figures:
@@ -115,6 +151,10 @@ class ElogEntry:
             else:
                 rest.append(figure)
         return slots, rest
+
+    def grid_figures(self) -> list[ElogFigure]:
+        """The slotted figures in slot order, empty slots left out (the grid closes its gaps)."""
+        return [figure for figure in self.grid()[0] if figure is not None]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for the sidecar JSON)."""
@@ -133,17 +173,27 @@ class ElogEntry:
         return f"Scan {self.scan:03d}" + (f": {self.description}" if self.description else "")
 
     def range_text(self) -> str:
-        """``U_ESP_JetXYZ:Position.Axis 1 from 4 to 6 in steps of 0.2, 10 shots per step``."""
+        """What kind of scan it was and over what.
+
+        ``U_ESP_JetXYZ:Position.Axis 1 from 4 to 6 in steps of 0.2, 10 shots per
+        step``; ``no scan, 20 shots``; ``optimization scan, binned by Bin #, 5
+        shots per step``.
+        """
         shots = f"{self.shots_per_step} shots per step" if self.shots_per_step else ""
-        if not self.parameter:
-            return f"no scan, {shots}" if shots else "no scan"
+        if self.kind == ScanKind.OPTIMIZATION.value:
+            text = "optimization scan" + (f" of {self.parameter}" if self.parameter else "")
+            text += ", binned by Bin #"
+            return text + (f", {shots}" if shots else "")
+        if self.kind == ScanKind.NOSCAN.value or not self.parameter:
+            count = f"{self.shots_per_step} shots" if self.shots_per_step else ""
+            return f"no scan, {count}" if count else "no scan"
         text = (
-            f"{self.parameter} from {self.start:g} to {self.end:g}"
-            if self.start is not None
+            f"{self.parameter} from {self.start:.4g} to {self.end:.4g}"
+            if self.start is not None and self.end is not None
             else self.parameter
         )
         if self.step_size:
-            text += f" in steps of {self.step_size:g}"
+            text += f" in steps of {self.step_size:.4g}"
         return text + (f", {shots}" if shots else "")
 
     def figure_paths(self) -> list[Path]:

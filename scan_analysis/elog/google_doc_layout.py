@@ -5,8 +5,9 @@ scan's entry at one index, and say how many indices the entry takes, so the
 backend can mark it with a named range and later replace exactly it.
 
 The entry is built bottom-up at a single index, so no index has to be
-recomputed: the key-scalar table, the figures without a slot, the 2x2 figure
-grid (a 2x2 table, cell = ``gdoc_slot``), then the heading (``HEADING_2``)
+recomputed: the key-scalar table, the figures without a slot, the figure
+grid (a table of two columns holding the slotted figures in ``gdoc_slot``
+order, empty slots closed), then the heading (``HEADING_2``)
 and the text lines (operator description, parameter and range, end info,
 analyzer outcomes). Index rules, from the Docs API guide "Work with tables":
 ``insertTable`` inserts a newline before the table; an empty table of ``r``
@@ -85,13 +86,20 @@ def entry_text(entry: ElogEntry) -> tuple[str, str]:
 
 
 def scalar_rows(entry: ElogEntry, *, max_scalars: int = 8) -> list[tuple[str, str, str]]:
-    """Rows of the key-scalar table: header, then (analyzer, scalar, value)."""
-    rows = [("analyzer", "scalar", "scan mean")]
-    for analyzer, scalars in sorted(entry.scalars.items()):
-        rows += [
-            (analyzer, name, f"{value:.5g}") for name, value in list(scalars.items())[:max_scalars]
-        ]
-    return rows if len(rows) > 1 else []
+    """Rows of the key-scalar table: header, then (analyzer, scalar with unit, value).
+
+    The value is the scan mean for a no-scan, the per-bin means (first value,
+    sparkline, last value) for a scan over bins; the header says which.
+    ``max_scalars`` limits an analyzer that listed raw scalars only.
+    """
+    tables = entry.key_scalars()
+    if not tables:
+        return []
+    rows = [("analyzer", "scalar", next(iter(tables.values())).value_heading())]
+    for analyzer, table in tables.items():
+        limit = None if analyzer in entry.scalar_tables else max_scalars
+        rows += [(analyzer, *table.cells(row)) for row in table.rows[:limit]]
+    return rows
 
 
 @dataclass
@@ -157,16 +165,20 @@ def entry_layout(
                 length += utf16_length(text)
     slots, rest = entry.grid()
     missing = [f for f in [*slots, *rest] if f is not None and f.path not in image_urls]
+    no_gaps = [f for f in entry.grid_figures() if f.path in image_urls]
     for figure in reversed(rest):
         if figure.path in image_urls:
             requests.append(_image_request(image_urls[figure.path], index, WIDE_IMAGE_WIDTH_PT))
             length += 1
-    placed = [(slot, f) for slot, f in enumerate(slots) if f is not None and f.path in image_urls]
+    placed = list(enumerate(no_gaps))  # slot order, empty slots closed
     if placed:
-        requests.append({"insertTable": {"rows": 2, "columns": 2, "location": {"index": index}}})
-        length += 1 + table_length(2, 2) + len(placed)
-        for slot, figure in reversed(placed):
-            cell = table_cell_index(index, slot // 2, slot % 2, columns=2)
+        grid_rows = (len(placed) + 1) // 2
+        requests.append(
+            {"insertTable": {"rows": grid_rows, "columns": 2, "location": {"index": index}}}
+        )
+        length += 1 + table_length(grid_rows, 2) + len(placed)
+        for cell_number, figure in reversed(placed):
+            cell = table_cell_index(index, cell_number // 2, cell_number % 2, columns=2)
             requests.append(_image_request(image_urls[figure.path], cell, GRID_IMAGE_WIDTH_PT))
     heading, body = entry_text(entry)
     if missing:

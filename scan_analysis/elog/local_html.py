@@ -41,6 +41,7 @@ from pathlib import Path
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.data.file_lock import FileLock
 from scan_analysis.elog.entry import ElogEntry, ElogFigure
+from scan_analysis.scalar_table import ScalarTable
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom:
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 .grid img, .more img { width: 100%; border: 1px solid #ddd; }
 .empty { min-height: 40px; background: #fafafa; border: 1px dashed #ddd; }
+.spark { font-family: ui-monospace, monospace; white-space: nowrap; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
@@ -107,7 +109,14 @@ def _image_tag(figure: ElogFigure, figure_source: FigureSource) -> str:
 def render_entry(
     entry: ElogEntry, *, max_scalars: int = 8, figure_source: FigureSource = embedded_source
 ) -> str:
-    """One scan's section of the page (figures embedded unless ``figure_source`` links them)."""
+    """One scan's section of the page (figures embedded unless ``figure_source`` links them).
+
+    The grid holds the slotted figures in slot order with no empty cells; the
+    analyzers that found no data are named once. Each analyzer's key scalars
+    are a table: scan means for a no-scan, per-bin means (first value,
+    sparkline, last value; every value on hover) for a scan over bins.
+    ``max_scalars`` limits an analyzer that listed raw scalars only.
+    """
     parts = [f'<section id="scan{entry.scan}"><h2>{html.escape(entry.title)}</h2>']
     if entry.link:
         parts.append(
@@ -128,23 +137,44 @@ def render_entry(
     parts += [
         f'<p class="saturated">&#9888; {html.escape(line)}</p>' for line in entry.saturation_lines()
     ]
-    slots, rest = entry.grid()
-    if any(slots):
+    missing = entry.no_data()
+    if missing:
+        parts.append(f'<p class="no_data">no data: {html.escape(", ".join(missing))}</p>')
+    placed = entry.grid_figures()
+    if placed:
         parts.append('<div class="grid">')
-        parts += [_image_tag(f, figure_source) if f else '<div class="empty"></div>' for f in slots]
+        parts += [_image_tag(f, figure_source) for f in placed]
         parts.append("</div>")
+    rest = entry.grid()[1]
     if rest:
         tags = "".join(_image_tag(f, figure_source) for f in rest)
         parts.append(f'<div class="more">{tags}</div>')
-    for analyzer, scalars in sorted(entry.scalars.items()):
-        shown = list(scalars.items())[:max_scalars]
-        if not shown:
-            continue
-        parts.append(f"<table><tr><th>{html.escape(analyzer)}</th><th>scan mean</th></tr>")
-        parts += [f"<tr><td>{html.escape(k)}</td><td>{v:.5g}</td></tr>" for k, v in shown]
-        parts.append("</table>")
+    for analyzer, table in entry.key_scalars().items():
+        limit = None if analyzer in entry.scalar_tables else max_scalars
+        parts.append(_scalar_table_html(analyzer, table, limit=limit))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _scalar_table_html(analyzer: str, table: ScalarTable, *, limit: int | None) -> str:
+    """One analyzer's key scalars (the first ``limit`` rows when not None)."""
+    rows = table.rows[:limit]
+    lines = [
+        f'<table class="scalars"><tr><th>{html.escape(analyzer)}</th>'
+        f"<th>{html.escape(table.value_heading())}</th></tr>"
+    ]
+    for row in rows:
+        heading, value = table.cells(row)
+        if table.per_bin:
+            every = ", ".join(
+                f"{x:.4g}: {v:.4g}" for x, v in zip(table.bin_values, row.bin_means, strict=False)
+            )
+            cell = f'<td class="spark" title="{html.escape(every)}">{html.escape(value)}</td>'
+        else:
+            cell = f"<td>{html.escape(value)}</td>"
+        lines.append(f"<tr><td>{html.escape(heading)}</td>{cell}</tr>")
+    lines.append("</table>")
+    return "".join(lines)
 
 
 def _page(title: str, body: str, *, head: str = "") -> str:

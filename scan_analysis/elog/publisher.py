@@ -110,5 +110,6 @@ class ElogPublisher:
                 display_files=status.display_files,
                 scalars=status.scalars,
                 slot=analyzer.slot,
+                scalar_table=status.scalar_table,
             )
         return entry

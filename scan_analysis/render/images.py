@@ -16,9 +16,14 @@ from scan_analysis.render.style import (
     RenderOptions,
     colour_limits,
     downsample_for_display,
+    figure_title_text,
     grid_shape,
     save,
+    set_figure_title,
+    wrap_title,
 )
+
+PANEL_TITLE_FONT_SIZE = 9.0
 
 SATURATED_PANEL_GID = "saturated-bin-{key}"
 """``gid`` of the red frame around a bin's panel with saturated shots (its label: ``-label``)."""
@@ -95,13 +100,16 @@ def draw_average_image(
     caption: str | None = None,
     image_shape: tuple[int, int] | None = None,
     saturation: str | None = None,
+    partial: str | None = None,
 ) -> Figure:
     """The scan's averaged image with a colour bar, axes in px (or mm) and the mean centroid.
 
     ``image_shape`` is the full-resolution shape when ``image`` was reduced for
     display. ``saturation``, when some shots had saturated pixels, is written in
     a red label on a red frame (see :func:`mark_saturated`, gid
-    ``saturated-average``).
+    ``saturated-average``). The title is the figure's (above image and colour
+    bar, wrapped to the width); ``partial`` marks it (see
+    :func:`~scan_analysis.render.style.set_figure_title`).
     """
     options = options or RenderOptions()
     figure = Figure(figsize=options.figsize or (6.4, 5.2), layout="constrained")
@@ -135,7 +143,7 @@ def draw_average_image(
             )
     axes.set_xlabel(options.xlabel or f"x ({unit})")
     axes.set_ylabel(options.ylabel or f"y ({unit})")
-    axes.set_title(title)
+    set_figure_title(figure, title, partial=partial)
     if saturation:
         mark_saturated(axes, saturation, gid=SATURATED_IMAGE_GID)
     if caption:
@@ -166,27 +174,45 @@ def draw_montage(
     centroids: Mapping[int, tuple[float, float]] | None = None,
     image_shape: tuple[int, int] | None = None,
     saturated: Mapping[int, str] | None = None,
+    partial: str | None = None,
 ) -> Figure:
     """Per-bin averaged images side by side, one shared colour scale and colour bar.
 
+    ``titles`` are the panels' (short: the bin's parameter value and shot
+    count; wrapped to the panel's width), ``suptitle`` the figure's (the
+    parameter's full name belongs there, once; wrapped to the figure's width).
     ``image_shape`` is the full-resolution shape when the images were reduced for
     display. ``saturated`` maps the bins that had saturated shots to a label
     (``"saturated: 3/10 shots"``); their panels get a red frame and the label
-    (see :func:`mark_saturated`, gid ``saturated-bin-{bin}``).
+    (see :func:`mark_saturated`, gid ``saturated-bin-{bin}``). ``partial`` marks
+    the title of a partial scan (see
+    :func:`~scan_analysis.render.style.set_figure_title`).
     """
     options = options or RenderOptions()
     keys = sorted(images)
     rows, columns = grid_shape(len(keys))
-    width, height = options.figsize or (2.4 * columns + 1.4, 2.4 * rows + 0.9)
+    panel_titles = {
+        key: wrap_title(titles.get(key, str(key)), 2.2, fontsize=PANEL_TITLE_FONT_SIZE)
+        for key in keys
+    }
+    title_lines = max((t.count("\n") + 1 for t in panel_titles.values()), default=1)
+    default_width = max(2.4 * columns + 1.4, 5.0)
+    title_width = (options.figsize or (default_width, 0))[0]
+    suptitle_lines = figure_title_text(suptitle, title_width, partial=partial).count("\n") + 1
+    top_margin = 0.25 + 0.2 * suptitle_lines + 0.16 * title_lines
+    row_height = 2.2 + 0.16 * title_lines
+    width, height = options.figsize or (default_width, row_height * rows + 0.45 + top_margin)
     figure = Figure(figsize=(width, height))
     # a fixed layout: constrained layout doubled the drawing time of a 10-panel montage
+    panel_height = (height - 0.55 - top_margin) / rows
     figure.subplots_adjust(
         left=0.75 / width,
         right=1 - 1.3 / width,
         bottom=0.55 / height,
-        top=1 - 0.85 / height,
+        top=1 - top_margin / height,
         wspace=0.12,
-        hspace=0.35,
+        # room for a row's panel titles above it (as a fraction of the panel height)
+        hspace=min(0.9, (0.12 + 0.16 * title_lines) / max(panel_height - 0.3, 0.5)),
     )
     grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
     vmin, vmax = _colour_limits([images[k] for k in keys], options)
@@ -208,17 +234,19 @@ def draw_montage(
         if centroids and key in centroids and np.all(np.isfinite(centroids[key])):
             scale = calibration * 1e3 if calibration else 1.0
             axes.plot(centroids[key][0] * scale, centroids[key][1] * scale, "w+", markersize=8)
-        axes.set_title(titles.get(key, str(key)), fontsize=9)
+        axes.set_title(panel_titles[key], fontsize=PANEL_TITLE_FONT_SIZE)
         if saturated and key in saturated:
             mark_saturated(axes, saturated[key], gid=SATURATED_PANEL_GID.format(key=key))
         if index % columns == 0:
             axes.set_ylabel(options.ylabel or f"y ({unit})")
         if index // columns == rows - 1 or index + columns >= len(keys):
+            # the lowest panel of its column: its x axis is read, so it is numbered too
+            axes.xaxis.set_tick_params(labelbottom=True)
             axes.set_xlabel(options.xlabel or f"x ({unit})")
     if shown is not None:
         bar_axes = figure.add_axes(
-            (1 - 1.05 / width, 0.55 / height, 0.18 / width, 1 - 1.4 / height)
+            (1 - 1.05 / width, 0.55 / height, 0.18 / width, 1 - (0.55 + top_margin) / height)
         )
         figure.colorbar(shown, cax=bar_axes, label=options.colorbar_label or "counts (bin average)")
-    figure.suptitle(suptitle, y=1 - 0.1 / height, va="top")
+    set_figure_title(figure, suptitle, partial=partial, y=1 - 0.1 / height, va="top")
     return figure

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from scan_analysis.render.style import RenderOptions, colour_limits, grid_shape, save
+from scan_analysis.render.style import (
+    RenderOptions,
+    colour_limits,
+    grid_shape,
+    save,
+    set_figure_title,
+)
 
 
 def save_waterfall(
@@ -18,12 +28,34 @@ def save_waterfall(
     row_values: Sequence[float],
     path: Path,
     *,
+    options: RenderOptions | None = None,
+    **drawing: Any,
+) -> Path:
+    """:func:`draw_waterfall` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    return save(
+        draw_waterfall(x, lines, row_values, options=options, **drawing), path, dpi=options.dpi
+    )
+
+
+def draw_waterfall(
+    x: np.ndarray,
+    lines: np.ndarray,
+    row_values: Sequence[float],
+    *,
     x_label: str,
     row_label: str,
     title: str,
+    colour_label: str = "intensity (bin average)",
     options: RenderOptions | None = None,
-) -> Path:
-    """Traces stacked as image rows (one per bin or shot), coloured by intensity."""
+    partial: str | None = None,
+) -> Figure:
+    """Traces stacked as image rows (one per bin or shot), coloured by intensity.
+
+    ``colour_label`` names what a row is: ``"intensity (bin average)"`` for
+    per-bin averages, ``"intensity"`` when every shot is a row. ``partial``
+    marks the title of a partial scan.
+    """
     options = options or RenderOptions()
     figure = Figure(figsize=options.figsize or (6.4, 4.8), layout="constrained")
     axes = figure.add_subplot()
@@ -39,11 +71,13 @@ def save_waterfall(
         vmax=vmax,
         shading="flat",
     )
-    figure.colorbar(mesh, ax=axes, label=options.colorbar_label or "intensity (average)")
+    figure.colorbar(mesh, ax=axes, label=options.colorbar_label or colour_label)
+    if rows.size and np.all(np.mod(rows, 1) == 0):  # shot or bin numbers: whole ticks only
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(options.xlabel or x_label)
     axes.set_ylabel(options.ylabel or row_label)
-    axes.set_title(title)
-    return save(figure, path, dpi=options.dpi)
+    set_figure_title(figure, title, partial=partial)
+    return figure
 
 
 def save_line_overlay(
@@ -52,11 +86,26 @@ def save_line_overlay(
     row_values: Sequence[float],
     path: Path,
     *,
+    options: RenderOptions | None = None,
+    **drawing: Any,
+) -> Path:
+    """:func:`draw_line_overlay` written to ``path`` (atomically, at ``options.dpi``)."""
+    options = options or RenderOptions()
+    figure = draw_line_overlay(x, lines, row_values, options=options, **drawing)
+    return save(figure, path, dpi=options.dpi)
+
+
+def draw_line_overlay(
+    x: np.ndarray,
+    lines: np.ndarray,
+    row_values: Sequence[float],
+    *,
     x_label: str,
     row_label: str,
     title: str,
     options: RenderOptions | None = None,
-) -> Path:
+    partial: str | None = None,
+) -> Figure:
     """All traces on one axes, coloured by bin (or shot), with a colour bar for the parameter."""
     options = options or RenderOptions()
     figure = Figure(figsize=options.figsize or (6.4, 4.4), layout="constrained")
@@ -67,16 +116,13 @@ def save_line_overlay(
     span = high - low or 1.0
     for value, line in zip(rows, lines, strict=True):
         axes.plot(x, line, color=colour_map((value - low) / span), lw=1)
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-
     mappable = ScalarMappable(norm=Normalize(low, high if high > low else low + 1), cmap=colour_map)
     figure.colorbar(mappable, ax=axes, label=row_label)
     axes.set_xlabel(options.xlabel or x_label)
-    axes.set_ylabel(options.ylabel or "intensity (average)")
-    axes.set_title(title)
+    axes.set_ylabel(options.ylabel or "intensity (bin average)")
+    set_figure_title(figure, title, partial=partial)
     axes.grid(alpha=0.3)
-    return save(figure, path, dpi=options.dpi)
+    return figure
 
 
 def save_line_grid(

@@ -16,6 +16,7 @@ from scan_analysis.render.style import (
     grid_shape,
     save,
     scalar_label,
+    set_figure_title,
 )
 
 SATURATED_POINTS_GID = "saturated-points"
@@ -39,6 +40,11 @@ def _mark_saturated_points(axes: Axes, x: np.ndarray, y: np.ndarray, *, label: s
     )
 
 
+def _plain_numbers(axes: Axes) -> None:
+    """Tick labels as the values themselves: an offset ("+8e2") above the axis is easily missed."""
+    axes.ticklabel_format(axis="y", useOffset=False)
+
+
 def save_scalar_histories(
     shots: Sequence[int],
     values: Mapping[str, Sequence[float]],
@@ -60,6 +66,7 @@ def draw_scalar_histories(
     title: str,
     options: RenderOptions | None = None,
     saturated_shots: Collection[int] = (),
+    partial: str | None = None,
 ) -> Figure:
     """Each scalar against shot number, with its mean ± std as a band.
 
@@ -94,9 +101,10 @@ def draw_scalar_histories(
             axes.axhspan(mean - std, mean + std, color="C1", alpha=0.15)
             axes.set_title(f"{label}: {mean:.4g} ± {std:.2g}", fontsize=9)
         axes.set_ylabel(label)
+        _plain_numbers(axes)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel("shot number")
-    figure.suptitle(title)
+    set_figure_title(figure, title, partial=partial)
     return figure
 
 
@@ -122,6 +130,7 @@ def draw_scalars_vs_parameter(
     title: str,
     options: RenderOptions | None = None,
     saturated: Sequence[bool] | None = None,
+    partial: str | None = None,
 ) -> Figure:
     """Bin means with standard-deviation error bars against the scan parameter.
 
@@ -158,10 +167,11 @@ def draw_scalars_vs_parameter(
                 axes, x[flagged], (means * factor)[flagged], label="bin with saturated shots"
             )
         axes.set_ylabel(label)
+        _plain_numbers(axes)
         axes.grid(alpha=0.3)
         if index == 0:
             axes.legend(fontsize=8)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel(parameter_label)
-    figure.suptitle(title)
+    set_figure_title(figure, title, partial=partial)
     return figure

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from scan_analysis.render.style import RenderOptions, grid_shape, save
+from scan_analysis.render.style import RenderOptions, grid_shape, save, set_figure_title
 
 
 def draw_scatter(
@@ -20,15 +21,19 @@ def draw_scatter(
     x_label: str,
     title: str,
     options: RenderOptions | None = None,
+    colour_label: str = "bin number",
+    partial: str | None = None,
 ) -> Figure:
     """One panel per y column (keys are the axis labels): shots coloured by bin, bin means.
 
-    With ``bins`` None (a no-scan) the shots are one group: one mean ± std marker.
+    The colour bar (``colour_label``) says which bin a colour is. With ``bins``
+    None, or a single bin (a no-scan), the shots are one group in one colour,
+    explained by the legend, with one mean ± std marker.
     """
     options = options or RenderOptions()
     x = np.asarray(x, dtype=float)
-    coloured = bins is not None
     bins = np.ones_like(x) if bins is None else np.asarray(bins, dtype=float)
+    coloured = np.unique(bins[np.isfinite(bins)]).size > 1
     names = list(ys)
     rows, columns = grid_shape(len(names))
     figure = Figure(
@@ -70,10 +75,10 @@ def draw_scatter(
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
     if scatter is not None:
-        colour_bar = figure.colorbar(scatter, ax=grid, shrink=0.8, label="bin")
+        colour_bar = figure.colorbar(scatter, ax=grid, shrink=0.8, label=colour_label)
         colour_bar.locator = MaxNLocator(integer=True)  # bins are whole numbers
         colour_bar.update_ticks()
-    figure.suptitle(title)
+    set_figure_title(figure, title, partial=partial)
     return figure
 
 
@@ -83,11 +88,10 @@ def save_scatter(
     bins: np.ndarray,
     path: Path,
     *,
-    x_label: str,
-    title: str,
     options: RenderOptions | None = None,
+    **drawing: Any,
 ) -> Path:
-    """One panel per y column: shots coloured by bin, bin means with std error bars."""
+    """:func:`draw_scatter` written to ``path`` (atomically, at ``options.dpi``)."""
     options = options or RenderOptions()
-    figure = draw_scatter(x, ys, bins, x_label=x_label, title=title, options=options)
+    figure = draw_scatter(x, ys, bins, options=options, **drawing)
     return save(figure, path, dpi=options.dpi)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,11 @@ from scan_analysis.data.atomic_files import atomic_output
 
 SATURATION_COLOUR = "#e8000b"
 """The red of every saturation mark (frames, labels, markers)."""
+PARTIAL_COLOUR = "#c05a00"
+"""The colour of the title of a figure drawn from a partial scan."""
+PARTIAL_TITLE_GID = "partial-scan"
+"""``gid`` of the figure title of a partial scan (it names what is missing)."""
+TITLE_FONT_SIZE = 11.0
 
 
 RenderOptions = RendererOptions
@@ -79,6 +85,20 @@ def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> t
     return bare.replace("_", " "), 1.0
 
 
+def split_unit(label: str) -> tuple[str, str]:
+    """A label and its unit, from ``centroid x (mm)`` (no unit: ``""``).
+
+    Examples
+    --------
+    >>> split_unit("centroid x (mm)"), split_unit("peak")
+    (('centroid x', 'mm'), ('peak', ''))
+    """
+    if label.endswith(")") and " (" in label:
+        text, _, unit = label[:-1].rpartition(" (")
+        return text, unit
+    return label, ""
+
+
 def parameter_label(column: str | None) -> str:
     """Axis label for the scan parameter column (alias first, device variable after)."""
     if not column:
@@ -87,6 +107,95 @@ def parameter_label(column: str | None) -> str:
         device, alias = column.split(" Alias:", 1)
         return f"{alias} ({device})"
     return column
+
+
+def short_parameter_name(column: str) -> str:
+    """What a figure calls the scan parameter in axis labels and panel titles.
+
+    The alias when the column has one, else the variable without its device
+    (the full name is given once, in the figure title: :func:`parameter_title`).
+
+    Examples
+    --------
+    >>> short_parameter_name("U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
+    'JetX'
+    >>> short_parameter_name("U_ESP_JetXYZ Position.Axis 1")
+    'Position.Axis 1'
+    """
+    if " Alias:" in column:
+        return column.split(" Alias:", 1)[1].strip()
+    device, _, variable = column.partition(" ")
+    return variable.strip() or device
+
+
+def with_unit(name: str, unit: str | None) -> str:
+    """``JetX (mm)``, or the name alone when the unit is unknown."""
+    return f"{name} ({unit})" if unit else name
+
+
+def parameter_title(column: str, unit: str | None = None) -> str:
+    """The scan parameter named in full, for a figure title.
+
+    Examples
+    --------
+    >>> parameter_title("U_ESP_JetXYZ Position.Axis 1 Alias:JetX", "mm")
+    'JetX = U_ESP_JetXYZ Position.Axis 1 (mm)'
+    >>> parameter_title("U_ESP_JetXYZ Position.Axis 1")
+    'U_ESP_JetXYZ Position.Axis 1'
+    """
+    if " Alias:" in column:
+        device, alias = column.split(" Alias:", 1)
+        return with_unit(f"{alias.strip()} = {device.strip()}", unit)
+    return with_unit(column, unit)
+
+
+def format_parameter_value(value: float, unit: str | None = None) -> str:
+    """A bin's parameter value for a panel title: ``4.222 mm``.
+
+    Examples
+    --------
+    >>> format_parameter_value(4.22222, "mm"), format_parameter_value(-0.5)
+    ('4.222 mm', '-0.5')
+    """
+    text = f"{value:.4g}"
+    return f"{text} {unit}" if unit else text
+
+
+def wrap_title(text: str, width_inches: float, *, fontsize: float = TITLE_FONT_SIZE) -> str:
+    """Wrap each line of a title so it fits ``width_inches`` at ``fontsize``.
+
+    Long legacy parameter names and operator descriptions otherwise run off
+    the canvas. Breaks at spaces; a word longer than a line is split.
+    """
+    # DejaVu Sans averages about 0.6 em per character; keep a margin
+    characters = max(12, int(width_inches * 72 / (0.56 * fontsize)))
+    lines = []
+    for line in text.splitlines() or [""]:
+        lines += textwrap.wrap(line, characters, break_on_hyphens=False) or [""]
+    return "\n".join(lines)
+
+
+def figure_title_text(title: str, width_inches: float, *, partial: str | None = None) -> str:
+    """The wrapped text :func:`set_figure_title` writes (to count its lines for a layout)."""
+    if partial:
+        title = f"{partial.upper()} (the s-file ends early)\n{title}"
+    return wrap_title(title, width_inches - 0.2)
+
+
+def set_figure_title(
+    figure: Figure, title: str, *, partial: str | None = None, **text_options: Any
+) -> None:
+    """The figure's title (wrapped to its width); a partial scan's says so, in colour.
+
+    ``partial`` (``"partial: 4 of 10 bins"``) becomes the title's first line,
+    and the whole title is drawn in :data:`PARTIAL_COLOUR` with gid
+    :data:`PARTIAL_TITLE_GID`, so a figure of some bins never passes for the
+    whole scan.
+    """
+    if partial:
+        text_options.update(color=PARTIAL_COLOUR, gid=PARTIAL_TITLE_GID)
+    text = figure_title_text(title, figure.get_figwidth(), partial=partial)
+    figure.suptitle(text, fontsize=TITLE_FONT_SIZE, **text_options)
 
 
 def position_unit(image_config: Any) -> str:

@@ -171,3 +171,20 @@ def test_group_and_analyzer_are_exclusive(console_script, subprocess_env):
     )  # fmt: skip
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr
+
+
+def test_a_partial_scan_is_refused_unless_allowed(fresh_demo_day, console_script, subprocess_env):
+    from partial_scans import cut_sfile_after_bin
+
+    cut_sfile_after_bin(fresh_demo_day.day_dir, 2, 2)  # 2 of the ini's 5 bins
+    sfile = fresh_demo_day.day_dir / "analysis" / "s2.txt"
+    before = sfile.read_bytes()
+    common = [*DAY, "--scan", "2", "--analyzer", "UC_TopView"]
+    common += ["--data-root", str(fresh_demo_day.data_root), "--executor", "serial"]
+    refused = run_cli(console_script, subprocess_env, "run", *common)
+    assert refused.returncode == 2
+    assert "partial: 2 of 5 bins" in refused.stderr and "--allow-partial" in refused.stderr
+    assert sfile.read_bytes() == before  # nothing analysed, nothing written
+    allowed = run_cli(console_script, subprocess_env, "run", *common, "--allow-partial")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "UC_TopView: done" in allowed.stdout and "partial: 2 of 5 bins" in allowed.stdout

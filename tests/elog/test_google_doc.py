@@ -75,7 +75,7 @@ def expected_length(entry) -> int:
     """The entry's extent, counted from the Docs API guide's index rules (not the code's)."""
     heading, body = entry_text(entry)
     text = len(heading + body)  # no characters outside the BMP in the test entry
-    grid = 1 + 12 + 1  # newline before the table, a 2x2 table, one image in slot 1
+    grid = 1 + 7 + 1  # newline before the table, a 1x2 table (gaps closed), one image
     rest = 1  # the Spectrometer figure, after the grid
     cells = ["analyzer", "scalar", "scan mean", "Spectrometer", "peak", "2", "TopView", "peak", "2"]
     scalars = 1 + (2 + 3 * (1 + 2 * 3)) + sum(len(cell) for cell in cells)  # newline, 3x3, texts
@@ -103,10 +103,11 @@ def test_an_entry_is_appended_with_figures_grid_scalars_and_text(tmp_path):
     index = 39  # the document's end index minus one: appended
     images = [r["insertInlineImage"] for r in requests if "insertInlineImage" in r]
     by_url = {i["uri"].rsplit("=", 1)[1]: i["location"]["index"] for i in images}
-    assert by_url["drive-top"] == table_cell_index(index, 0, 1, columns=2)  # slot 1: top right
+    # slot 1 is the only slotted figure: first cell, no empty box before it
+    assert by_url["drive-top"] == table_cell_index(index, 0, 0, columns=2)
     assert by_url["drive-spec"] == index  # no slot: after the grid
     tables = [r["insertTable"] for r in requests if "insertTable" in r]
-    assert {(t["rows"], t["columns"]) for t in tables} == {(3, 3), (2, 2)}
+    assert {(t["rows"], t["columns"]) for t in tables} == {(3, 3), (1, 2)}
     texts = [r["insertText"]["text"] for r in requests if "insertText" in r]
     assert {"TopView", "Spectrometer", "peak", "2"} <= set(texts)
     text = texts[-1]

@@ -40,6 +40,11 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
         unit = metadata.x_units if metadata and metadata.x_units else None
         return f"x ({unit})" if unit else "x"
 
+    def _scalar_position_unit(self) -> str:
+        """Positions and widths of a trace are in its x unit."""
+        metadata = self.image_analyzer.config.metadata
+        return metadata.x_units if metadata and metadata.x_units else "x units"
+
     def _render(self) -> list[Path]:
         metadata = self.image_analyzer.config.metadata
         unit = metadata.x_units if metadata and metadata.x_units else "x units"
@@ -65,6 +70,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
                     {
                         "x_label": x_label,
                         "row_label": "shot number",
+                        "colour_label": "intensity (one shot per row)",
                         "title": self._figure_title("every shot"),
                         "options": options,
                     },

@@ -21,7 +21,7 @@ from scan_analysis.render.animation import (
     encode_frames,
     save_gif,
 )
-from scan_analysis.render.style import colour_limits, downsample_for_display
+from scan_analysis.render.style import colour_limits, downsample_for_display, format_parameter_value
 
 
 class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
@@ -180,11 +180,13 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         )
 
     def _panel_title(self, number: int, label: str) -> str:
+        """Short: the bin's value and unit, its shots (the parameter is named in the title)."""
         shots = self.accumulator.bins[number].shots
+        counted = f"{shots} shot" + ("" if shots == 1 else "s")
         if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
-            short = label.split(" (")[0]
-            return f"{short} = {self.bins.values[number]:.4g} ({shots} shots)"
-        return f"bin {number} ({shots} shots)"
+            value = format_parameter_value(self.bins.values[number], self.scan_parameter_unit())
+            return f"{value} ({counted})"
+        return f"bin {number} ({counted})"
 
     def _bin_mean(self, number: int, name: str) -> float:
         stats = self.accumulator.bins.get(number)

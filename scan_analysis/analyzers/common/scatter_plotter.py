@@ -8,8 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
+from scan_analysis.config.parameter_units import resolve_parameter_unit
+from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.data.sfile import BIN_COLUMN
 from scan_analysis.render import RenderOptions, save_scatter
+from scan_analysis.render.style import parameter_title
 
 
 class ScatterPlotterAnalysis(ScanAnalyzer):
@@ -61,8 +64,9 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
                 f"s-file {self.paths.sfile} has no column(s) {missing}; run the analyzers that "
                 "write them first, or check the names"
             )
+        label = self._column_labeller()
         x = self.sfile[self.x_column].to_numpy(dtype=float)
-        ys = {c: self.sfile[c].to_numpy(dtype=float) for c in self.y_columns}
+        ys = {label(c): self.sfile[c].to_numpy(dtype=float) for c in self.y_columns}
         bins = (
             self.sfile[BIN_COLUMN].to_numpy(dtype=float)
             if BIN_COLUMN in self.sfile.columns
@@ -73,12 +77,25 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
             ys,
             bins,
             self.output_dir / f"{self.analyzer_id}_scatter.png",
-            x_label=self.x_column,
+            x_label=label(self.x_column),
             title=f"{self.analyzer_id}: {self.tag}",
             options=self.render_options,
+            partial=self.bins.partial,
         )
         self.last_outcome = ScanOutcome("done", f"{len(x)} shots plotted", shots_total=len(x))
         return [path]
+
+    def _column_labeller(self):
+        """Axis labels: columns as they are, the scan parameter's with its unit."""
+        parameter = self.bins.parameter_column
+        if parameter is None:
+            return lambda column: column
+        unit = resolve_parameter_unit(
+            parameter,
+            experiment=self.tag.experiment,
+            config_dir=resolve_config_dir(self.config_dir),
+        )
+        return lambda column: parameter_title(column, unit) if column == parameter else column
 
     def cleanup(self) -> None:
         """Nothing is kept between scans."""

@@ -36,8 +36,10 @@ from scan_analysis.config.diagnostic_models import (
     ResolvedDiagnosticConfig,
     ScanRuntimeConfig,
 )
+from scan_analysis.config.parameter_units import resolve_parameter_unit
 from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.scan_info import ScanKind
+from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ConfigError
@@ -46,7 +48,16 @@ from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.progress_display import ProgressDisplay
 from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
-from scan_analysis.render.style import RenderOptions, parameter_label, save_arrays
+from scan_analysis.render.style import (
+    RenderOptions,
+    parameter_title,
+    save_arrays,
+    scalar_label,
+    short_parameter_name,
+    split_unit,
+    with_unit,
+)
+from scan_analysis.scalar_table import KeyScalar, ScalarTable
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +130,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         (or ``"percentile"`` with ``"percentile": 5``) over this scan's shots,
         or ``{"autodetect": {}}`` (``analysis/Scan{NNN}{device}_averaged.<ext>``).
         A source that cannot be found fails the scan, saying what was looked for.
+    parameter_unit : str, optional
+        Unit of the scan parameter on the figures. Default: the config's,
+        else the experiment's table (``units/{experiment}.yaml`` in the config root).
+    elog_scalars : list of str, optional
+        The key scalars of the e-log, by the names the image analyzer emits.
+        Default: the config's, else the plotted ones (calibrated first).
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -149,6 +166,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
         background_source: BackgroundSource | dict | None = None,
+        parameter_unit: str | None = None,
+        elog_scalars: list[str] | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
@@ -161,6 +180,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "mode": mode,
             "save": save,
             "background_source": background_source,
+            "parameter_unit": parameter_unit,
+            "elog_scalars": elog_scalars,
         }
         given = {name: value for name, value in given.items() if value is not None}
         validated = ScanRuntimeConfig.model_validate(given)  # a wrong value is an error here
@@ -230,6 +251,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     def background_source(self) -> BackgroundSource | None:
         """Where this scan's background comes from (``scan.background_source``), if set."""
         return self.scan_config.background_source
+
+    @property
+    def parameter_unit(self) -> str | None:
+        """The scan parameter's unit set by keyword or config (``scan.parameter_unit``)."""
+        return self.scan_config.parameter_unit
+
+    @property
+    def elog_scalars(self) -> list[str] | None:
+        """The e-log's key scalars set by keyword or config (``scan.elog_scalars``)."""
+        return self.scan_config.elog_scalars
 
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
@@ -431,6 +462,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "done",
             self._outcome_message(analysed, shots_total, len(files), restarted),
             scalars=self._scalar_summary(),
+            scalar_table=self._scalar_table(),
             shots_total=shots_total,
             shots_analysed=analysed,
             shots_failed=len(self.shot_failures),
@@ -733,6 +765,57 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             summary[name] = float(finite.mean()) if finite.size else float("nan")
         return summary
 
+    # --- the e-log's key scalars ----------------------------------------------------------
+    def _scalar_position_unit(self) -> str:
+        """Unit of the analyzer's uncalibrated positions and sizes (camera pixels here)."""
+        return self.render_options.position_unit
+
+    def _key_scalar_names(self) -> list[str]:
+        """``elog_scalars`` (calibrated versions when there are), else the plotted scalars.
+
+        A listed name the analyzer did not emit is left out, said in the log.
+        """
+        emitted = self.accumulator.scalar_names()
+        if not self.elog_scalars:
+            return self._plotted_scalars()
+        missing = [n for n in self.elog_scalars if n not in emitted and f"{n}_m" not in emitted]
+        if missing:
+            logger.warning(
+                "%s %s: scan.elog_scalars names %s, which %s did not emit (it emits: %s)",
+                self.analyzer_id,
+                self.tag,
+                ", ".join(missing),
+                type(self.image_analyzer).__name__,
+                ", ".join(emitted),
+            )
+        return [
+            f"{n}_m" if f"{n}_m" in emitted else n
+            for n in self.elog_scalars
+            if n in emitted or f"{n}_m" in emitted
+        ]
+
+    def _scalar_table(self) -> ScalarTable | None:
+        """The key scalars with labels, units (calibrated when possible) and per-bin means."""
+        names = self._key_scalar_names()
+        if not names:
+            return None
+        summary = self._scalar_summary()
+        numbers, values, label = self._parameter_axis()
+        per_bin = self.bins.kind is not ScanKind.NOSCAN
+        rows = []
+        for name in names:
+            heading, factor = scalar_label(name, position_unit=self._scalar_position_unit())
+            text, unit = split_unit(heading)
+            bin_means: list[float] = []
+            if per_bin:
+                bins, means, _, _ = self.accumulator.summary(name)
+                by_bin = dict(zip(bins, means, strict=True))
+                bin_means = [float(by_bin.get(n, np.nan)) * factor for n in numbers]
+            rows.append(KeyScalar(name, text, unit, summary.get(name, np.nan) * factor, bin_means))
+        if not per_bin:
+            return ScalarTable(rows)
+        return ScalarTable(rows, parameter=label, bin_values=[float(v) for v in values])
+
     # --- figures --------------------------------------------------------------------------
     def _render(self) -> list[Path]:
         """Figures of the scan; the Array1D/Array2D subclasses draw theirs, this base draws none."""
@@ -767,7 +850,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         """Draw figure jobs, in parallel on the workers when there are several; paths in order.
 
         The scan's progress goes on over the figures: after the shots, one step each.
+        A partial scan's figures are all marked so (``partial=`` of each drawing).
         """
+        if self.bins.partial:
+            for job in jobs:
+                job.kwargs["partial"] = self.bins.partial
         shots = self._shots_counted  # the steps before the figures: one per shot
 
         def counted(results):
@@ -794,18 +881,43 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return [drawn[index] for index in range(len(jobs))]
 
     def _figure_title(self, what: str) -> str:
+        """What the figure shows, the scan, and (1-D scans) the parameter's full name, once."""
         info = self.scan_info
-        return f"{self.analyzer_id}: {what}\n{self.tag}" + (
-            f", {info.description}" if info.description else ""
-        )
+        lines = [
+            f"{self.analyzer_id}: {what}",
+            f"{self.tag}" + (f": {info.description}" if info.description else ""),
+        ]
+        if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
+            lines.append(
+                "scan parameter "
+                + parameter_title(self.bins.parameter_column, self.scan_parameter_unit())
+            )
+        return "\n".join(lines)
+
+    def scan_parameter_unit(self) -> str | None:
+        """The scan parameter's unit: ``parameter_unit``, else the experiment's unit table."""
+        if not hasattr(self, "_unit_for"):
+            self._unit_for: dict[tuple, str | None] = {}
+        key = (self.scan_info.parameter, self.tag.experiment, self.config_dir)
+        if key not in self._unit_for:
+            self._unit_for[key] = resolve_parameter_unit(
+                self.bins.parameter_column or self.scan_info.parameter,
+                experiment=self.tag.experiment,
+                config_dir=resolve_config_dir(self.config_dir),
+                configured=self.parameter_unit,
+            )
+        return self._unit_for[key]
 
     def _parameter_axis(self) -> tuple[list[int], np.ndarray, str]:
+        """Bin numbers, their parameter values, and the axis label (``JetX (mm)``)."""
         numbers = self.bins.numbers
         if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
             return (
                 numbers,
                 np.array([self.bins.values[n] for n in numbers]),
-                parameter_label(self.bins.parameter_column),
+                with_unit(
+                    short_parameter_name(self.bins.parameter_column), self.scan_parameter_unit()
+                ),
             )
         return numbers, np.array(numbers, dtype=float), "bin number"
 

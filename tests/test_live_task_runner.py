@@ -55,7 +55,7 @@ def test_one_pass_runs_every_task_once_in_priority_order(live_day):
     assert sum(line.startswith("start") for line in lines) == 6
     status = runner.queue.read_status(2, "UC_TopView")
     assert status.display_files and all(Path(p).is_file() for p in status.display_files)
-    assert "centroid_x" in status.scalars
+    assert "x_CoM" in status.scalars
     assert not any("scans" in Path(p).parts[-4:-1] for p in status.display_files)
     runner.close()
 
@@ -247,7 +247,10 @@ def write_scatter_group(config_dir: Path) -> None:
         "name": "Scatter",
         "scan_analyzer": {
             "class": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
-            "kwargs": {"x_column": "U_BCaveICT Charge pC", "y_columns": ["UC_TopView_peak_value"]},
+            "kwargs": {
+                "x_column": "U_BCaveICT Charge pC",
+                "y_columns": ["UC_TopView_image_peak_value"],
+            },
         },
         "scan": {"priority": 0},  # by priority alone it would run before the camera
     }

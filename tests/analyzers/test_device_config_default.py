@@ -70,7 +70,7 @@ def test_the_one_liner_gives_the_configured_groups_scalars_and_names_its_config(
     assert isinstance(analyzer.image_analyzer, BeamAnalyzer)
     assert analyzer.analyzer_id == "UC_TopView" and analyzer.config_source == SHIPPED_TOPVIEW
     alone = columns(alone_day, 2, "UC_TopView_")
-    assert "UC_TopView_centroid_x" in alone and "UC_TopView_saturated_pixels" in alone
+    assert "UC_TopView_x_CoM" in alone and "UC_TopView_saturated_pixels" in alone
     pd.testing.assert_frame_equal(alone, columns(grouped_day, 2, "UC_TopView_"))
     assert analyzer.last_outcome.scalars.keys() == configured.last_outcome.scalars.keys()
     assert np.allclose(
@@ -91,7 +91,7 @@ def test_a_line_device_takes_its_folder_suffix_from_its_config(fresh_demo_day):
     analyzer.run_analysis(fresh_demo_day.tag(3), data_root=fresh_demo_day.data_root)
     assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
     assert analyzer.directory_suffix == "-interpSpec" and analyzer.analyzer_id == "UC_Spectrometer"
-    assert columns(fresh_demo_day, 3, "UC_Spectrometer_")["UC_Spectrometer_centroid"].notna().all()
+    assert columns(fresh_demo_day, 3, "UC_Spectrometer_")["UC_Spectrometer_CoM"].notna().all()
 
 
 def test_without_a_config_the_basic_analyzer_runs_under_its_own_id(
@@ -154,7 +154,7 @@ def test_several_configs_for_the_device_stop_the_run_until_one_is_chosen(
     own = one_liner(image_analyzer=BeamAnalyzer(), save=False)
     own.run_analysis(day.tag(2), data_root=day.data_root, config_dir=config_root)
     assert own.last_outcome.status == "done" and own.analyzer_id == "UC_TopView_BeamAnalyzer"
-    assert "UC_TopView_BeamAnalyzer_centroid_x" in columns(day, 2, "UC_TopView_BeamAnalyzer_")
+    assert "UC_TopView_BeamAnalyzer_x_CoM" in columns(day, 2, "UC_TopView_BeamAnalyzer_")
 
 
 def test_a_keyword_that_changes_the_configs_output_gives_the_run_its_own_id(fresh_demo_day):

@@ -17,7 +17,7 @@ def test_scatter_of_two_devices(fresh_demo_day):
         day.tag(2), data_root=day.data_root
     )
     plotter = ScatterPlotterAnalysis(
-        "U_BCaveICT Charge pC", ["UC_TopView_total_counts", "UC_TopView_peak_value"]
+        "U_BCaveICT Charge pC", ["UC_TopView_image_total", "UC_TopView_image_peak_value"]
     )
     files = plotter.run_analysis(day.tag(2), data_root=day.data_root)
     assert [f.name for f in files] == ["ScatterPlotter_scatter.png"]

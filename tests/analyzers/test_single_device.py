@@ -47,7 +47,7 @@ def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fres
         healthy.run_analysis(day.tag(5), data_root=day.data_root)
         assert healthy.last_outcome.status == "done", healthy.last_outcome.message
     frame = read_sfile(day.day_dir / "analysis" / "s5.txt")
-    assert np.isfinite(frame["UC_TopView_total_counts"]).all()
+    assert np.isfinite(frame["UC_TopView_image_total"]).all()
     assert not any(
         c.startswith("UC_TopView_") for c in read_sfile(day.day_dir / "analysis" / "s1.txt")
     )

@@ -254,7 +254,7 @@ name: UC_Canonical
 image_analyzer:
   class: scan_analysis.image.beam_analyzer.BeamAnalyzer
   kwargs:
-    min_total_counts: 1000
+    min_image_total: 1000
 image:
   description: written in canonical order
   bit_depth: 16

@@ -23,7 +23,7 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
     x_column : str
         s-file column on the x axis (e.g. ``"U_BCaveICT Charge pC"``).
     y_columns : str or list of str
-        Columns on the y axes, one panel each (e.g. ``UC_TopView_total_counts``).
+        Columns on the y axes, one panel each (e.g. ``UC_TopView_image_total``).
     """
 
     def __init__(

@@ -5,7 +5,11 @@ s-file, decides no-scan / 1-D / optimization, bins the shots, calls the
 subclass's ``_run_analysis_core()``, merges the scalars it appended into the
 s-file and returns the display files. Subclasses implement
 ``_run_analysis_core()`` (return the figures written) and ``cleanup()``
-(release per-scan state)::
+(release per-scan state; a subclass without one is refused when it is
+defined, and ``super().cleanup()`` releases what the base holds). Inside the
+core, as in the original toolkit, ``self.auxiliary_data`` is the s-file as a
+DataFrame (also ``self.sfile``) and ``self.scan_data`` the scan's paths
+(:class:`~scan_analysis.data.scan_data.ScanData`)::
 
     class ChargeCorrelation(ScanAnalyzer):
         def _run_analysis_core(self):
@@ -15,7 +19,7 @@ s-file and returns the display files. Subclasses implement
             return [self.save_figure(figure, "correlation.png")]
 
         def cleanup(self):
-            pass
+            super().cleanup()
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from scan_analysis.data.atomic_files import atomic_output
+from scan_analysis.data.scan_data import ScanData
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
@@ -124,18 +129,35 @@ class ScanAnalyzer:
     ----------
     analyzer_id : str
         Names the output folder ``analysis/Scan{NNN}/{analyzer_id}`` and
-        prefixes s-file columns ``{analyzer_id}_{scalar}``.
+        prefixes s-file columns ``{column_prefix}_{scalar}{metric_suffix}``
+        (the prefix is the id unless a subclass says otherwise).
     raise_errors : bool
         Re-raise a failure after recording it (default: log it and return []).
     """
 
     def __init__(self, *, analyzer_id: str | None = None, raise_errors: bool = False) -> None:
         self.analyzer_id = analyzer_id or type(self).__name__
+        #: appended to every s-file column this analyzer writes (the original's ``metric_suffix``)
+        self.metric_suffix = ""
         self.raise_errors = raise_errors
         self.last_outcome: ScanOutcome | None = None
         self._pending_scalars: list[pd.DataFrame] = []
+        #: the scan's s-file while it is analysed (``auxiliary_data`` is the original's name)
+        self.sfile: pd.DataFrame | None = None
+        #: the scan's paths while it is analysed (the original's ``scan_data``)
+        self.scan_data: ScanData | None = None
         #: ``callback(done, total)`` told of progress through the scan (e.g. by a widget)
         self.progress_callback: ProgressCallback | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse a subclass without its own ``cleanup()`` when it is defined."""
+        super().__init_subclass__(**kwargs)
+        if cls.cleanup is ScanAnalyzer.cleanup:
+            raise TypeError(
+                f"{cls.__qualname__} subclasses ScanAnalyzer but does not define cleanup(); "
+                "add one that releases what the analyzer keeps per scan (it runs after every "
+                "scan): def cleanup(self): super().cleanup()"
+            )
 
     # --- what subclasses implement ---------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
@@ -143,8 +165,24 @@ class ScanAnalyzer:
         raise NotImplementedError(f"{type(self).__name__} must implement _run_analysis_core()")
 
     def cleanup(self) -> None:
-        """Release per-scan state; called after every scan, success or not."""
-        raise NotImplementedError(f"{type(self).__name__} must implement cleanup()")
+        """Release per-scan state; called after every scan, success or not.
+
+        Subclasses must define it (checked when the class is defined); this
+        base version drops what the base holds for the scan (the s-file frame,
+        ``scan_data``, unwritten scalars), so ``super().cleanup()`` is safe.
+        """
+        self.sfile = None
+        self.scan_data = None
+        self._pending_scalars = []
+
+    @property
+    def auxiliary_data(self) -> pd.DataFrame | None:
+        """The scan's s-file as a DataFrame (the original's name for :attr:`sfile`)."""
+        return self.sfile
+
+    @auxiliary_data.setter
+    def auxiliary_data(self, frame: pd.DataFrame | None) -> None:
+        self.sfile = frame
 
     # --- the run -------------------------------------------------------------------------------
     def run_analysis(
@@ -159,7 +197,8 @@ class ScanAnalyzer:
         Parameters
         ----------
         tag : ScanTag
-            Which scan.
+            Which scan: this project's ``ScanTag`` or any object with ``year,
+            month, day, number, experiment`` (the original's ScanTag).
         data_root, config_dir : path, optional
             Override the resolution order of DATA_FORMAT.md.
 
@@ -170,6 +209,7 @@ class ScanAnalyzer:
         unless ``raise_errors`` is set.
         """
         started = time.perf_counter()
+        tag = ScanTag.coerce(tag)  # any ScanTag-like object, the original's included
         self.tag = tag
         self.config_dir = config_dir
         self._pending_scalars = []
@@ -177,6 +217,7 @@ class ScanAnalyzer:
         display_files: list[Path] = []
         try:
             self.paths = ScanPaths(tag, data_root=data_root)
+            self.scan_data = ScanData(self.paths)
             self.paths.require_scan()
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
@@ -223,8 +264,6 @@ class ScanAnalyzer:
         finally:
             try:
                 self.cleanup()
-            except NotImplementedError:
-                raise
             except Exception as error:
                 logger.warning("%s cleanup failed: %s", self.analyzer_id, error)
             self.last_outcome = self.last_outcome or ScanOutcome("failed", "no outcome")
@@ -248,10 +287,16 @@ class ScanAnalyzer:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @property
+    def column_prefix(self) -> str:
+        """What this analyzer's s-file columns start with (here: its id)."""
+        return self.analyzer_id
+
     def append_scalars(self, frame: pd.DataFrame) -> None:
         """Queue per-shot scalars (``Shotnumber`` + columns) for the s-file.
 
-        Columns are written as ``{analyzer_id}_{name}`` after the core returns.
+        Columns are written as ``{column_prefix}_{name}{metric_suffix}`` after
+        the core returns.
         """
         if SHOT_COLUMN not in frame.columns:
             raise ValueError(f"scalars need a {SHOT_COLUMN!r} column")
@@ -265,7 +310,11 @@ class ScanAnalyzer:
         for frame in self._pending_scalars[1:]:
             merged = merged.merge(frame, on=SHOT_COLUMN, how="outer")
         renamed = merged.rename(
-            columns={c: f"{self.analyzer_id}_{c}" for c in merged.columns if c != SHOT_COLUMN}
+            columns={
+                c: f"{self.column_prefix}_{c}{self.metric_suffix}"
+                for c in merged.columns
+                if c != SHOT_COLUMN
+            }
         )
         self._pending_scalars = []
         try:

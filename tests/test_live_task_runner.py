@@ -377,3 +377,32 @@ def test_options_past_the_group_and_the_day_are_keyword_only(live_day):
     )
     assert [item.name for item in runner.order] == ["ExecutionLog", "UC_TopView", "UC_Spectrometer"]
     runner.close()
+
+
+def test_backlog_runs_every_scans_quick_look_first_and_number_zero_is_the_whole_day(live_day):
+    """Issue 14 items 1 and 10: the documented date_tag (number=0) and the backlog order."""
+    day, config_dir, log = live_day
+    for name, priority in (("QuickLook", 1), ("SlowFit", 50)):
+        (config_dir / "analyzers" / f"{name}.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "name": name,
+                    "scan_analyzer": {
+                        "class": "execution_log.ExecutionLogAnalyzer",
+                        "kwargs": {"log_path": str(log)},
+                    },
+                    "scan": {"priority": priority},
+                }
+            )
+        )
+    group = {"name": "backlog", "analyzers": ["SlowFit", "QuickLook"]}
+    (config_dir / "groups" / "backlog.yaml").write_text(yaml.safe_dump(group))
+    whole_day = ScanTag(year=2026, month=5, day=8, number=0, experiment="Undulator")
+    runner = LiveTaskRunner(
+        "backlog", whole_day, data_root=day.data_root, config_dir=config_dir, executor="serial"
+    )
+    assert runner.process_new() == 12
+    started = [line.split()[1:3] for line in log.read_text().splitlines() if line[:5] == "start"]
+    scans = [str(n) for n in sorted(day.scans)]
+    assert started == [["QuickLook", n] for n in scans] + [["SlowFit", n] for n in scans]
+    runner.close()

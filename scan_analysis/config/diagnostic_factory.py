@@ -207,6 +207,8 @@ def scan_settings(config: DiagnosticAnalysisConfig) -> dict[str, Any]:
         "background_source": scan.background_source,
         "priority": scan.priority,
         "gdoc_slot": scan.gdoc_slot,
+        "output_name": config.column_prefix,
+        "metric_suffix": config.metric_suffix or "",
     }
 
 

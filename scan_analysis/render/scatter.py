@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -20,10 +21,12 @@ def draw_scatter(
     x_label: str,
     title: str,
     options: RenderOptions | None = None,
+    statistic: Literal["mean", "median"] = "mean",
 ) -> Figure:
     """One panel per y column (keys are the axis labels): shots coloured by bin, bin means.
 
     With ``bins`` None (a no-scan) the shots are one group: one mean ± std marker.
+    ``statistic="median"`` puts the markers at the bin medians (error bars stay ± std).
     """
     options = options or RenderOptions()
     x = np.asarray(x, dtype=float)
@@ -50,8 +53,9 @@ def draw_scatter(
         for number in unique_bins:
             chosen = (bins == number) & np.isfinite(x) & np.isfinite(y)
             if chosen.any():
-                means_x.append(x[chosen].mean())
-                means_y.append(y[chosen].mean())
+                centre = np.median if statistic == "median" else np.mean
+                means_x.append(centre(x[chosen]))
+                means_y.append(centre(y[chosen]))
                 std_x.append(x[chosen].std())
                 std_y.append(y[chosen].std())
         axes.errorbar(
@@ -63,7 +67,7 @@ def draw_scatter(
             color="black",
             ms=4,
             capsize=2,
-            label="bin mean ± std" if coloured else "mean ± std",
+            label=f"bin {statistic} ± std" if coloured else f"{statistic} ± std",
         )
         axes.set_xlabel(x_label)
         axes.set_ylabel(names[index])
@@ -86,8 +90,11 @@ def save_scatter(
     x_label: str,
     title: str,
     options: RenderOptions | None = None,
+    statistic: Literal["mean", "median"] = "mean",
 ) -> Path:
     """One panel per y column: shots coloured by bin, bin means with std error bars."""
     options = options or RenderOptions()
-    figure = draw_scatter(x, ys, bins, x_label=x_label, title=title, options=options)
+    figure = draw_scatter(
+        x, ys, bins, x_label=x_label, title=title, options=options, statistic=statistic
+    )
     return save(figure, path, dpi=options.dpi)

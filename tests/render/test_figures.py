@@ -143,6 +143,18 @@ def test_scatter_of_a_noscan_shows_one_overall_mean_and_no_bin_colour_bar():
     assert len(binned.axes) == 2  # panel and bin colour bar
 
 
+def test_scatter_markers_at_the_bin_median_when_asked():
+    from scan_analysis.render.scatter import draw_scatter
+
+    x = np.array([1.0, 2.0, 30.0, 5.0, 6.0, 7.0])
+    y = np.array([1.0, 2.0, 90.0, 5.0, 6.0, 7.0])
+    bins = np.array([1, 1, 1, 2, 2, 2])
+    figure = draw_scatter(x, {"y": y}, bins, x_label="x", title="t", statistic="median")
+    marker = figure.axes[0].containers[0].lines[0]
+    assert list(marker.get_xdata()) == [2.0, 6.0] and list(marker.get_ydata()) == [2.0, 6.0]
+    assert figure.axes[0].get_legend_handles_labels()[1][-1] == "bin median ± std"
+
+
 def artists_with_gid(figure, gid):
     return [artist for artist in figure.findobj() if artist.get_gid() == gid]
 

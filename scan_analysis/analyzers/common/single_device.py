@@ -55,6 +55,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "background_source": None,
     "priority": 100,
     "gdoc_slot": None,
+    "output_name": None,
+    "metric_suffix": "",
 }
 """The scan settings with neither a keyword nor a config to set them."""
 OUTPUT_SETTINGS = ("directory_suffix", "file_tail", "mode", "renderer_kwargs")
@@ -86,8 +88,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         The analyzer config to use, by name (``"UC_TopView"``) or YAML path,
         instead of looking the device up; it must be for this device and kind.
     analyzer_id : str, optional
-        Output folder ``analysis/ScanNNN/{analyzer_id}`` and s-file column
-        prefix. Default, so an ad-hoc run never overwrites a configured
+        Output folder ``analysis/ScanNNN/{analyzer_id}`` (and the s-file column
+        prefix when no ``output_name`` applies). Default, so an ad-hoc run never overwrites a configured
         analyzer's results with others: the config's name when a config is
         used as it is (the same results the live runner writes); ``{config
         name}_custom`` when a keyword changes its output settings (directory
@@ -113,6 +115,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Recorded for the config system; the image config's background block decides.
     priority, gdoc_slot : optional
         Scheduling and e-log placement, used by the live runner.
+    output_name, metric_suffix : str, optional
+        s-file columns are ``{output_name}_{scalar}{metric_suffix}``, as the
+        original names them. Default: a config used as it is gives its
+        ``output_name``, else the device; otherwise the columns start with the
+        ``analyzer_id`` (see :attr:`column_prefix`).
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -141,6 +148,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         background_source: str | None = None,
         priority: int | None = None,
         gdoc_slot: int | None = None,
+        output_name: str | None = None,
+        metric_suffix: str | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
@@ -156,6 +165,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "background_source": background_source,
             "priority": priority,
             "gdoc_slot": gdoc_slot,
+            "output_name": output_name,
+            "metric_suffix": metric_suffix,
         }
         #: the settings passed as keywords (they win over the config's)
         self.given_settings = {name: value for name, value in given.items() if value is not None}
@@ -198,6 +209,18 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.background_source: str | None = settings["background_source"]
         self.priority: int = settings["priority"]
         self.gdoc_slot: int | None = settings["gdoc_slot"]
+        self.output_name: str | None = settings["output_name"]
+        self.metric_suffix = settings["metric_suffix"] or ""
+
+    @property
+    def column_prefix(self) -> str:
+        """``output_name`` (a keyword's, else a config's: its ``output_name`` or device), else the id.
+
+        A config used as it is writes ``{device}_{scalar}{metric_suffix}`` as the
+        original does; an ad-hoc variant (``_custom``, ``_basic``, your own
+        ``image_analyzer``) keeps its own id so it never overwrites those columns.
+        """
+        return self.output_name or self.analyzer_id
 
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
@@ -236,6 +259,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.analyzer_id = self._given_analyzer_id
         elif self._given_image_analyzer is None:
             self.analyzer_id = resolved.name + (CUSTOM_SUFFIX if changed else "")
+        own_columns = changed or self._given_image_analyzer is not None or self._given_analyzer_id
+        if own_columns and "output_name" not in self.given_settings:
+            # a variant of the config writes under its own id, unless the config names its columns
+            self.output_name = resolved.config.output_name
         logger.info(
             "%s: %s config %s (%s%s)%s",
             self.analyzer_id,
@@ -322,8 +349,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return {shot: failure.message for shot, failure in self.shot_failures.items()}
 
     def cleanup(self) -> None:
-        """Drop the scan's accumulators, keep the executor for the next scan."""
+        """Drop the scan's accumulators and s-file, keep the executor for the next scan."""
         self._reset_scan_state()
+        super().cleanup()
 
     @property
     def stem(self) -> str:

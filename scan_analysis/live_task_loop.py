@@ -167,7 +167,8 @@ class TaskLoop:
         >>> loop = TaskLoop.__new__(TaskLoop)
         >>> loop.order = ["camera", "spectrometer", "scatter"]
         >>> loop.analyzers = {"camera": Analyzer(priority=10),
-        ...                   "spectrometer": Analyzer(priority=10), "scatter": Analyzer(priority=50)}
+        ...                   "spectrometer": Analyzer(priority=10),
+        ...                   "scatter": Analyzer(priority=50)}
         >>> loop.priority_levels()
         [['camera', 'spectrometer'], ['scatter']]
         """

@@ -1,6 +1,5 @@
 """ScatterPlotterAnalysis and user-written ScanAnalyzer subclasses (the documented pattern)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure

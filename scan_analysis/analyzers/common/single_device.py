@@ -89,8 +89,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         instead of looking the device up; it must be for this device and kind.
     analyzer_id : str, optional
         Output folder ``analysis/ScanNNN/{analyzer_id}`` (and the s-file column
-        prefix when no ``output_name`` applies). Default, so an ad-hoc run never overwrites a configured
-        analyzer's results with others: the config's name when a config is
+        prefix when no ``output_name`` applies). Default, so an ad-hoc run never
+        overwrites a configured analyzer's results with others: the config's name when a config is
         used as it is (the same results the live runner writes); ``{config
         name}_custom`` when a keyword changes its output settings (directory
         suffix, file tail, mode, renderer options); ``{device}_basic`` with the
@@ -214,7 +214,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
 
     @property
     def column_prefix(self) -> str:
-        """``output_name`` (a keyword's, else a config's: its ``output_name`` or device), else the id.
+        """The s-file column prefix: ``output_name`` (keyword, else config), else the id.
 
         A config used as it is writes ``{device}_{scalar}{metric_suffix}`` as the
         original does; an ad-hoc variant (``_custom``, ``_basic``, your own

@@ -11,6 +11,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
 from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
@@ -184,3 +185,25 @@ def test_a_chosen_config_of_the_wrong_kind_or_device_fails_clearly(fresh_demo_da
     )
     other_device.run_analysis(day.tag(2), data_root=day.data_root)
     assert "is for device 'UC_TopView', not 'UC_Other'" in other_device.last_outcome.message
+
+
+def test_columns_are_output_name_or_device_then_scalar_then_metric_suffix(tmp_path):
+    """Issue 14 item 3: s-file columns as the original names them, by hand and live alike."""
+    day = build_demo_day(tmp_path / "data", **SMALL)
+    configs = tmp_path / "configs"
+    (configs / "analyzers").mkdir(parents=True)
+    shipped = yaml.safe_load(SHIPPED_TOPVIEW.read_text())
+    beam = {**shipped, "name": "TopViewBeam", "scan": {**shipped["scan"], "device": "UC_TopView"}}
+    left = {**beam, "name": "TopViewLeft", "output_name": "TopCam", "metric_suffix": "_v2"}
+    for config in (beam, left):
+        (configs / "analyzers" / f"{config['name']}.yaml").write_text(yaml.safe_dump(config))
+    for choice in ("TopViewBeam", "TopViewLeft"):
+        with Array2DScanAnalyzer("UC_TopView", config=choice, executor="serial") as analyzer:
+            analyzer.run_analysis(day.tag(1), data_root=day.data_root, config_dir=configs)
+    frame = read_sfile(day.day_dir / "analysis" / "s1.txt")
+    assert {"UC_TopView_x_CoM", "UC_TopView_y_45_fwhm", "UC_TopView_image_total"} <= set(frame)
+    assert {"TopCam_x_CoM_v2", "TopCam_image_peak_value_v2"} <= set(frame)
+    assert not [c for c in frame if c.startswith(("TopViewBeam", "TopViewLeft"))]
+    np.testing.assert_allclose(frame["TopCam_x_CoM_v2"], frame["UC_TopView_x_CoM"])
+    live = create_diagnostic_analyzer(ConfigTree(configs).resolve_analyzer("TopViewLeft"))
+    assert (live.column_prefix, live.metric_suffix) == ("TopCam", "_v2")

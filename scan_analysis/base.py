@@ -61,7 +61,9 @@ class ScanOutcome:
     ``shots_left_out`` counts analysed shots whose array had another shape than
     the scan's majority, so they are not in the bin averages (their scalars are
     kept). ``scalars_written`` is False when the scalars could not be merged
-    into the s-file (it is read-only); the message then says so.
+    into the s-file (it is read-only); the message then says so. ``warnings``
+    are the per-shot analyzer's own (``ImageAnalyzerResult.warnings``), also
+    in the message.
     """
 
     status: Status
@@ -74,6 +76,10 @@ class ScanOutcome:
     elapsed: float = 0.0
     shots_left_out: int = 0
     scalars_written: bool = True
+    warnings: list[str] = field(default_factory=list)
+    """The per-shot analyzer's warnings, one line per message with the shots it concerned."""
+    shot_metadata: dict[int, dict] = field(default_factory=dict)
+    """The per-shot analyzer's ``ImageAnalyzerResult.metadata`` by shot (``per_bin``: by bin)."""
 
 
 @dataclass

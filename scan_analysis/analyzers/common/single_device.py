@@ -332,6 +332,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_failures: dict[int, ShotFailure] = {}
         self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
+        #: the image analyzer's warnings, by shot (``per_bin``: the shots of the bin)
+        self.shot_warnings: dict[int, list[str]] = {}
+        #: the image analyzer's result metadata, by shot (``per_bin``: by bin number)
+        self.shot_metadata: dict[int, dict] = {}
         #: ``per_bin`` mode: each camera shot's saturated-pixel count, until the bins are analysed
         self.shot_saturation: dict[int, float] = {}
         self.line_x: np.ndarray | None = None
@@ -396,6 +400,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         if analysed == 0:
             first = next(iter(self.shot_errors.values()), "no shots")
             raise RuntimeError(f"every one of {len(files)} shots failed; first error: {first}")
+        self._log_analyzer_warnings()
         self.append_scalars(self._scalar_frame())
         display = self._render() if self.save else []
         self.last_outcome = ScanOutcome(
@@ -406,6 +411,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             shots_analysed=analysed,
             shots_failed=len(self.shot_failures),
             shots_left_out=len(self.left_out),
+            warnings=self.analyzer_warnings(),
+            shot_metadata=dict(self.shot_metadata),
         )
         return display
 
@@ -431,7 +438,30 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         saturation = self._saturation_clause()
         if saturation:
             parts.append(saturation)
+        parts.extend(self.analyzer_warnings())
         return ", ".join(parts)
+
+    # --- the image analyzer's own warnings ------------------------------------------------------
+    def analyzer_warnings(self) -> list[str]:
+        """The image analyzer's warnings of this scan, one line per message with its shots.
+
+        ``"UC_TopView: fit did not converge (3 of 20 shots: 4, 7, 9)"``; the
+        outcome message carries them and the log has one WARNING line each.
+        """
+        by_message: dict[str, list[int]] = {}
+        for shot in sorted(self.shot_warnings):
+            for message in dict.fromkeys(self.shot_warnings[shot]):
+                by_message.setdefault(message, []).append(shot)
+        total = len(self.sfile) if self.sfile is not None else len(self.shot_shapes)
+        name = type(self.image_analyzer).__name__
+        return [
+            f"{name}: {message} ({len(shots)} of {total} shots: {_shot_list(shots)})"
+            for message, shots in by_message.items()
+        ]
+
+    def _log_analyzer_warnings(self) -> None:
+        for line in self.analyzer_warnings():
+            logger.warning("%s %s: %s", self.analyzer_id, self.tag, line)
 
     # --- saturation ---------------------------------------------------------------------------
     def saturated_shots(self) -> dict[int, float]:
@@ -568,6 +598,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             accumulator.add_scalars(scalars)
         self.shot_failures.update(result.failures)
         self.shot_saturation.update(result.saturated)
+        self.shot_warnings.update(result.warnings)
+        self.shot_metadata.update(result.metadata)
         accumulator.failed += len(result.failures)
         self.shot_shapes.update(result.shapes)
         lines = dict(result.lines)
@@ -644,9 +676,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             )
             accumulator.image = type(accumulator.image)()
             accumulator.image.add(processed)
+            if result.metadata:
+                self.shot_metadata[number] = dict(result.metadata)
             for shot, shape in self.shot_shapes.items():
                 if self.bins.bin_of_shot.get(shot) == number and shape == self.averaged_shape:
                     self.shot_scalars[shot] = dict(result.scalars)
+                    if result.warnings:
+                        self.shot_warnings[shot] = [str(w) for w in result.warnings]
         self._keep_per_shot_saturation()
 
     def _keep_per_shot_saturation(self) -> None:

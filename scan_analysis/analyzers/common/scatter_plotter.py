@@ -77,9 +77,12 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
         only once those analyzers have finished it.
         """
         columns = [c for c in (self.x_column, *self.y_columns) if c]
-        prefixes = (
-            analyzer_ids if isinstance(analyzer_ids, Mapping) else {a: a for a in analyzer_ids}
-        )
+        prefixes = {  # a mapping's str values are column prefixes; anything else: the ids
+            a: analyzer_ids[a]
+            if isinstance(analyzer_ids, Mapping) and isinstance(analyzer_ids[a], str)
+            else a
+            for a in analyzer_ids
+        }
         return {
             a for a, prefix in prefixes.items() if any(c.startswith(f"{prefix}_") for c in columns)
         }

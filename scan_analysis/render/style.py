@@ -108,8 +108,9 @@ def column_label(
     parameter_column : str, optional
         The scan parameter's column (labelled alias first, see :func:`parameter_label`).
     position_units : mapping, optional
-        Analyzer id → unit of its positions (:func:`position_unit`); an analysis
-        column ``{analyzer_id}_{scalar}`` is labelled by :func:`scalar_label`.
+        Column prefix (device or analyzer id) → unit of its positions
+        (:func:`position_unit`); an analysis column ``{prefix}_{scalar}`` is
+        labelled by :func:`scalar_label`.
 
     Notes
     -----

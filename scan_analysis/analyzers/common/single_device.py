@@ -262,7 +262,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         own_columns = changed or self._given_image_analyzer is not None or self._given_analyzer_id
         if own_columns and "output_name" not in self.given_settings:
             # a variant of the config writes under its own id, unless the config names its columns
-            self.output_name = resolved.config.output_name
+            self.output_name = self.settings["output_name"] = resolved.config.output_name
         logger.info(
             "%s: %s config %s (%s%s)%s",
             self.analyzer_id,

@@ -406,3 +406,14 @@ def test_backlog_runs_every_scans_quick_look_first_and_number_zero_is_the_whole_
     scans = [str(n) for n in sorted(day.scans)]
     assert started == [["QuickLook", n] for n in scans] + [["SlowFit", n] for n in scans]
     runner.close()
+
+
+def test_the_originals_scantag_is_taken_as_the_date_tag(tmp_path):
+    class OriginalScanTag:  # geecs_data_utils.ScanTag's fields, without the package
+        year, month, day, number, experiment = 2026, 5, 27, 0, "Undulator"
+
+    runner = LiveTaskRunner("demo", OriginalScanTag(), data_root=tmp_path)  # touches no file
+    assert runner.date_tag == ScanTag(year=2026, month=5, day=27, number=0, experiment="Undulator")
+    with pytest.raises(TypeError, match="not a scan tag: it has no year"):
+        LiveTaskRunner("demo", "2026-05-27", data_root=tmp_path)
+    runner.close()

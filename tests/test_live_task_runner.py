@@ -416,4 +416,18 @@ def test_the_originals_scantag_is_taken_as_the_date_tag(tmp_path):
     assert runner.date_tag == ScanTag(year=2026, month=5, day=27, number=0, experiment="Undulator")
     with pytest.raises(TypeError, match="not a scan tag: it has no year"):
         LiveTaskRunner("demo", "2026-05-27", data_root=tmp_path)
+
+
+def test_group_given_as_the_path_of_its_yaml_file_runs_from_that_tree(live_day):
+    """The original's spelling: the group's YAML path, no config_dir (issue 14 item 11)."""
+    day, config_dir, log = live_day
+    runner = LiveTaskRunner(
+        config_dir / "groups" / "log_only.yaml",
+        day.tag(1),
+        data_root=day.data_root,
+        executor="serial",
+        elog_enabled=False,
+    )
+    assert runner.process_new() == 6
+    assert {analyzer for _, analyzer in states(runner)} == {"ExecutionLog"}
     runner.close()

@@ -5,7 +5,11 @@ s-file, decides no-scan / 1-D / optimization, bins the shots, calls the
 subclass's ``_run_analysis_core()``, merges the scalars it appended into the
 s-file and returns the display files. Subclasses implement
 ``_run_analysis_core()`` (return the figures written) and ``cleanup()``
-(release per-scan state)::
+(release per-scan state; a subclass without one is refused when it is
+defined, and ``super().cleanup()`` releases what the base holds). Inside the
+core, as in the original toolkit, ``self.auxiliary_data`` is the s-file as a
+DataFrame (also ``self.sfile``) and ``self.scan_data`` the scan's paths
+(:class:`~scan_analysis.data.scan_data.ScanData`)::
 
     class ChargeCorrelation(ScanAnalyzer):
         def _run_analysis_core(self):
@@ -15,7 +19,7 @@ s-file and returns the display files. Subclasses implement
             return [self.save_figure(figure, "correlation.png")]
 
         def cleanup(self):
-            pass
+            super().cleanup()
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from scan_analysis.data.scalar_sidecar import (
     read_scalar_sidecar,
     write_scalar_sidecar,
 )
+from scan_analysis.data.scan_data import ScanData
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
@@ -62,7 +67,9 @@ class ScanOutcome:
     ``shots_left_out`` counts analysed shots whose array had another shape than
     the scan's majority, so they are not in the bin averages (their scalars are
     kept). ``scalars_written`` is False when the scalars could not be merged
-    into the s-file (it is read-only); the message then says so.
+    into the s-file (it is read-only); the message then says so. ``warnings``
+    are the per-shot analyzer's own (``ImageAnalyzerResult.warnings``), also
+    in the message.
     """
 
     status: Status
@@ -77,6 +84,10 @@ class ScanOutcome:
     scalars_written: bool = True
     scalar_table: ScalarTable | None = None
     """The key scalars as the e-log shows them (labels, units, per-bin means), if any."""
+    warnings: list[str] = field(default_factory=list)
+    """The per-shot analyzer's warnings, one line per message with the shots it concerned."""
+    shot_metadata: dict[int, dict] = field(default_factory=dict)
+    """The per-shot analyzer's ``ImageAnalyzerResult.metadata`` by shot (``per_bin``: by bin)."""
 
 
 @dataclass
@@ -147,21 +158,38 @@ class ScanAnalyzer:
     ----------
     analyzer_id : str
         Names the output folder ``analysis/Scan{NNN}/{analyzer_id}`` and
-        prefixes s-file columns ``{analyzer_id}_{scalar}``.
+        prefixes s-file columns ``{column_prefix}_{scalar}{metric_suffix}``
+        (the prefix is the id unless a subclass says otherwise).
     raise_errors : bool
         Re-raise a failure after recording it (default: log it and return []).
     """
 
     def __init__(self, *, analyzer_id: str | None = None, raise_errors: bool = False) -> None:
         self.analyzer_id = analyzer_id or type(self).__name__
+        #: appended to every s-file column this analyzer writes (the original's ``metric_suffix``)
+        self.metric_suffix = ""
         self.raise_errors = raise_errors
         self.last_outcome: ScanOutcome | None = None
         self._pending_scalars: list[pd.DataFrame] = []
+        #: the scan's s-file while it is analysed (``auxiliary_data`` is the original's name)
+        self.sfile: pd.DataFrame | None = None
+        #: the scan's paths while it is analysed (the original's ``scan_data``)
+        self.scan_data: ScanData | None = None
         self._restored: pd.DataFrame | None = None
         #: ``callback(done, total)`` told of progress through the scan (e.g. by a widget)
         self.progress_callback: ProgressCallback | None = None
         #: what the last progress counted: ``"shots"``, then ``"figures"`` while they are drawn
         self.progress_stage = "shots"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse a subclass without its own ``cleanup()`` when it is defined."""
+        super().__init_subclass__(**kwargs)
+        if cls.cleanup is ScanAnalyzer.cleanup:
+            raise TypeError(
+                f"{cls.__qualname__} subclasses ScanAnalyzer but does not define cleanup(); "
+                "add one that releases what the analyzer keeps per scan (it runs after every "
+                "scan): def cleanup(self): super().cleanup()"
+            )
 
     # --- what subclasses implement ---------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
@@ -169,8 +197,24 @@ class ScanAnalyzer:
         raise NotImplementedError(f"{type(self).__name__} must implement _run_analysis_core()")
 
     def cleanup(self) -> None:
-        """Release per-scan state; called after every scan, success or not."""
-        raise NotImplementedError(f"{type(self).__name__} must implement cleanup()")
+        """Release per-scan state; called after every scan, success or not.
+
+        Subclasses must define it (checked when the class is defined); this
+        base version drops what the base holds for the scan (the s-file frame,
+        ``scan_data``, unwritten scalars), so ``super().cleanup()`` is safe.
+        """
+        self.sfile = None
+        self.scan_data = None
+        self._pending_scalars = []
+
+    @property
+    def auxiliary_data(self) -> pd.DataFrame | None:
+        """The scan's s-file as a DataFrame (the original's name for :attr:`sfile`)."""
+        return self.sfile
+
+    @auxiliary_data.setter
+    def auxiliary_data(self, frame: pd.DataFrame | None) -> None:
+        self.sfile = frame
 
     # --- the run -------------------------------------------------------------------------------
     def run_analysis(
@@ -186,7 +230,8 @@ class ScanAnalyzer:
         Parameters
         ----------
         tag : ScanTag
-            Which scan.
+            Which scan: this project's ``ScanTag`` or any object with ``year,
+            month, day, number, experiment`` (the original's ScanTag).
         data_root, config_dir : path, optional
             Override the resolution order of DATA_FORMAT.md.
         restore_scalars : bool
@@ -203,6 +248,7 @@ class ScanAnalyzer:
         writes them to ``scalars.csv`` in its output folder (atomically).
         """
         started = time.perf_counter()
+        tag = ScanTag.coerce(tag)  # any ScanTag-like object, the original's included
         self.tag = tag
         self.config_dir = config_dir
         self._pending_scalars = []
@@ -211,6 +257,7 @@ class ScanAnalyzer:
         display_files: list[Path] = []
         try:
             self.paths = ScanPaths(tag, data_root=data_root)
+            self.scan_data = ScanData(self.paths)
             self.paths.require_scan()
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
@@ -271,8 +318,6 @@ class ScanAnalyzer:
         finally:
             try:
                 self.cleanup()
-            except NotImplementedError:
-                raise
             except Exception as error:
                 logger.warning("%s cleanup failed: %s", self.analyzer_id, error)
             self.last_outcome = self.last_outcome or ScanOutcome("failed", "no outcome")
@@ -301,10 +346,16 @@ class ScanAnalyzer:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @property
+    def column_prefix(self) -> str:
+        """What this analyzer's s-file columns start with (here: its id)."""
+        return self.analyzer_id
+
     def append_scalars(self, frame: pd.DataFrame) -> None:
         """Queue per-shot scalars (``Shotnumber`` + columns) for the s-file.
 
-        Columns are written as ``{analyzer_id}_{name}`` after the core returns.
+        Columns are written as ``{column_prefix}_{name}{metric_suffix}`` after
+        the core returns.
         """
         if SHOT_COLUMN not in frame.columns:
             raise ValueError(f"scalars need a {SHOT_COLUMN!r} column")
@@ -321,7 +372,11 @@ class ScanAnalyzer:
         for frame in self._pending_scalars[1:]:
             merged = merged.merge(frame, on=SHOT_COLUMN, how="outer")
         renamed = merged.rename(
-            columns={c: f"{self.analyzer_id}_{c}" for c in merged.columns if c != SHOT_COLUMN}
+            columns={
+                c: f"{self.column_prefix}_{c}{self.metric_suffix}"
+                for c in merged.columns
+                if c != SHOT_COLUMN
+            }
         )
         self._pending_scalars = []
         self._save_sidecar(renamed)

@@ -129,31 +129,68 @@ class TaskLoop:
         return [n for n in list_completed_scans(self.day_dir) if n >= self.date_tag.number]
 
     def run_pass(self) -> PassResult:
-        """Claim and run every task that is free and due; say whether all are finished."""
+        """Claim and run every task that is free and due; say whether all are finished.
+
+        With several scans waiting, the tasks run by priority first, then by
+        scan number: every scan's quick-look analyzer before any slow one.
+        """
         scans = self.pending_scans()
         self._scans = scans
         ran, finished = 0, True
+        waiting = []
         for scan in scans:
             if self.stop.is_set():
                 return PassResult(ran, False)
             if not self.readiness.ready(scan):
                 finished = False  # its folder is not visible yet: nothing claimed, no attempt spent
                 continue
-            ran_here, scan_finished = self._run_scan(scan)
-            ran += ran_here
-            finished = finished and scan_finished
+            statuses = self.queue.scan_statuses(scan)
+            if self._all_terminal(statuses):  # the usual case on a long day: one stat, no read
+                self._note(scan, statuses)
+            else:
+                waiting.append(scan)
+        for level in self.priority_levels():
+            for scan in waiting:
+                if self.stop.is_set():
+                    return PassResult(ran, False)
+                ran += self._run_tasks(scan, level)
+        for scan in waiting:
+            statuses = self.queue.scan_statuses(scan)
+            self._note(scan, statuses)
+            finished = finished and self._all_terminal(statuses)
         self._recheck_some(scans)
         return PassResult(ran, finished)
 
-    def _run_scan(self, scan: int) -> tuple[int, bool]:
-        statuses = self.queue.scan_statuses(scan)
-        if self._all_terminal(statuses):  # the usual case on a long day: one stat, no read
-            self._note(scan, statuses)
-            return 0, True
-        ran = 0
+    def priority_levels(self) -> list[list[str]]:
+        """:attr:`order` cut where the priority changes (inputs-first order kept).
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace as Analyzer
+        >>> loop = TaskLoop.__new__(TaskLoop)
+        >>> loop.order = ["camera", "spectrometer", "scatter"]
+        >>> loop.analyzers = {"camera": Analyzer(priority=10),
+        ...                   "spectrometer": Analyzer(priority=10),
+        ...                   "scatter": Analyzer(priority=50)}
+        >>> loop.priority_levels()
+        [['camera', 'spectrometer'], ['scatter']]
+        """
+        levels: list[list[str]] = []
+        previous = object()
         for name in self.order:
+            priority = getattr(self.analyzers[name], "priority", None)
+            if not levels or priority != previous:
+                levels.append([])
+            levels[-1].append(name)
+            previous = priority
+        return levels
+
+    def _run_tasks(self, scan: int, names: list[str]) -> int:
+        """Claim and run the scan's tasks of ``names`` that are free and due; how many ran."""
+        ran = 0
+        for name in names:
             if self.stop.is_set():
-                return ran, False
+                return ran
             status = self.queue.scan_statuses(scan).get(name)
             if status is None:
                 status = self.queue.ensure_task(scan, name)
@@ -165,9 +202,7 @@ class TaskLoop:
             self._states[(scan, name)] = TaskState.CLAIMED
             self.run_claimed(claim)
             ran += 1
-        statuses = self.queue.scan_statuses(scan)
-        self._note(scan, statuses)
-        return ran, self._all_terminal(statuses)
+        return ran
 
     def _all_terminal(self, statuses: Mapping[str, TaskStatus]) -> bool:
         return all(name in statuses and statuses[name].state.terminal for name in self.order)

@@ -91,7 +91,9 @@ class LiveTaskRunner:
         group's YAML file (its analyzers are then found in that file's config
         root unless ``config_dir`` is given).
     date_tag : ScanTag
-        The day (experiment, date) and the first scan to analyse (``number``).
+        The day (experiment, date) and the first scan to analyse (``number``;
+        ``0`` the whole day). Any ScanTag-like object works, the original's
+        ``geecs_data_utils.ScanTag`` included.
     gdoc_enabled : bool
         Also write entries to the experiment's Google Doc (extra ``gdoc``). The
         document id and service-account key come from ``gdoc_document_id`` /
@@ -154,6 +156,7 @@ class LiveTaskRunner:
         app_url: str | None = None,
     ) -> None:
         self.group_key = os.fspath(analyzer_group)
+        date_tag = ScanTag.coerce(date_tag, whole_day=True)
         self.date_tag = date_tag
         self.start_scan = date_tag.number
         self.runner_id = runner_id or default_runner_id()

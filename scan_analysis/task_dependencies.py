@@ -3,7 +3,8 @@
 An analyzer that reads s-file columns written by other analyzers of its group
 (the scatter plotter does) declares it with a method
 ``input_analyzers(analyzer_ids) -> set[str]``: of the group's analyzer ids,
-those whose columns it reads. The live runner claims such a task only when
+those whose columns it reads (``analyzer_ids`` maps each id to the prefix of
+its s-file columns). The live runner claims such a task only when
 the scan's tasks of those analyzers are finished (done, failed or no_data),
 and runs a group's analyzers in an order where inputs come first.
 """
@@ -33,10 +34,12 @@ def input_analyzers(analyzers: Mapping[str, object]) -> dict[str, set[str]]:
     {'camera': set(), 'scatter': {'camera'}}
     """
     names = list(analyzers)
+    prefixes = {n: getattr(a, "column_prefix", n) for n, a in analyzers.items()}
     inputs = {}
     for name, analyzer in analyzers.items():
         declared = getattr(analyzer, "input_analyzers", None)
-        found = set(declared([n for n in names if n != name])) if callable(declared) else set()
+        others = {n: prefixes[n] for n in names if n != name}  # id -> its columns' prefix
+        found = set(declared(others)) if callable(declared) else set()
         inputs[name] = found & set(names) - {name}
     return inputs
 

@@ -55,7 +55,7 @@ def test_one_pass_runs_every_task_once_in_priority_order(live_day):
     assert sum(line.startswith("start") for line in lines) == 6
     status = runner.queue.read_status(2, "UC_TopView")
     assert status.display_files and all(Path(p).is_file() for p in status.display_files)
-    assert "centroid_x" in status.scalars
+    assert "x_CoM" in status.scalars
     assert not any("scans" in Path(p).parts[-4:-1] for p in status.display_files)
     runner.close()
 
@@ -247,7 +247,10 @@ def write_scatter_group(config_dir: Path) -> None:
         "name": "Scatter",
         "scan_analyzer": {
             "class": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
-            "kwargs": {"x_column": "U_BCaveICT Charge pC", "y_columns": ["UC_TopView_peak_value"]},
+            "kwargs": {
+                "x_column": "U_BCaveICT Charge pC",
+                "y_columns": ["UC_TopView_image_peak_value"],
+            },
         },
         "scan": {"priority": 0},  # by priority alone it would run before the camera
     }
@@ -374,6 +377,45 @@ def test_options_past_the_group_and_the_day_are_keyword_only(live_day):
     )
     assert [item.name for item in runner.order] == ["ExecutionLog", "UC_TopView", "UC_Spectrometer"]
     runner.close()
+
+
+def test_backlog_runs_every_scans_quick_look_first_and_number_zero_is_the_whole_day(live_day):
+    """Issue 14 items 1 and 10: the documented date_tag (number=0) and the backlog order."""
+    day, config_dir, log = live_day
+    for name, priority in (("QuickLook", 1), ("SlowFit", 50)):
+        (config_dir / "analyzers" / f"{name}.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "name": name,
+                    "scan_analyzer": {
+                        "class": "execution_log.ExecutionLogAnalyzer",
+                        "kwargs": {"log_path": str(log)},
+                    },
+                    "scan": {"priority": priority},
+                }
+            )
+        )
+    group = {"name": "backlog", "analyzers": ["SlowFit", "QuickLook"]}
+    (config_dir / "groups" / "backlog.yaml").write_text(yaml.safe_dump(group))
+    whole_day = ScanTag(year=2026, month=5, day=8, number=0, experiment="Undulator")
+    runner = LiveTaskRunner(
+        "backlog", whole_day, data_root=day.data_root, config_dir=config_dir, executor="serial"
+    )
+    assert runner.process_new() == 12
+    started = [line.split()[1:3] for line in log.read_text().splitlines() if line[:5] == "start"]
+    scans = [str(n) for n in sorted(day.scans)]
+    assert started == [["QuickLook", n] for n in scans] + [["SlowFit", n] for n in scans]
+    runner.close()
+
+
+def test_the_originals_scantag_is_taken_as_the_date_tag(tmp_path):
+    class OriginalScanTag:  # geecs_data_utils.ScanTag's fields, without the package
+        year, month, day, number, experiment = 2026, 5, 27, 0, "Undulator"
+
+    runner = LiveTaskRunner("demo", OriginalScanTag(), data_root=tmp_path)  # touches no file
+    assert runner.date_tag == ScanTag(year=2026, month=5, day=27, number=0, experiment="Undulator")
+    with pytest.raises(TypeError, match="not a scan tag: it has no year"):
+        LiveTaskRunner("demo", "2026-05-27", data_root=tmp_path)
 
 
 def test_group_given_as_the_path_of_its_yaml_file_runs_from_that_tree(live_day):

@@ -321,7 +321,7 @@ def test_an_analyzer_reading_another_ones_columns_waits_for_it_whatever_its_prio
                     "class": "scan_analysis.analyzers.common.ScatterPlotterAnalysis",
                     "kwargs": {
                         "x_column": "U_BCaveICT Charge pC",
-                        "y_columns": ["UC_TopView_total_counts"],
+                        "y_columns": ["UC_TopView_image_total"],
                     },
                 },
                 "scan": {"priority": 1},

@@ -28,7 +28,7 @@ def test_a_camera_shot_is_processed_with_the_configs_pipeline(demo_day):
     expected = BeamAnalyzer(config.image).analyze_image_file(files[shot])
     np.testing.assert_allclose(preview.processed, expected.processed)
     assert preview.scalars == pytest.approx(expected.scalars)
-    assert {"total_counts", "centroid_x", "fwhm_y"} <= set(preview.scalars)
+    assert {"image_total", "x_CoM", "y_fwhm"} <= set(preview.scalars)
 
 
 def test_a_trace_shot_uses_the_directory_suffix(demo_day):

@@ -7,7 +7,7 @@ from scan_analysis.task_dependencies import input_analyzers, order_by_inputs
 
 def test_a_scatter_reads_the_analyzers_whose_columns_it_plots():
     scatter = ScatterPlotterAnalysis(
-        "U_BCaveICT Charge pC", ["UC_TopView_peak_value", "UC_Top_x"], analyzer_id="Scatter"
+        "U_BCaveICT Charge pC", ["UC_TopView_image_peak_value", "UC_Top_x"], analyzer_id="Scatter"
     )
     group = {"UC_TopView": object(), "UC_Top": object(), "UC_Spectrometer": object()}
     inputs = input_analyzers({**group, "Scatter": scatter})

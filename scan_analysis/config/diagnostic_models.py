@@ -286,7 +286,7 @@ class ScanRuntimeConfig(_Strict):
 class DiagnosticAnalysisConfig(_Strict):
     """One diagnostic: what to run on its shots and how to run it over a scan."""
 
-    name: str = Field(description="unique analyzer name (file stem; s-file column prefix)")
+    name: str = Field(description="unique analyzer name (file stem; output folder)")
     image_analyzer: ImageAnalyzerSpec | None = Field(
         None,
         description="per-shot analyzer (default BeamAnalyzer for cameras, LineAnalyzer for lines)",
@@ -295,6 +295,12 @@ class DiagnosticAnalysisConfig(_Strict):
         None, description="a ScanAnalyzer subclass to run instead of Array2D/Array1D"
     )
     image: CameraConfig | LineConfig | None = Field(None, description="per-shot processing block")
+    output_name: str | None = Field(
+        None, description="s-file column prefix (default: the device), as the original names it"
+    )
+    metric_suffix: str | None = Field(
+        None, description="appended to every s-file column name of this analyzer"
+    )
     scan: ScanRuntimeConfig = Field(
         default_factory=ScanRuntimeConfig, description="scan-level block"
     )
@@ -313,6 +319,11 @@ class DiagnosticAnalysisConfig(_Strict):
     def device(self) -> str:
         """The device whose files are read."""
         return self.scan.device or self.name
+
+    @property
+    def column_prefix(self) -> str:
+        """What its s-file columns start with: ``output_name``, else the device."""
+        return self.output_name or self.device
 
     @property
     def is_line(self) -> bool:

@@ -111,10 +111,10 @@ def beam_truth(parameter_fraction: float, shape: Sequence[int]) -> dict[str, flo
     sigma_x = (6.0 + 8.0 * parameter_fraction) * scale
     sigma_y = (5.0 + 5.0 * parameter_fraction) * scale
     return {
-        "centroid_x": width * (0.40 + 0.20 * parameter_fraction),
-        "centroid_y": height * (0.45 + 0.10 * parameter_fraction),
-        "rms_x": sigma_x,
-        "rms_y": sigma_y,
+        "x_CoM": width * (0.40 + 0.20 * parameter_fraction),
+        "y_CoM": height * (0.45 + 0.10 * parameter_fraction),
+        "x_rms": sigma_x,
+        "y_rms": sigma_y,
         "peak": 3000.0 * (1.0 - 0.6 * parameter_fraction),
     }
 
@@ -127,8 +127,8 @@ def render_beam_image(
     y = np.arange(height, dtype=np.float32)
     x = np.arange(width, dtype=np.float32)
     jitter = rng.normal(0.0, 0.3, size=2)
-    gx = np.exp(-0.5 * ((x - truth["centroid_x"] - jitter[0]) / truth["rms_x"]) ** 2)
-    gy = np.exp(-0.5 * ((y - truth["centroid_y"] - jitter[1]) / truth["rms_y"]) ** 2)
+    gx = np.exp(-0.5 * ((x - truth["x_CoM"] - jitter[0]) / truth["x_rms"]) ** 2)
+    gy = np.exp(-0.5 * ((y - truth["y_CoM"] - jitter[1]) / truth["y_rms"]) ** 2)
     amplitude = truth["peak"] * float(rng.normal(1.0, 0.03))
     frame = (amplitude * np.outer(gy, gx)).astype(np.float32)
     frame += 100.0 + 6.0 * rng.standard_normal((height, width), dtype=np.float32)

@@ -76,7 +76,8 @@ class ScanTag(BaseModel):
     year, month, day : int
         The day of the scan; must be a real calendar date.
     number : int
-        Scan number, 1 or more.
+        Scan number, 1 or more; ``0`` names the whole day (the live runner's
+        ``date_tag``, as the original's ``geecs_data_utils.ScanTag`` does).
     experiment : str
         Experiment name as in the data root (``"Undulator"``).
 
@@ -94,12 +95,14 @@ class ScanTag(BaseModel):
     year: int = Field(description="four-digit year of the scan day")
     month: int = Field(description="month of the scan day, 1-12")
     day: int = Field(description="day of the month")
-    number: int = Field(description="scan number, 1 or more")
+    number: int = Field(description="scan number, 1 or more (0: the whole day)")
     experiment: str = Field(description="experiment name, e.g. Undulator")
 
     @field_validator("number", mode="before")
     @classmethod
     def _number(cls, value: object) -> int:
+        if value == 0 and not isinstance(value, bool):
+            return 0  # the whole day
         return parse_scan_number(value)  # type: ignore[arg-type]
 
     @field_validator("experiment")
@@ -149,5 +152,52 @@ class ScanTag(BaseModel):
             experiment=self.experiment,
         )
 
+    @property
+    def is_whole_day(self) -> bool:
+        """True for ``number=0``: the tag names a day, not a scan."""
+        return self.number == 0
+
+    @classmethod
+    def coerce(cls, tag: object, *, whole_day: bool = False) -> ScanTag:
+        """This project's tag from any ScanTag-like object.
+
+        Anything with ``year, month, day, number, experiment`` attributes works,
+        the original's ``geecs_data_utils.ScanTag`` included (it is not
+        imported). ``number=0`` (the whole day) is refused unless ``whole_day``.
+
+        Raises
+        ------
+        TypeError
+            ``tag`` lacks one of the attributes.
+        ValueError
+            A value is not valid (named), or ``number=0`` where a scan is needed.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> like = SimpleNamespace(year=2026, month=5, day=8, number=2, experiment="Undulator")
+        >>> str(ScanTag.coerce(like))
+        'Undulator 2026-05-08 Scan002'
+        """
+        if isinstance(tag, ScanTag):
+            coerced = tag
+        else:
+            fields = ("year", "month", "day", "number", "experiment")
+            missing = [name for name in fields if not hasattr(tag, name)]
+            if missing:
+                raise TypeError(
+                    f"{tag!r} is not a scan tag: it has no {', '.join(missing)}; pass "
+                    "ScanTag(year=..., month=..., day=..., number=..., experiment=...)"
+                )
+            coerced = cls(**{name: getattr(tag, name) for name in fields})
+        if coerced.is_whole_day and not whole_day:
+            raise ValueError(
+                f"{coerced} names a whole day (number=0); give the scan's number, e.g. "
+                "tag.with_number(2) or ScanTag(..., number=2, ...)"
+            )
+        return coerced
+
     def __str__(self) -> str:
+        if self.is_whole_day:
+            return f"{self.experiment} {self.date.isoformat()} (whole day)"
         return f"{self.experiment} {self.date.isoformat()} Scan{self.number:03d}"

@@ -363,14 +363,19 @@ class ImageAnalyzer:
         return metadata.spatial_calibration if metadata else None
 
     def selected(self, scalars: dict[str, float]) -> dict[str, float]:
-        """The scalars the config's ``analysis: {scalars: [...]}`` asks for (all when absent)."""
+        """The scalars the config's ``analysis: {enabled_stats: [...]}`` asks for (all when absent).
+
+        ``analysis: {scalars: [...]}`` is this project's older spelling of
+        ``enabled_stats`` (the original's); either selects.
+        """
         wanted = self._wanted_scalars()
         if not wanted:
             return scalars
         return {name: value for name, value in scalars.items() if name in set(wanted)}
 
     def _wanted_scalars(self) -> list[str]:
-        wanted = (self.config.analysis or {}).get("scalars") or []
+        analysis = self.config.analysis or {}
+        wanted = analysis.get("enabled_stats") or analysis.get("scalars") or []
         return [wanted] if isinstance(wanted, str) else list(wanted)
 
     def _check_scalar_names(self, available: Sequence[str]) -> None:
@@ -378,9 +383,10 @@ class ImageAnalyzer:
         if self.kind == "2d":  # added to every camera shot's scalars by analyze_shot
             available = [*available, SATURATION_SCALAR]
         unknown = [name for name in wanted if name not in available]
+        key = "enabled_stats" if (self.config.analysis or {}).get("enabled_stats") else "scalars"
         if unknown:
             raise ConfigError(
-                f"config {self.config.name or '(unnamed)'}: analysis.scalars names "
+                f"config {self.config.name or '(unnamed)'}: analysis.{key} names "
                 f"{', '.join(map(repr, unknown))}, which {type(self).__name__} does not compute; "
                 f"choose from {', '.join(available)}",
                 None,

@@ -11,14 +11,14 @@ from scan_analysis.image.config.models import LineConfig
 from scan_analysis.image.result import ImageAnalyzerResult
 from scan_analysis.image.statistics import line_statistics
 
-BASIC_IMAGE_SCALARS = ("total_counts", "mean", "std", "peak_value", "min_value")
+BASIC_IMAGE_SCALARS = ("image_total", "mean", "std", "image_peak_value", "min_value")
 
 
 class BasicImageAnalyzer(ImageAnalyzer):
     """Image through the (usually empty) pipeline, with basic statistics.
 
     The default for ``Array2DScanAnalyzer(device_name=...)`` with no config.
-    Scalars: ``total_counts, mean, std, peak_value, min_value``.
+    Scalars: ``image_total, mean, std, image_peak_value, min_value``.
 
     Examples
     --------
@@ -34,10 +34,10 @@ class BasicImageAnalyzer(ImageAnalyzer):
         """The processed image and its basic statistics."""
         processed = self.preprocess(image)
         scalars = {
-            "total_counts": float(processed.sum(dtype=np.float64)),
+            "image_total": float(processed.sum(dtype=np.float64)),
             "mean": float(processed.mean(dtype=np.float64)),
             "std": float(processed.std(dtype=np.float64)),
-            "peak_value": float(processed.max()),
+            "image_peak_value": float(processed.max()),
             "min_value": float(processed.min()),
         }
         return ImageAnalyzerResult(processed, self.selected(scalars))
@@ -47,12 +47,12 @@ class BasicLineAnalyzer(ImageAnalyzer):
     """Trace through the (usually empty) pipeline, with the line statistics.
 
     The default for ``Array1DScanAnalyzer(device_name=...)`` with no config.
-    Scalars: ``integral, peak_value, peak_position, centroid, rms_width, fwhm``.
+    Scalars: ``CoM, rms, fwhm, peak_location, integrated_intensity, peak_value``.
 
     Examples
     --------
     >>> trace = np.array([[0.0, 1.0, 2.0], [0.0, 4.0, 0.0]])
-    >>> BasicLineAnalyzer().analyze_image(trace).scalars["peak_position"]
+    >>> BasicLineAnalyzer().analyze_image(trace).scalars["peak_location"]
     1.0
     """
 

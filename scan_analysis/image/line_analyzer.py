@@ -13,17 +13,17 @@ from scan_analysis.image.statistics import LINE_SCALARS, line_statistics
 
 
 class LineAnalyzer(ImageAnalyzer):
-    """Statistics of a processed trace, in x units.
+    """Statistics of a processed trace, in x units, named as the original GEECS names them.
 
-    Scalars: ``integral, peak_value, peak_position, centroid, rms_width, fwhm``
-    (``analysis: {scalars: [...]}`` limits them). The ROI is in x units.
+    Scalars: ``CoM, rms, fwhm, peak_location, integrated_intensity, peak_value``
+    (``analysis: {enabled_stats: [...]}`` limits them). The ROI is in x units.
     Lineouts: ``line`` (the processed ``[x, y]``).
 
     Examples
     --------
     >>> x = np.linspace(700, 900, 401); y = 50 * np.exp(-0.5 * ((x - 810) / 10) ** 2)
     >>> result = LineAnalyzer().analyze_image(np.vstack([x, y]))
-    >>> round(result.scalars["centroid"], 1), round(result.scalars["fwhm"])
+    >>> round(result.scalars["CoM"], 1), round(result.scalars["fwhm"])
     (810.0, 24)
     """
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 SATURATION_SCALAR = "saturated_pixels"
-"""Name of the per-shot scalar (s-file column ``{analyzer_id}_saturated_pixels``)."""
+"""Name of the per-shot scalar (s-file column ``{device}_saturated_pixels``)."""
 
 _KEPT_BY_MEDIAN = 5
 """A 3x3 median keeps a pixel at the level when at least 5 of its 9 pixels are there."""

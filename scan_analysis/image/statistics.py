@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
-BEAM_SCALARS = (
-    "total_counts",
-    "peak_value",
-    "peak_x",
-    "peak_y",
-    "centroid_x",
-    "centroid_y",
-    "rms_x",
-    "rms_y",
-    "fwhm_x",
-    "fwhm_y",
+BEAM_PROJECTIONS = ("x", "y", "x_45", "y_45")
+"""The projections of a beam image: columns, rows, NW-SE diagonals, NE-SW diagonals."""
+PROJECTION_STATISTICS = ("CoM", "rms", "fwhm", "peak_location")
+BEAM_SCALARS = ("image_total", "image_peak_value") + tuple(
+    f"{projection}_{statistic}"
+    for projection in BEAM_PROJECTIONS
+    for statistic in PROJECTION_STATISTICS
 )
-CALIBRATED_BEAM_SCALARS = ("centroid_x", "centroid_y", "rms_x", "rms_y", "fwhm_x", "fwhm_y")
-LINE_SCALARS = ("integral", "peak_value", "peak_position", "centroid", "rms_width", "fwhm")
+"""The 18 beam scalars, named as the original GEECS BeamAnalyzer names them."""
+CALIBRATED_BEAM_SCALARS = tuple(
+    f"{projection}_{statistic}" for projection in ("x", "y") for statistic in PROJECTION_STATISTICS
+)
+"""The scalars that also come in metres (``{name}_m``) when the camera is calibrated."""
+SLOPE_SCALARS = (
+    "image_com_slope_x",
+    "image_com_slope_y",
+    "image_peak_slope_x",
+    "image_peak_slope_y",
+)
+"""Beam straightness (``analysis: {compute_slopes: true}``): pixels per pixel."""
+LINE_SCALARS = ("CoM", "rms", "fwhm", "peak_location", "integrated_intensity", "peak_value")
+"""The trace scalars, named as the original GEECS LineAnalyzer names them (x units)."""
 
 
 def fwhm(x: np.ndarray, y: np.ndarray) -> float:
@@ -59,56 +67,103 @@ def _moments(x: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     return mean, float(np.sqrt(max(variance, 0.0)))
 
 
+def _projection_statistics(coordinates: np.ndarray, projection: np.ndarray) -> list[float]:
+    centre, rms = _moments(coordinates, projection)
+    peak = coordinates[int(np.argmax(projection))] if projection.size else float("nan")
+    return [centre, rms, fwhm(coordinates, projection), float(peak)]
+
+
+def diagonal_projections(
+    image: np.ndarray, *, offset: tuple[int, int] = (0, 0)
+) -> dict[str, np.ndarray]:
+    """Sums along the image's diagonals, as ``[coordinate, sum]`` rows.
+
+    ``x_45`` sums the NW-SE diagonals (the columns of the image turned by
+    45 degrees), at coordinate ``x - y``; ``y_45`` sums the NE-SW diagonals
+    (its rows), at coordinate ``x + y``; ``x`` and ``y`` are full-sensor
+    pixels (``offset`` added). No pixel is resampled.
+
+    Examples
+    --------
+    >>> image = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> diagonal_projections(image)["x_45"].tolist()
+    [[-1.0, 0.0, 1.0], [3.0, 5.0, 2.0]]
+    >>> diagonal_projections(image, offset=(10, 0))["y_45"].tolist()
+    [[10.0, 11.0, 12.0], [1.0, 5.0, 4.0]]
+    """
+    data = np.asarray(image, dtype=np.float64)
+    height, width = data.shape
+    rows, columns = np.indices(data.shape)
+    difference = (columns - rows + height - 1).ravel()  # 0 .. height + width - 2
+    total = (columns + rows).ravel()
+    size = height + width - 1
+    x_45 = np.bincount(difference, weights=data.ravel(), minlength=size)
+    y_45 = np.bincount(total, weights=data.ravel(), minlength=size)
+    x_origin = offset[0] - offset[1] - (height - 1)
+    y_origin = offset[0] + offset[1]
+    return {
+        "x_45": np.vstack([np.arange(size, dtype=np.float64) + x_origin, x_45]),
+        "y_45": np.vstack([np.arange(size, dtype=np.float64) + y_origin, y_45]),
+    }
+
+
 def beam_statistics(
     image: np.ndarray,
     *,
     offset: tuple[int, int] = (0, 0),
     calibration: float | None = None,
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """Statistics of a processed beam image, in camera pixels (and metres if calibrated).
+    """The 18 beam statistics of a processed image, in full-sensor pixels.
 
+    For each projection ``p`` of ``x`` (column sums), ``y`` (row sums),
+    ``x_45`` and ``y_45`` (diagonal sums, see :func:`diagonal_projections`):
+    ``{p}_CoM`` (centre of mass), ``{p}_rms``, ``{p}_fwhm`` and
+    ``{p}_peak_location``; plus ``image_total`` and ``image_peak_value``.
     Moments use the image as it is: zero-mean noise left after background
     subtraction does not bias them (clipping it would), so subtract the
     background and limit the region (ROI or threshold) for the best result.
-    FWHM comes from the projections. Positions include ``offset`` (the ROI
-    origin).
+    Positions include ``offset`` (the ROI origin).
 
     Returns
     -------
     scalars : dict
-        ``total_counts, peak_value, peak_x, peak_y, centroid_x, centroid_y,
-        rms_x, rms_y, fwhm_x, fwhm_y`` and, with ``calibration`` (m/pixel),
-        ``centroid_x_m ... fwhm_y_m``.
+        The 18 names of :data:`BEAM_SCALARS` and, with ``calibration``
+        (m/pixel), ``x_CoM_m ... y_peak_location_m`` (:data:`CALIBRATED_BEAM_SCALARS`).
     lineouts : dict
-        ``projection_x``, ``projection_y``.
+        ``projection_x``, ``projection_y`` (``[pixel, counts]`` rows).
 
     Examples
     --------
     >>> image = np.zeros((5, 7)); image[2, 3] = 4.0
     >>> scalars, _ = beam_statistics(image, offset=(10, 0))
-    >>> scalars["centroid_x"], scalars["centroid_y"], scalars["total_counts"]
-    (13.0, 2.0, 4.0)
+    >>> scalars["x_CoM"], scalars["y_CoM"], scalars["image_total"], scalars["x_45_CoM"]
+    (13.0, 2.0, 4.0, 11.0)
     """
     data = np.asarray(image)
     projection_x = data.sum(axis=0, dtype=np.float64)
     projection_y = data.sum(axis=1, dtype=np.float64)
     x = np.arange(data.shape[1], dtype=np.float64) + offset[0]
     y = np.arange(data.shape[0], dtype=np.float64) + offset[1]
-    centroid_x, rms_x = _moments(x, projection_x)
-    centroid_y, rms_y = _moments(y, projection_y)
-    peak_index = np.unravel_index(int(np.argmax(data)), data.shape) if data.size else (0, 0)
     scalars = {
-        "total_counts": float(projection_x.sum()),
-        "peak_value": float(data[peak_index]) if data.size else float("nan"),
-        "peak_x": float(peak_index[1] + offset[0]),
-        "peak_y": float(peak_index[0] + offset[1]),
-        "centroid_x": centroid_x,
-        "centroid_y": centroid_y,
-        "rms_x": rms_x,
-        "rms_y": rms_y,
-        "fwhm_x": fwhm(x, projection_x),
-        "fwhm_y": fwhm(y, projection_y),
+        "image_total": float(projection_x.sum()),
+        "image_peak_value": float(data.max()) if data.size else float("nan"),
     }
+    projections = {"x": (x, projection_x), "y": (y, projection_y)}
+    if data.size:
+        projections.update(
+            (name, (rows[0], rows[1]))
+            for name, rows in diagonal_projections(data, offset=offset).items()
+        )
+    for name in BEAM_PROJECTIONS:
+        values = (
+            _projection_statistics(*projections[name])
+            if name in projections
+            else [float("nan")] * len(PROJECTION_STATISTICS)
+        )
+        scalars.update(
+            (f"{name}_{statistic}", value)
+            for statistic, value in zip(PROJECTION_STATISTICS, values, strict=True)
+        )
     if calibration:
         for name in CALIBRATED_BEAM_SCALARS:
             scalars[f"{name}_m"] = scalars[name] * calibration
@@ -119,14 +174,56 @@ def beam_statistics(
     return scalars, lineouts
 
 
+def _weighted_slope(positions: np.ndarray, values: np.ndarray, weights: np.ndarray) -> float:
+    usable = np.isfinite(values) & (weights > 0)
+    if usable.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(positions[usable], values[usable], 1, w=weights[usable])[0])
+
+
+def beam_slopes(image: np.ndarray) -> dict[str, float]:
+    """How straight the beam is: slopes of per-column and per-row positions.
+
+    ``image_com_slope_x``: the centre of mass of each column (a row position)
+    against the column, a straight line fitted with the column sums as
+    weights; ``image_com_slope_y``: the same for each row; ``image_peak_slope_*``:
+    the same for the brightest pixel of each column/row. Pixels per pixel (no
+    offset or calibration changes them); NaN for an empty image.
+
+    Examples
+    --------
+    >>> y, x = np.indices((40, 40))
+    >>> tilted = np.exp(-0.5 * ((y - 10 - 0.5 * x) / 2.0) ** 2)
+    >>> round(beam_slopes(tilted)["image_com_slope_x"], 3)
+    0.5
+    """
+    data = np.asarray(image, dtype=np.float64)
+    if data.ndim != 2 or not data.sum() > 0:
+        return dict.fromkeys(SLOPE_SCALARS, float("nan"))
+    slopes = {}
+    for axis, suffix in ((0, "x"), (1, "y")):
+        lines = data if axis == 0 else data.T  # each column of ``lines`` is one line
+        weights = lines.sum(axis=0)
+        along = np.arange(lines.shape[0], dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centres = (along[:, None] * lines).sum(axis=0) / weights
+        peaks = np.argmax(lines, axis=0).astype(np.float64)
+        positions = np.arange(lines.shape[1], dtype=np.float64)
+        slopes[f"image_com_slope_{suffix}"] = _weighted_slope(positions, centres, weights)
+        slopes[f"image_peak_slope_{suffix}"] = _weighted_slope(positions, peaks, weights)
+    return {name: slopes[name] for name in SLOPE_SCALARS}
+
+
 def line_statistics(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Statistics of a processed trace in x units.
+    """Statistics of a processed trace in x units (:data:`LINE_SCALARS`).
+
+    ``integrated_intensity`` is the trapezoidal integral over x.
 
     Examples
     --------
     >>> x = np.linspace(0, 10, 1001); y = np.exp(-0.5 * ((x - 4) / 0.5) ** 2)
     >>> stats = line_statistics(x, y)
-    >>> round(stats["centroid"], 3), round(stats["rms_width"], 3), round(stats["peak_position"], 2)
+    >>> round(stats["CoM"], 3), round(stats["rms"], 3), round(stats["peak_location"], 2)
     (4.0, 0.5, 4.0)
     """
     x = np.asarray(x, dtype=np.float64)
@@ -136,10 +233,10 @@ def line_statistics(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     centroid, rms = _moments(x, y)
     peak = int(np.argmax(y))
     return {
-        "integral": float(np.trapezoid(y, x)) if y.size > 1 else float(y.sum()),
-        "peak_value": float(y[peak]),
-        "peak_position": float(x[peak]),
-        "centroid": centroid,
-        "rms_width": rms,
+        "CoM": centroid,
+        "rms": rms,
         "fwhm": fwhm(x, y),
+        "peak_location": float(x[peak]),
+        "integrated_intensity": float(np.trapezoid(y, x)) if y.size > 1 else float(y.sum()),
+        "peak_value": float(y[peak]),
     }

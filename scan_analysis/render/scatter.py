@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -23,12 +23,14 @@ def draw_scatter(
     options: RenderOptions | None = None,
     colour_label: str = "bin number",
     partial: str | None = None,
+    statistic: Literal["mean", "median"] = "mean",
 ) -> Figure:
     """One panel per y column (keys are the axis labels): shots coloured by bin, bin means.
 
     The colour bar (``colour_label``) says which bin a colour is. With ``bins``
     None, or a single bin (a no-scan), the shots are one group in one colour,
-    explained by the legend, with one mean ± std marker.
+    explained by the legend, with one mean ± std marker. ``statistic="median"``
+    puts the markers at the bin medians (error bars stay ± std).
     """
     options = options or RenderOptions()
     x = np.asarray(x, dtype=float)
@@ -55,8 +57,9 @@ def draw_scatter(
         for number in unique_bins:
             chosen = (bins == number) & np.isfinite(x) & np.isfinite(y)
             if chosen.any():
-                means_x.append(x[chosen].mean())
-                means_y.append(y[chosen].mean())
+                centre = np.median if statistic == "median" else np.mean
+                means_x.append(centre(x[chosen]))
+                means_y.append(centre(y[chosen]))
                 std_x.append(x[chosen].std())
                 std_y.append(y[chosen].std())
         axes.errorbar(
@@ -68,7 +71,7 @@ def draw_scatter(
             color="black",
             ms=4,
             capsize=2,
-            label="bin mean ± std" if coloured else "mean ± std",
+            label=f"bin {statistic} ± std" if coloured else f"{statistic} ± std",
         )
         axes.set_xlabel(x_label)
         axes.set_ylabel(names[index])

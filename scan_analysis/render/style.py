@@ -69,6 +69,10 @@ def colour_limits(
     return vmin, vmax
 
 
+POSITION_STATISTICS = ("CoM", "rms", "fwhm", "peak_location")
+"""Scalar names ending so are positions or sizes (``x_CoM``, ``y_45_fwhm``, a trace's ``rms``)."""
+
+
 def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> tuple[str, float]:
     """Axis label with units for a scalar name, and the factor to apply to its values.
 
@@ -78,9 +82,9 @@ def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> t
     bare = name[len(prefix) :] if prefix and name.startswith(prefix) else name
     if bare.endswith("_m"):
         return f"{bare[:-2].replace('_', ' ')} (mm)", 1e3
-    if bare.startswith(("centroid", "rms", "fwhm", "peak_x", "peak_y", "peak_position")):
+    if bare.endswith(POSITION_STATISTICS):
         return f"{bare.replace('_', ' ')} ({position_unit})", 1.0
-    if bare in ("total_counts", "peak_value", "mean", "min_value"):
+    if bare in ("image_total", "image_peak_value", "peak_value", "mean", "min_value"):
         return f"{bare.replace('_', ' ')} (counts)", 1.0
     return bare.replace("_", " "), 1.0
 
@@ -230,8 +234,9 @@ def column_label(
     parameter_column : str, optional
         The scan parameter's column (labelled alias first, see :func:`parameter_label`).
     position_units : mapping, optional
-        Analyzer id → unit of its positions (:func:`position_unit`); an analysis
-        column ``{analyzer_id}_{scalar}`` is labelled by :func:`scalar_label`.
+        Column prefix (device or analyzer id) → unit of its positions
+        (:func:`position_unit`); an analysis column ``{prefix}_{scalar}`` is
+        labelled by :func:`scalar_label`.
 
     Notes
     -----
@@ -240,8 +245,8 @@ def column_label(
 
     Examples
     --------
-    >>> column_label("UC_Spectrometer_centroid", position_units={"UC_Spectrometer": "nm"})
-    ('UC_Spectrometer centroid (nm)', 1.0)
+    >>> column_label("UC_Spectrometer_CoM", position_units={"UC_Spectrometer": "nm"})
+    ('UC_Spectrometer CoM (nm)', 1.0)
     >>> column_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
     ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
     ('JetX (U_ESP_JetXYZ Position.Axis 1)', 1.0)

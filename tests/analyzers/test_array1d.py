@@ -29,7 +29,7 @@ def test_spectrum_scan_peak_follows_the_grating(fresh_demo_day):
         "UC_Spectrometer_scalars_vs_parameter.png",
     ]
     frame = read_sfile(day.day_dir / "analysis" / "s3.txt")
-    centroid = frame.groupby("Bin #")["UC_Spectrometer_centroid"].mean()
+    centroid = frame.groupby("Bin #")["UC_Spectrometer_CoM"].mean()
     for number, truth in scan.truth["spectrum_peak_nm"].items():
         assert centroid[number] == pytest.approx(truth, abs=1.0)
     saved = np.load(
@@ -99,7 +99,7 @@ def test_traces_of_another_length_are_left_out_of_the_averages_only(fresh_demo_d
         "UC_Spectrometer_overlay.png",
     ]
     integral = read_sfile(day.day_dir / "analysis" / "s3.txt").set_index("Shotnumber")[
-        "UC_Spectrometer_integral"
+        "UC_Spectrometer_integrated_intensity"
     ]
     with_files = set(files)
     if mode == "per_shot":  # every shot with a file keeps its scalars, the short ones too

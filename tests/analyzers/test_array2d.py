@@ -50,7 +50,7 @@ def test_jet_scan_end_to_end(fresh_demo_day, caplog):
     # the corrupt shot is named in a warning, and the scan completed anyway
     assert scan.corrupt_files[0].name in caplog.text
     frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
-    centroid = frame.set_index("Shotnumber")["UC_TopView_centroid_x"]
+    centroid = frame.set_index("Shotnumber")["UC_TopView_x_CoM"]
     bad = set(scan.missing_files) | {int(scan.bins and s) for s in []}
     corrupt_shot = next(
         s
@@ -65,8 +65,8 @@ def test_jet_scan_end_to_end(fresh_demo_day, caplog):
     )
     assert bad <= set(centroid[centroid.isna()].index)
     # the spot moves right with the jet: bin means follow the truth within a pixel
-    bins = frame.groupby("Bin #")["UC_TopView_centroid_x"].mean()
-    for number, truth in scan.truth["centroid_x"].items():
+    bins = frame.groupby("Bin #")["UC_TopView_x_CoM"].mean()
+    for number, truth in scan.truth["x_CoM"].items():
         assert bins[number] == pytest.approx(truth, abs=1.0)
     # every original cell unchanged
     after = sfile_text(day, 2).splitlines()
@@ -99,7 +99,7 @@ def test_noscan_optimization_and_legacy_scans(fresh_demo_day, number, names):
     files = analyzer.run_analysis(fresh_demo_day.tag(number), data_root=fresh_demo_day.data_root)
     assert [f.name for f in files] == names
     frame = read_sfile(fresh_demo_day.day_dir / "analysis" / f"s{number}.txt")
-    assert frame["UC_TopView_centroid_x"].notna().all()
+    assert frame["UC_TopView_x_CoM"].notna().all()
 
 
 def test_scan_without_the_device_is_no_data(fresh_demo_day):
@@ -157,7 +157,7 @@ def test_default_analyzer_without_config(fresh_demo_day):
     files = analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
     assert len(files) == 2
     assert (
-        "UC_TopView_total_counts"
+        "UC_TopView_image_total"
         in read_sfile(fresh_demo_day.day_dir / "analysis" / "s2.txt").columns
     )
 
@@ -168,9 +168,9 @@ def test_per_bin_mode_analyses_bin_averages(fresh_demo_day):
     analyzer.run_analysis(day.tag(2), data_root=day.data_root)
     assert analyzer.last_outcome.status == "done"
     frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
-    per_bin = frame.groupby("Bin #")["UC_TopView_centroid_x"]
+    per_bin = frame.groupby("Bin #")["UC_TopView_x_CoM"]
     assert (per_bin.nunique() == 1).all()  # one value per bin, written to each of its shots
-    for number, truth in scan.truth["centroid_x"].items():
+    for number, truth in scan.truth["x_CoM"].items():
         assert per_bin.first()[number] == pytest.approx(truth, abs=1.0)
 
 
@@ -179,7 +179,7 @@ def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path)
     day = fresh_demo_day
     serial = beam_analyzer()
     serial.run_analysis(day.tag(2), data_root=day.data_root)
-    expected = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
+    expected = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_x_rms"]
     pooled = Array2DScanAnalyzer(
         "UC_TopView",
         image_analyzer=BeamAnalyzer(BEAM_CONFIG),
@@ -191,7 +191,7 @@ def test_process_pool_gives_the_same_scalars_as_serial(fresh_demo_day, tmp_path)
         pooled.run_analysis(day.tag(2), data_root=day.data_root)
     finally:
         pooled.close()
-    got = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_rms_x"]
+    got = read_sfile(day.day_dir / "analysis" / "s2.txt")["UC_TopView_x_rms"]
     assert np.allclose(got, expected, equal_nan=True)
 
 
@@ -269,7 +269,7 @@ def test_images_that_change_shape_mid_scan_are_left_out_of_the_averages_only(
     assert "3 left out of the bin averages (shape differs from (96, 96))" in outcome.message
     assert "(80, 90) x3" in caplog.text and "Shots left out: 3, 9, 10" in caplog.text
     frame = read_sfile(day.day_dir / "analysis" / "s1.txt")
-    assert frame["UC_TopView_total_counts"].notna().all()
+    assert frame["UC_TopView_image_total"].notna().all()
 
 
 def shot_mean_is_odd(image):

@@ -11,6 +11,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
@@ -71,7 +72,7 @@ def test_the_one_liner_gives_the_configured_groups_scalars_and_names_its_config(
     assert isinstance(analyzer.image_analyzer, BeamAnalyzer)
     assert analyzer.analyzer_id == "UC_TopView" and analyzer.config_source == SHIPPED_TOPVIEW
     alone = columns(alone_day, 2, "UC_TopView_")
-    assert "UC_TopView_centroid_x" in alone and "UC_TopView_saturated_pixels" in alone
+    assert "UC_TopView_x_CoM" in alone and "UC_TopView_saturated_pixels" in alone
     pd.testing.assert_frame_equal(alone, columns(grouped_day, 2, "UC_TopView_"))
     assert analyzer.last_outcome.scalars.keys() == configured.last_outcome.scalars.keys()
     assert np.allclose(
@@ -92,7 +93,7 @@ def test_a_line_device_takes_its_folder_suffix_from_its_config(fresh_demo_day):
     analyzer.run_analysis(fresh_demo_day.tag(3), data_root=fresh_demo_day.data_root)
     assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
     assert analyzer.directory_suffix == "-interpSpec" and analyzer.analyzer_id == "UC_Spectrometer"
-    assert columns(fresh_demo_day, 3, "UC_Spectrometer_")["UC_Spectrometer_centroid"].notna().all()
+    assert columns(fresh_demo_day, 3, "UC_Spectrometer_")["UC_Spectrometer_CoM"].notna().all()
 
 
 def test_without_a_config_the_basic_analyzer_runs_under_its_own_id(
@@ -155,7 +156,7 @@ def test_several_configs_for_the_device_stop_the_run_until_one_is_chosen(
     own = one_liner(image_analyzer=BeamAnalyzer(), save=False)
     own.run_analysis(day.tag(2), data_root=day.data_root, config_dir=config_root)
     assert own.last_outcome.status == "done" and own.analyzer_id == "UC_TopView_BeamAnalyzer"
-    assert "UC_TopView_BeamAnalyzer_centroid_x" in columns(day, 2, "UC_TopView_BeamAnalyzer_")
+    assert "UC_TopView_BeamAnalyzer_x_CoM" in columns(day, 2, "UC_TopView_BeamAnalyzer_")
 
 
 def test_a_keyword_that_changes_the_configs_output_gives_the_run_its_own_id(fresh_demo_day):
@@ -208,3 +209,25 @@ def test_a_bad_keyword_value_is_refused_by_the_constructor():
         one_liner(mode="per_scan")
     with pytest.raises(ValueError, match="directory_suffix"):
         one_liner(directory_suffix=3)
+
+
+def test_columns_are_output_name_or_device_then_scalar_then_metric_suffix(tmp_path):
+    """Issue 14 item 3: s-file columns as the original names them, by hand and live alike."""
+    day = build_demo_day(tmp_path / "data", **SMALL)
+    configs = tmp_path / "configs"
+    (configs / "analyzers").mkdir(parents=True)
+    shipped = yaml.safe_load(SHIPPED_TOPVIEW.read_text())
+    beam = {**shipped, "name": "TopViewBeam", "scan": {**shipped["scan"], "device": "UC_TopView"}}
+    left = {**beam, "name": "TopViewLeft", "output_name": "TopCam", "metric_suffix": "_v2"}
+    for config in (beam, left):
+        (configs / "analyzers" / f"{config['name']}.yaml").write_text(yaml.safe_dump(config))
+    for choice in ("TopViewBeam", "TopViewLeft"):
+        with Array2DScanAnalyzer("UC_TopView", config=choice, executor="serial") as analyzer:
+            analyzer.run_analysis(day.tag(1), data_root=day.data_root, config_dir=configs)
+    frame = read_sfile(day.day_dir / "analysis" / "s1.txt")
+    assert {"UC_TopView_x_CoM", "UC_TopView_y_45_fwhm", "UC_TopView_image_total"} <= set(frame)
+    assert {"TopCam_x_CoM_v2", "TopCam_image_peak_value_v2"} <= set(frame)
+    assert not [c for c in frame if c.startswith(("TopViewBeam", "TopViewLeft"))]
+    np.testing.assert_allclose(frame["TopCam_x_CoM_v2"], frame["UC_TopView_x_CoM"])
+    live = create_diagnostic_analyzer(ConfigTree(configs).resolve_analyzer("TopViewLeft"))
+    assert (live.column_prefix, live.metric_suffix) == ("TopCam", "_v2")

@@ -1,6 +1,5 @@
 """ScatterPlotterAnalysis and user-written ScanAnalyzer subclasses (the documented pattern)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -17,7 +16,7 @@ def test_scatter_of_two_devices(fresh_demo_day):
         day.tag(2), data_root=day.data_root
     )
     plotter = ScatterPlotterAnalysis(
-        "U_BCaveICT Charge pC", ["UC_TopView_total_counts", "UC_TopView_peak_value"]
+        "U_BCaveICT Charge pC", ["UC_TopView_image_total", "UC_TopView_image_peak_value"]
     )
     files = plotter.run_analysis(day.tag(2), data_root=day.data_root)
     assert [f.name for f in files] == ["ScatterPlotter_scatter.png"]
@@ -79,11 +78,72 @@ def test_custom_subclass_following_the_documented_pattern(fresh_demo_day):
     assert analyzer.bins.kind.value == "noscan"
 
 
-def test_base_class_methods_must_be_implemented(fresh_demo_day):
-    class Incomplete(ScanAnalyzer):
-        def _run_analysis_core(self):
-            return []
+def test_a_subclass_without_cleanup_is_refused_when_defined():
+    """Issue 14 item 2: the original documents cleanup() as required; say so at once."""
+    with pytest.raises(TypeError, match=r"Incomplete .* does not define cleanup\(\).*super"):
 
-    with pytest.raises(NotImplementedError, match="cleanup"):
-        Incomplete().run_analysis(fresh_demo_day.tag(1), data_root=fresh_demo_day.data_root)
-    assert np.isnan(float("nan"))
+        class Incomplete(ScanAnalyzer):
+            def _run_analysis_core(self):
+                return []
+
+
+class OriginalStyle(ScanAnalyzer):
+    """Written as the original documents it: scan_data, auxiliary_data, super().cleanup()."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = {}
+
+    def _run_analysis_core(self):
+        self.seen = {
+            "rows": len(self.auxiliary_data),
+            "columns": list(self.auxiliary_data.columns),
+            "folder": self.scan_data.get_folder(),
+            "ini": self.scan_data.ini_file,
+            "sfile": self.scan_data.sfile_path,
+            "devices": self.scan_data.list_device_folders(),
+            "analysis": self.scan_data.get_analysis_folder(),
+            "parameter": self.scan_data.load_scan_info()["Scan Parameter"],
+        }
+        return []
+
+    def cleanup(self):
+        self.released = True
+        super().cleanup()
+
+
+def test_subclass_reads_scan_data_and_auxiliary_data_and_super_cleanup_releases(demo_day):
+    analyzer = OriginalStyle()
+    analyzer.run_analysis(demo_day.tag(2), data_root=demo_day.data_root)
+    assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+    seen, scan_dir = analyzer.seen, demo_day.day_dir / "scans" / "Scan002"
+    expected_rows = len(read_sfile(demo_day.day_dir / "analysis" / "s2.txt"))
+    assert seen["rows"] == expected_rows and "U_BCaveICT Charge pC" in seen["columns"]
+    assert seen["folder"] == scan_dir and seen["ini"] == scan_dir / "ScanInfoScan002.ini"
+    assert seen["sfile"] == demo_day.day_dir / "analysis" / "s2.txt"
+    assert {"UC_TopView", "UC_Spectrometer-interpSpec"} <= set(seen["devices"])
+    assert seen["analysis"] == demo_day.day_dir / "analysis" / "Scan002"
+    assert seen["parameter"] == "U_ESP_JetXYZ:Position.Axis 1"
+    # the base released what it held for the scan
+    assert analyzer.released and analyzer.auxiliary_data is None and analyzer.scan_data is None
+
+
+def test_scatter_defaults_to_the_scan_parameter_or_shot_number_median_and_filename(
+    fresh_demo_day,
+):
+    """Issue 14 item 9, spelled as the original: x defaults, use_median, filename."""
+    day = fresh_demo_day
+    Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False).run_analysis(
+        day.tag(2), data_root=day.data_root
+    )
+    plotter = ScatterPlotterAnalysis(
+        y_columns=["UC_TopView_x_CoM"], use_median=True, filename="jet_scan"
+    )
+    files = plotter.run_analysis(day.tag(2), data_root=day.data_root)
+    assert [f.name for f in files] == ["jet_scan.png"]
+    assert plotter.plotted_x_column == "U_ESP_JetXYZ Position.Axis 1 Alias:JetX"
+    noscan = ScatterPlotterAnalysis(y_columns="U_BCaveICT Charge pC")
+    assert noscan.run_analysis(day.tag(1), data_root=day.data_root)
+    assert noscan.plotted_x_column == "Shotnumber"
+    with pytest.raises(ValueError, match="needs y_columns"):
+        ScatterPlotterAnalysis("U_BCaveICT Charge pC")

@@ -1,6 +1,7 @@
 """SingleDeviceScanAnalyzer on real worker processes: a worker killed mid-scan (issue 10 item 8)."""
 
 import logging
+import os
 
 import numpy as np
 from crashing_analyzers import AlwaysDies, DiesOnce
@@ -47,7 +48,7 @@ def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fres
         healthy.run_analysis(day.tag(5), data_root=day.data_root)
         assert healthy.last_outcome.status == "done", healthy.last_outcome.message
     frame = read_sfile(day.day_dir / "analysis" / "s5.txt")
-    assert np.isfinite(frame["UC_TopView_total_counts"]).all()
+    assert np.isfinite(frame["UC_TopView_image_total"]).all()
     assert not any(
         c.startswith("UC_TopView_") for c in read_sfile(day.day_dir / "analysis" / "s1.txt")
     )
@@ -68,3 +69,36 @@ def test_progress_goes_on_over_the_figures_after_the_shots(fresh_demo_day):
     assert shots[0] == (0, files) and shots[-1] == (files, files)
     assert figures == [(files, files + 2), (files + 1, files + 2), (files + 2, files + 2)]
     assert [stage for *_, stage in heard] == ["shots"] * len(shots) + ["figures"] * 3
+
+
+def test_result_warnings_and_metadata_travel_from_the_workers_to_the_log_and_outcome(
+    demo_day, caplog
+):
+    """Issue 14 item 8: ImageAnalyzerResult warnings/metadata reach the parent."""
+    from warning_analyzer import WarnsAboutDimShots
+
+    totals = []
+    for path in sorted((demo_day.day_dir / "scans" / "Scan001" / "UC_TopView").iterdir()):
+        totals.append(float(WarnsAboutDimShots(0).analyze_image_file(path).scalars["total"]))
+    level = float(np.median(totals))  # about half the shots are "dim"
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView",
+        image_analyzer=WarnsAboutDimShots(level),
+        analyzer_id="Warned",
+        executor="processes",
+        progress=False,
+    )
+    with analyzer, caplog.at_level(logging.WARNING):
+        analyzer.run_analysis(demo_day.tag(1), data_root=demo_day.data_root, config_dir=None)
+        outcome = analyzer.last_outcome
+    metadata = outcome.shot_metadata
+    dim = sum(total < level for total in totals)
+    assert outcome.status == "done" and 0 < dim < 20
+    assert outcome.warnings[0].startswith(
+        "WarnsAboutDimShots: no calibration file, counts are raw (20 of 20 shots: 1, 2, 3"
+    )
+    assert outcome.warnings[1].startswith(f"WarnsAboutDimShots: dim shot, fit skipped ({dim} of")
+    assert all(line in outcome.message for line in outcome.warnings)  # the task's outcome
+    logged = [r.getMessage() for r in caplog.records if "fit skipped" in r.getMessage()]
+    assert len(logged) == 1 and "Warned" in logged[0]  # one line per message, not per shot
+    assert len(metadata) == 20 and os.getpid() not in {m["pid"] for m in metadata.values()}

@@ -67,7 +67,7 @@ def test_demo_group_analyses_the_jet_scan(run_day, console_script, subprocess_en
     assert all(path.is_file() and scan_analysis_dir in path.parents for path in files)
     assert "finished Undulator 2026-05-08 Scan002: 3 done, 0 no_data, 0 failed" in out
     sfile = read_sfile(run_day.day_dir / "analysis" / "s2.txt")
-    assert sfile["UC_TopView_centroid_x"].notna().sum() == 95
+    assert sfile["UC_TopView_x_CoM"].notna().sum() == 95
 
 
 def test_single_analyzer_without_data_is_no_data_not_failure(

@@ -237,7 +237,7 @@ def test_shipped_demo_group_builds_analyzers_that_run_on_a_demo_scan(fresh_demo_
         assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
         assert files and all(path.is_file() for path in files)
     sfile = read_sfile(fresh_demo_day.day_dir / "analysis" / "s2.txt")
-    assert sfile["UC_TopView_centroid_x"].notna().sum() > 0
+    assert sfile["UC_TopView_x_CoM"].notna().sum() > 0
     assert any(column.startswith("UC_Spectrometer_") for column in sfile.columns)
 
 
@@ -256,7 +256,7 @@ def test_create_image_analyzer_builds_the_per_shot_analyzer_of_a_config(demo_day
     )
     result = camera.analyze_image_file(files[min(files)])
     assert result.processed.shape == (240, 240)  # the config's ROI
-    assert {"centroid_x", "rms_y"} <= set(result.scalars)
+    assert {"x_CoM", "y_rms"} <= set(result.scalars)
 
 
 def test_create_image_analyzer_refuses_a_whole_scan_analyzer_with_a_clear_message():

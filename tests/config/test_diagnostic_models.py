@@ -85,7 +85,10 @@ def test_unknown_keys_name_file_dotted_key_valid_keys_and_close_match():
         for key in ("colour", "scan.priorty", "image.roi.y_mni")
     }
     assert all(p.startswith("cfg/Cam.yaml: unknown key") for p in by_key.values())
-    assert "valid keys here: name, image_analyzer, scan_analyzer, image, scan" in by_key["colour"]
+    assert (
+        "valid keys here: name, image_analyzer, scan_analyzer, image, output_name, metric_suffix, "
+        "scan" in by_key["colour"]
+    )
     assert "did you mean 'priority'?" in by_key["scan.priorty"]
     assert "directory_suffix" in by_key["scan.priorty"]
     assert "did you mean 'y_min'?" in by_key["image.roi.y_mni"]
@@ -255,7 +258,7 @@ name: UC_Canonical
 image_analyzer:
   class: scan_analysis.image.beam_analyzer.BeamAnalyzer
   kwargs:
-    min_total_counts: 1000
+    min_image_total: 1000
 image:
   description: written in canonical order
   bit_depth: 16
@@ -326,6 +329,8 @@ def test_json_schema_uses_the_keys_written_in_files():
         "image_analyzer",
         "scan_analyzer",
         "image",
+        "output_name",
+        "metric_suffix",
         "scan",
     }
     # a mapping with the key class, or the original's bare string

@@ -77,7 +77,7 @@ def test_jet_scan_spot_moves_grows_and_dims(demo_day):
         ys, xs = np.indices(image.shape)
         centroids.append((signal * xs).sum() / signal.sum())
     assert centroids[1] > centroids[0] + 20  # moved right
-    assert scan.truth["rms_x"][10] > scan.truth["rms_x"][1]
+    assert scan.truth["x_rms"][10] > scan.truth["x_rms"][1]
     assert images[1].max() < images[0].max() or scan.truth["peak"][10] < scan.truth["peak"][1]
     assert read_shot(mapping[first_bin]).dtype == np.uint16
 

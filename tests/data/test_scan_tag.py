@@ -20,7 +20,8 @@ def test_with_number_keeps_the_day_and_validates():
     other = TAG.with_number("Scan7")
     assert (other.date, other.experiment, other.number) == (TAG.date, "Undulator", 7)
     with pytest.raises(ValidationError, match="start at 1"):
-        TAG.with_number(0)
+        TAG.with_number(-1)
+    assert TAG.with_number(0).is_whole_day  # 0 names the day (the live runner's date_tag)
 
 
 def test_tag_is_frozen_and_hashable():
@@ -84,7 +85,7 @@ def test_bad_scan_numbers_say_what_to_write(text, message):
     [
         ({"month": 2, "day": 30}, r"2026-02-30 is not a real date"),
         ({"month": 13}, "not a real date"),
-        ({"number": 0}, "start at 1"),
+        ({"number": -1}, "start at 1"),
         ({"experiment": "  "}, "must not be empty"),
         ({"experiment": "Undulator/Y2026"}, "folder name, not a path"),
         ({"year": 26}, "four-digit year"),
@@ -95,3 +96,28 @@ def test_invalid_tags_say_what_is_wrong(fields, message):
     values = {"year": 2026, "month": 5, "day": 8, "number": 1, "experiment": "U"} | fields
     with pytest.raises(ValidationError, match=message):
         ScanTag(**values)
+
+
+class OriginalScanTag:
+    """What the original's geecs_data_utils.ScanTag carries (a NamedTuple there): plain fields."""
+
+    def __init__(self, year, month, day, number, experiment):
+        self.year, self.month, self.day = year, month, day
+        self.number, self.experiment = number, experiment
+
+
+def test_any_scantag_like_object_is_taken_without_importing_its_package():
+    assert ScanTag.coerce(OriginalScanTag(2026, 5, 8, 42, "Undulator")) == TAG
+    assert ScanTag.coerce(TAG) is TAG
+    with pytest.raises(TypeError, match="no number, experiment"):
+        ScanTag.coerce(dt.date(2026, 5, 8))
+
+
+def test_number_zero_is_the_whole_day_and_refused_where_a_scan_is_needed():
+    day = ScanTag(year=2026, month=5, day=8, number=0, experiment="Undulator")
+    assert day.is_whole_day and str(day) == "Undulator 2026-05-08 (whole day)"
+    assert ScanTag.coerce(OriginalScanTag(2026, 5, 8, 0, "Undulator"), whole_day=True) == day
+    with pytest.raises(ValueError, match=r"whole day \(number=0\); give the scan's number"):
+        ScanTag.coerce(day)
+    with pytest.raises(ValueError, match="scan numbers start at 1"):
+        parse_scan_number(0)  # typed by a user, 0 is still not a scan

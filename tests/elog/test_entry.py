@@ -68,7 +68,7 @@ def test_a_parameter_scan_lists_calibrated_per_bin_means_with_units(fresh_demo_d
     page = render_entry(entry)
     table = page.split('<table class="scalars">', 1)[1].split("</table>", 1)[0]
     # the camera has a spatial calibration: positions in mm, never in pixels
-    assert "centroid x (mm)" in table and "(px)" not in table
+    assert "x CoM (mm)" in table and "(px)" not in table
     heading = re.search(r"per bin, JetX \(mm\) (\S+) → (\S+) \(5 bins\)", table)
     assert heading and float(heading[1]) == pytest.approx(4, abs=0.01)
     spark = re.search(r"<td class=\"spark\" title=\"([^\"]+)\">([^<]+)</td>", table)
@@ -78,23 +78,23 @@ def test_a_parameter_scan_lists_calibrated_per_bin_means_with_units(fresh_demo_d
     assert len(line) == 5 and set(line) <= set("▁▂▃▄▅▆▇█")
     # the first row is the calibrated centroid, in mm: the pixel mean x 0.025 mm per pixel
     centroid = outcome.scalar_table.rows[0]
-    assert centroid.name == "centroid_x_m"
-    assert centroid.mean == pytest.approx(outcome.scalars["centroid_x"] * 0.025, rel=1e-6)
+    assert centroid.name == "x_CoM_m"
+    assert centroid.mean == pytest.approx(outcome.scalars["x_CoM"] * 0.025, rel=1e-6)
     assert float(first) == pytest.approx(centroid.bin_means[0], rel=1e-3)
     rows = scalar_rows(entry)
     assert rows[0] == ("analyzer", "scalar", heading[0])
-    assert ("UC_TopView", "centroid x (mm)", shown) in rows
+    assert ("UC_TopView", "x CoM (mm)", shown) in rows
 
 
 def test_the_config_chooses_the_key_scalars(fresh_demo_day):
     entry, outcome = _analysed(
-        fresh_demo_day, 1, save=False, elog_scalars=["total_counts", "centroid_y", "no_such"]
+        fresh_demo_day, 1, save=False, elog_scalars=["image_total", "y_CoM", "no_such"]
     )
     names = [row.name for row in outcome.scalar_table.rows]
-    assert names == ["total_counts", "centroid_y_m"]  # calibrated when there is; unknown left out
+    assert names == ["image_total", "y_CoM_m"]  # calibrated when there is; unknown left out
     rows = scalar_rows(entry)
     assert rows[0][2] == "scan mean"
-    assert [r[1] for r in rows[1:]] == ["total counts (counts)", "centroid y (mm)"]
+    assert [r[1] for r in rows[1:]] == ["image total (counts)", "y CoM (mm)"]
 
 
 def test_elog_scalars_is_a_config_key(tmp_path):

@@ -51,7 +51,7 @@ def entry_with_figures(tmp_path, scan=12, description_suffix=""):
         "done",
         display_files=[figures["A"], figures["E"]],
         slot=3,
-        scalars={"centroid_x": 1.25, "fwhm": 3.5},
+        scalars={"x_CoM": 1.25, "fwhm": 3.5},
     )
     entry.add_outcome("Spectrometer", "done", display_files=[figures["B"]], slot=0)
     entry.add_outcome("Charge", "done", display_files=[figures["C"]], slot=None)
@@ -72,7 +72,7 @@ def test_page_shows_the_ini_facts_grid_scalars_and_outcomes(tmp_path):
     assert "jet scan &lt;after&gt; realignment &amp; cleaning" in text  # escaped
     assert "U_ESP_JetXYZ:Position.Axis 1 from 4 to 6 in steps of 0.5" in text
     assert "10 shots per step" in text and "stopped by operator" in text
-    assert "centroid_x" in text and "1.25" in text
+    assert "x_CoM" in text and "1.25" in text
     assert "no Profile folder" in text
 
     grid = text.split('<div class="grid">', 1)[1].split('<div class="more">', 1)[0]

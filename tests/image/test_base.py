@@ -68,8 +68,8 @@ def test_analyze_image_file_reads_png_and_honours_bit_depth(tmp_path):
     image[3, 5] = 1000
     path = write_png(tmp_path / "UC_Cam_001.png", image << 4)  # 12-bit data stored shifted up
     result = BeamAnalyzer({"bit_depth": 12}).analyze_image_file(path)
-    assert result.scalars["peak_value"] == 1000.0
-    assert (result.scalars["centroid_x"], result.scalars["centroid_y"]) == (5.0, 3.0)
+    assert result.scalars["image_peak_value"] == 1000.0
+    assert (result.scalars["x_CoM"], result.scalars["y_CoM"]) == (5.0, 3.0)
 
 
 def test_analyze_image_file_of_a_corrupt_shot_names_it(tmp_path):
@@ -117,8 +117,8 @@ def test_prepare_scan_builds_a_percentile_background_and_saves_it(tmp_path):
     np.testing.assert_array_equal(analyzer.context.background, expected)
     np.testing.assert_array_equal(np.load(analysis_dir / "UC_Cam_background.npy"), expected)
     result = analyzer.analyze_image_file(paths[5])
-    assert result.scalars["total_counts"] == 2900.0  # only the beam is left
-    assert (result.scalars["peak_x"], result.scalars["peak_y"]) == (7.0, 8.0)
+    assert result.scalars["image_total"] == 2900.0  # only the beam is left
+    assert (result.scalars["x_peak_location"], result.scalars["y_peak_location"]) == (7.0, 8.0)
 
 
 def test_prepare_scan_never_writes_into_the_raw_scan_folder(tmp_path, caplog):

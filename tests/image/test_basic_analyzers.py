@@ -11,10 +11,10 @@ def test_basic_image_analyzer_passes_the_image_through(tmp_path):
     result = BasicImageAnalyzer().analyze_image(image)
     np.testing.assert_array_equal(result.processed, image)
     assert result.scalars == {
-        "total_counts": 66.0,
+        "image_total": 66.0,
         "mean": 5.5,
         "std": pytest.approx(np.std(np.arange(12))),
-        "peak_value": 11.0,
+        "image_peak_value": 11.0,
         "min_value": 0.0,
     }
 
@@ -27,5 +27,5 @@ def test_basic_line_analyzer_reads_a_tsv_trace(tmp_path, make_trace):
     assert analyzer.kind == "1d"
     result = analyzer.analyze_image_file(path)
     np.testing.assert_allclose(result.processed, trace, rtol=1e-6)
-    assert result.scalars["centroid"] == pytest.approx(780.0, rel=1e-4)
-    assert result.scalars["peak_position"] == pytest.approx(780.0)
+    assert result.scalars["CoM"] == pytest.approx(780.0, rel=1e-4)
+    assert result.scalars["peak_location"] == pytest.approx(780.0)

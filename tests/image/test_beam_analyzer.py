@@ -27,16 +27,18 @@ def test_centroid_and_rms_within_one_percent_of_truth(make_spot, seed):
     frame[30, 30] = frame[20, 200] = 65000  # and hot pixels
     result = BeamAnalyzer(lab_config()).analyze_image(frame)
     scalars = result.scalars
-    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
-    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
-    assert scalars["rms_x"] == pytest.approx(9.0, rel=0.01)
-    assert scalars["rms_y"] == pytest.approx(6.0, rel=0.01)
-    assert scalars["fwhm_x"] == pytest.approx(9.0 * FWHM_PER_SIGMA, rel=0.02)
-    assert scalars["fwhm_y"] == pytest.approx(6.0 * FWHM_PER_SIGMA, rel=0.02)
-    assert (scalars["peak_x"], scalars["peak_y"]) == pytest.approx((130, 90), abs=1)
-    assert scalars["peak_value"] == pytest.approx(2000, rel=0.02)
+    assert scalars["x_CoM"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["y_CoM"] == pytest.approx(90.0, rel=0.01)
+    assert scalars["x_rms"] == pytest.approx(9.0, rel=0.01)
+    assert scalars["y_rms"] == pytest.approx(6.0, rel=0.01)
+    assert scalars["x_fwhm"] == pytest.approx(9.0 * FWHM_PER_SIGMA, rel=0.02)
+    assert scalars["y_fwhm"] == pytest.approx(6.0 * FWHM_PER_SIGMA, rel=0.02)
+    assert (scalars["x_peak_location"], scalars["y_peak_location"]) == pytest.approx(
+        (130, 90), abs=1
+    )
+    assert scalars["image_peak_value"] == pytest.approx(2000, rel=0.02)
     total = 2000 * 2 * np.pi * 9 * 6
-    assert scalars["total_counts"] == pytest.approx(total, rel=0.01)
+    assert scalars["image_total"] == pytest.approx(total, rel=0.01)
 
 
 @pytest.mark.parametrize(
@@ -60,9 +62,9 @@ def test_spots_of_other_positions_sizes_and_brightness(make_spot, center, sigma,
         },
     }
     scalars = BeamAnalyzer(config).analyze_image(frame).scalars
-    assert (scalars["centroid_x"], scalars["centroid_y"]) == pytest.approx(center, rel=0.01)
-    assert (scalars["rms_x"], scalars["rms_y"]) == pytest.approx(sigma, rel=0.01)
-    assert scalars["peak_value"] == pytest.approx(amplitude, rel=0.05)
+    assert (scalars["x_CoM"], scalars["y_CoM"]) == pytest.approx(center, rel=0.01)
+    assert (scalars["x_rms"], scalars["y_rms"]) == pytest.approx(sigma, rel=0.01)
+    assert scalars["image_peak_value"] == pytest.approx(amplitude, rel=0.05)
 
 
 def test_edge_background_and_median_filter_recover_the_spot(make_spot):
@@ -74,10 +76,10 @@ def test_edge_background_and_median_filter_recover_the_spot(make_spot):
         "filtering": {"median_kernel_size": 3},
     }
     scalars = BeamAnalyzer(config).analyze_image(frame).scalars
-    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
-    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
-    assert scalars["rms_x"] == pytest.approx(9.0, rel=0.01)
-    assert scalars["rms_y"] == pytest.approx(6.0, rel=0.01)
+    assert scalars["x_CoM"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["y_CoM"] == pytest.approx(90.0, rel=0.01)
+    assert scalars["x_rms"] == pytest.approx(9.0, rel=0.01)
+    assert scalars["y_rms"] == pytest.approx(6.0, rel=0.01)
 
 
 def test_threshold_isolates_the_spot_but_cuts_its_tails(make_spot):
@@ -88,35 +90,35 @@ def test_threshold_isolates_the_spot_but_cuts_its_tails(make_spot):
         "thresholding": {"method": "percentage_max", "value": 1.0, "clip_below": True},
     }
     scalars = BeamAnalyzer(config).analyze_image(frame).scalars
-    assert scalars["centroid_x"] == pytest.approx(130.0, rel=0.01)
-    assert scalars["centroid_y"] == pytest.approx(90.0, rel=0.01)
-    assert 0.965 * 9.0 < scalars["rms_x"] < 0.985 * 9.0  # the tails below 1 % are gone
-    assert 0.965 * 6.0 < scalars["rms_y"] < 0.985 * 6.0
+    assert scalars["x_CoM"] == pytest.approx(130.0, rel=0.01)
+    assert scalars["y_CoM"] == pytest.approx(90.0, rel=0.01)
+    assert 0.965 * 9.0 < scalars["x_rms"] < 0.985 * 9.0  # the tails below 1 % are gone
+    assert 0.965 * 6.0 < scalars["y_rms"] < 0.985 * 6.0
 
 
 def test_calibrated_units_lineouts_and_overlays(make_spot):
     config = lab_config(metadata={"spatial_calibration": 2.5e-5})
     result = BeamAnalyzer(config).analyze_image(make_spot(**TRUTH))
     scalars = result.scalars
-    for name in ("centroid_x", "centroid_y", "rms_x", "rms_y", "fwhm_x", "fwhm_y"):
+    for name in ("x_CoM", "y_CoM", "x_rms", "y_rms", "x_fwhm", "y_fwhm"):
         assert scalars[f"{name}_m"] == pytest.approx(scalars[name] * 2.5e-5)
     assert result.processed.shape == (61, 91)
     assert result.lineouts["projection_x"].shape == (2, 91)
     assert result.lineouts["projection_x"][0, 0] == 85  # camera pixels
     np.testing.assert_allclose(result.lineouts["projection_y"][1], result.processed.sum(axis=1))
     cx, cy = result.overlays["centroid"]
-    assert (cx + 85, cy + 60) == pytest.approx((scalars["centroid_x"], scalars["centroid_y"]))
-    assert result.overlays["rms"] == (scalars["rms_x"], scalars["rms_y"])
+    assert (cx + 85, cy + 60) == pytest.approx((scalars["x_CoM"], scalars["y_CoM"]))
+    assert result.overlays["rms"] == (scalars["x_rms"], scalars["y_rms"])
     assert result.overlays["offset"] == (85, 60)
 
 
 def test_analysis_scalars_limits_the_columns(make_spot):
-    analyzer = BeamAnalyzer(lab_config(analysis={"scalars": ["centroid_x", "rms_x"]}))
-    assert set(analyzer.analyze_image(make_spot()).scalars) == {"centroid_x", "rms_x"}
+    analyzer = BeamAnalyzer(lab_config(analysis={"scalars": ["x_CoM", "x_rms"]}))
+    assert set(analyzer.analyze_image(make_spot()).scalars) == {"x_CoM", "x_rms"}
 
 
 def test_unknown_scalar_name_lists_the_choices():
-    with pytest.raises(ConfigError, match=r"'centroid_z'.*choose from total_counts"):
+    with pytest.raises(ConfigError, match=r"'centroid_z'.*choose from image_total"):
         BeamAnalyzer({"name": "UC_Cam", "analysis": {"scalars": ["centroid_z"]}})
 
 
@@ -143,8 +145,57 @@ def test_threads_sharing_one_analyzer_each_get_their_own_roi_offset(make_spot):
     shots = [frames[i % len(frames)] for i in range(400)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(analyzer.analyze_image, shots))
-    centroids = np.array([(r.scalars["centroid_x"], r.scalars["centroid_y"]) for r in results])
+    centroids = np.array([(r.scalars["x_CoM"], r.scalars["y_CoM"]) for r in results])
     wrong = np.flatnonzero(np.abs(centroids - TRUTH["center"]).max(axis=1) > 1.0)
     assert wrong.size == 0, f"{wrong.size} of 400 centroids wrong, e.g. {centroids[wrong[:3]]}"
     assert {r.overlays["offset"] for r in results} == {(85, 60)}
     assert {r.offset for r in results} == {(85, 60)}
+
+
+ORIGINAL_NAMES = {"image_total", "image_peak_value"} | {
+    f"{p}_{s}" for p in ("x", "y", "x_45", "y_45") for s in ("CoM", "rms", "fwhm", "peak_location")
+}
+
+
+def test_the_original_18_names_in_full_sensor_pixels(make_spot):
+    """Issue 14 item 3: the original's names; the ROI origin is added to every position."""
+    frame = make_spot(**TRUTH)
+    cropped = BeamAnalyzer(lab_config()).analyze_image(frame).scalars
+    assert set(cropped) == ORIGINAL_NAMES
+    whole = BeamAnalyzer({"background": {"constant_level": 100}}).analyze_image(frame).scalars
+    for name in ("x_CoM", "y_CoM", "x_45_CoM", "y_45_CoM"):  # same spot, same sensor position
+        assert cropped[name] == pytest.approx(whole[name], abs=0.2)
+    # the diagonal coordinates are x - y and x + y of the sensor
+    assert cropped["x_45_CoM"] == pytest.approx(130.0 - 90.0, abs=0.5)
+    assert cropped["y_45_CoM"] == pytest.approx(130.0 + 90.0, abs=0.5)
+    # a round-ish spot's diagonal width: sqrt(sx^2 + sy^2) in diagonal-index steps
+    assert cropped["x_45_rms"] == pytest.approx(np.hypot(9.0, 6.0), rel=0.02)
+    assert cropped["y_45_fwhm"] == pytest.approx(np.hypot(9.0, 6.0) * FWHM_PER_SIGMA, rel=0.03)
+
+
+def test_enabled_stats_and_compute_slopes_as_the_original_spells_them(make_spot):
+    y, x = np.indices((120, 160), dtype=np.float64)
+    tilted = 1000 * np.exp(-0.5 * ((y - 30 - 0.25 * x) / 3.0) ** 2) * (x > 20) * (x < 140)
+    config = {
+        "metadata": {"spatial_calibration": 1e-5},
+        "analysis": {"enabled_stats": ["image_total", "x_CoM"], "compute_slopes": True},
+    }
+    scalars = BeamAnalyzer(config).analyze_image(tilted).scalars
+    assert set(scalars) == {
+        "image_total",
+        "x_CoM",
+        "x_CoM_m",  # a calibrated twin follows its name
+        "image_com_slope_x",
+        "image_com_slope_y",
+        "image_peak_slope_x",
+        "image_peak_slope_y",
+    }
+    assert scalars["image_com_slope_x"] == pytest.approx(0.25, abs=1e-3)
+    assert scalars["image_peak_slope_x"] == pytest.approx(0.25, abs=0.02)
+    every = BeamAnalyzer({"analysis": {"compute_slopes": False}}).analyze_image(tilted).scalars
+    assert set(every) == ORIGINAL_NAMES
+
+
+def test_an_unknown_analysis_key_names_it():
+    with pytest.raises(ConfigError, match=r"analysis\.compute_slope: Extra inputs"):
+        BeamAnalyzer({"name": "UC_Cam", "analysis": {"compute_slope": True}})

@@ -24,18 +24,18 @@ def test_peak_centroid_and_width_within_one_percent(make_trace, seed):
     result = LineAnalyzer(config).analyze_image(trace)
     stats = result.scalars
     assert set(stats) == {
-        "integral",
+        "integrated_intensity",
         "peak_value",
-        "peak_position",
-        "centroid",
-        "rms_width",
+        "peak_location",
+        "CoM",
+        "rms",
         "fwhm",
     }
-    assert stats["centroid"] == pytest.approx(812.0, rel=0.01)
-    assert stats["rms_width"] == pytest.approx(12.0, rel=0.01)
+    assert stats["CoM"] == pytest.approx(812.0, rel=0.01)
+    assert stats["rms"] == pytest.approx(12.0, rel=0.01)
     assert stats["fwhm"] == pytest.approx(12.0 * FWHM_PER_SIGMA, rel=0.02)
-    assert stats["peak_position"] == pytest.approx(812.0, abs=1.0)
-    assert stats["integral"] == pytest.approx(1000 * 12 * np.sqrt(2 * np.pi), rel=0.01)
+    assert stats["peak_location"] == pytest.approx(812.0, abs=1.0)
+    assert stats["integrated_intensity"] == pytest.approx(1000 * 12 * np.sqrt(2 * np.pi), rel=0.01)
     assert result.processed[0].min() >= 752 and result.processed[0].max() <= 872
     np.testing.assert_array_equal(result.lineouts["line"], result.processed)
 
@@ -44,8 +44,8 @@ def test_a_narrow_faint_peak(make_trace):
     trace = make_trace(center=760.0, sigma=4.0, amplitude=50.0, baseline=20.0, noise=0.1, n=2001)
     config = {"background": {"constant_value": 20}, "roi": {"x_min": 736, "x_max": 784}}
     stats = LineAnalyzer(config).analyze_image(trace).scalars
-    assert stats["centroid"] == pytest.approx(760.0, rel=0.01)
-    assert stats["rms_width"] == pytest.approx(4.0, rel=0.01)
+    assert stats["CoM"] == pytest.approx(760.0, rel=0.01)
+    assert stats["rms"] == pytest.approx(4.0, rel=0.01)
     assert stats["fwhm"] == pytest.approx(4.0 * FWHM_PER_SIGMA, rel=0.01)
 
 
@@ -53,7 +53,7 @@ def test_column_chosen_by_header_name(tmp_path):
     path = tmp_path / "spec.csv"
     path.write_text("x,a,b\n1,0,5\n2,0,9\n3,0,5\n")
     analyzer = LineAnalyzer({"data_loading": {"data_type": "csv", "y_column": "b"}})
-    assert analyzer.analyze_image_file(path).scalars["peak_position"] == 2.0
+    assert analyzer.analyze_image_file(path).scalars["peak_location"] == 2.0
 
 
 def test_csv_file_through_the_lab_config(tmp_path, make_trace):
@@ -63,7 +63,7 @@ def test_csv_file_through_the_lab_config(tmp_path, make_trace):
     fixture = yaml.safe_load((FIXTURES / "UC_Spectrometer_csv.yaml").read_text())
     analyzer = LineAnalyzer(load_image_config(fixture))
     stats = analyzer.analyze_image_file(path).scalars
-    assert stats["centroid"] == pytest.approx(800.0, rel=0.01)
+    assert stats["CoM"] == pytest.approx(800.0, rel=0.01)
 
 
 def test_a_camera_config_is_refused_and_bad_scalars_named():
@@ -79,7 +79,7 @@ def test_a_column_stacked_trace_gives_the_same_result_as_rows():
     y = np.exp(-0.5 * ((x - 7.5) / 2.0) ** 2)
     rows = LineAnalyzer().analyze_image(np.vstack([x, y])).scalars
     columns = LineAnalyzer().analyze_image(np.column_stack([x, y])).scalars
-    assert columns["centroid"] == pytest.approx(7.5)
+    assert columns["CoM"] == pytest.approx(7.5)
     assert columns == pytest.approx(rows)
 
 
@@ -87,7 +87,7 @@ def test_a_column_stacked_npy_file_is_read_as_a_trace(tmp_path, make_trace):
     trace = make_trace(center=805.0)
     np.save(tmp_path / "scope.npy", trace.T)  # (801, 2)
     result = LineAnalyzer({"type": "line"}).analyze_image_file(tmp_path / "scope.npy")
-    assert result.scalars["centroid"] == pytest.approx(805.0, rel=0.01)
+    assert result.scalars["CoM"] == pytest.approx(805.0, rel=0.01)
     np.testing.assert_array_equal(LineAnalyzer().load(tmp_path / "scope.npy"), trace)
 
 

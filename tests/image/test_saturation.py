@@ -124,10 +124,10 @@ def test_traces_get_no_count_and_an_analyzer_may_set_its_own():
 
 
 def test_analysis_scalars_may_name_it():
-    analyzer = BeamAnalyzer({"analysis": {"scalars": ["centroid_x", SATURATION_SCALAR]}})
+    analyzer = BeamAnalyzer({"analysis": {"scalars": ["x_CoM", SATURATION_SCALAR]}})
     image = frame()
     image[10:14, 10:14] = 65535
-    assert analyzer.analyze_shot(image).scalars.keys() == {"centroid_x", SATURATION_SCALAR}
+    assert analyzer.analyze_shot(image).scalars.keys() == {"x_CoM", SATURATION_SCALAR}
 
 
 def test_the_clause_survives_a_message_and_parameter_labels_with_parentheses():

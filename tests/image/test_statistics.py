@@ -25,32 +25,32 @@ def test_beam_statistics_of_an_exact_gaussian_with_offset_and_calibration():
     y, x = np.indices((120, 160), dtype=np.float64)
     image = 500 * np.exp(-0.5 * (((x - 70.5) / 7) ** 2 + ((y - 50) / 4) ** 2))
     scalars, lineouts = beam_statistics(image, offset=(100, 20), calibration=1e-5)
-    assert scalars["centroid_x"] == pytest.approx(170.5)
-    assert scalars["centroid_y"] == pytest.approx(70.0)
-    assert scalars["rms_x"] == pytest.approx(7.0, rel=1e-4)
-    assert scalars["rms_y"] == pytest.approx(4.0, rel=1e-4)
-    assert scalars["fwhm_x"] == pytest.approx(7 * FWHM_PER_SIGMA, rel=5e-3)
-    assert scalars["fwhm_y"] == pytest.approx(4 * FWHM_PER_SIGMA, rel=1e-2)
-    assert (scalars["peak_x"], scalars["peak_y"]) == (170.0, 70.0)
-    assert scalars["total_counts"] == pytest.approx(image.sum())
-    assert scalars["rms_x_m"] == pytest.approx(7.0e-5, rel=1e-4)
-    assert scalars["centroid_y_m"] == pytest.approx(70e-5)
+    assert scalars["x_CoM"] == pytest.approx(170.5)
+    assert scalars["y_CoM"] == pytest.approx(70.0)
+    assert scalars["x_rms"] == pytest.approx(7.0, rel=1e-4)
+    assert scalars["y_rms"] == pytest.approx(4.0, rel=1e-4)
+    assert scalars["x_fwhm"] == pytest.approx(7 * FWHM_PER_SIGMA, rel=5e-3)
+    assert scalars["y_fwhm"] == pytest.approx(4 * FWHM_PER_SIGMA, rel=1e-2)
+    assert (scalars["x_peak_location"], scalars["y_peak_location"]) == (170.0, 70.0)
+    assert scalars["image_total"] == pytest.approx(image.sum())
+    assert scalars["x_rms_m"] == pytest.approx(7.0e-5, rel=1e-4)
+    assert scalars["y_CoM_m"] == pytest.approx(70e-5)
     np.testing.assert_array_equal(lineouts["projection_x"][0], np.arange(100, 260))
     np.testing.assert_allclose(lineouts["projection_y"][1], image.sum(axis=1))
 
 
 def test_empty_beam_gives_nan_moments_not_an_error():
     scalars, _ = beam_statistics(np.zeros((10, 10), dtype=np.float32))
-    assert scalars["total_counts"] == 0.0
-    assert np.isnan(scalars["centroid_x"]) and np.isnan(scalars["rms_y"])
+    assert scalars["image_total"] == 0.0
+    assert np.isnan(scalars["x_CoM"]) and np.isnan(scalars["y_rms"])
 
 
 def test_line_statistics_in_x_units():
     x = np.linspace(0.0, 20.0, 2001)
     y = 3.0 * np.exp(-0.5 * ((x - 8.0) / 1.5) ** 2)
     stats = line_statistics(x, y)
-    assert stats["centroid"] == pytest.approx(8.0)
-    assert stats["rms_width"] == pytest.approx(1.5, rel=1e-4)
+    assert stats["CoM"] == pytest.approx(8.0)
+    assert stats["rms"] == pytest.approx(1.5, rel=1e-4)
     assert stats["fwhm"] == pytest.approx(1.5 * FWHM_PER_SIGMA, rel=1e-3)
-    assert stats["peak_value"] == pytest.approx(3.0) and stats["peak_position"] == 8.0
-    assert stats["integral"] == pytest.approx(3.0 * 1.5 * np.sqrt(2 * np.pi), rel=1e-4)
+    assert stats["peak_value"] == pytest.approx(3.0) and stats["peak_location"] == 8.0
+    assert stats["integrated_intensity"] == pytest.approx(3.0 * 1.5 * np.sqrt(2 * np.pi), rel=1e-4)

@@ -24,10 +24,10 @@ def test_options_from_renderer_kwargs():
 
 
 def test_labels_carry_units():
-    assert scalar_label("centroid_x_m") == ("centroid x (mm)", 1e3)
-    assert scalar_label("rms_y") == ("rms y (px)", 1.0)
+    assert scalar_label("x_CoM_m") == ("x CoM (mm)", 1e3)
+    assert scalar_label("y_rms") == ("y rms (px)", 1.0)
     assert scalar_label("fwhm", position_unit="nm") == ("fwhm (nm)", 1.0)
-    assert scalar_label("total_counts")[0] == "total counts (counts)"
+    assert scalar_label("image_total")[0] == "image total (counts)"
     assert (
         parameter_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
         == "JetX (U_ESP_JetXYZ Position.Axis 1)"
@@ -47,9 +47,7 @@ def test_every_figure_writes_a_png_at_the_asked_dpi(tmp_path):
     images = {n: np.random.default_rng(n).random((32, 32)) for n in (1, 2, 3)}
     x = np.linspace(700, 900, 50)
     lines = np.vstack([np.exp(-0.5 * ((x - c) / 10) ** 2) for c in (780, 800, 820)])
-    stats = {
-        "centroid_x": (np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.1]), np.array([5, 5, 5]))
-    }
+    stats = {"x_CoM": (np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.1]), np.array([5, 5, 5]))}
     paths = [
         save_average_image(
             images[1], tmp_path / "a.png", title="t", options=options, centroid=(10, 12), rms=(2, 3)
@@ -112,12 +110,12 @@ def test_column_labels_use_the_analyzers_units_and_leave_daq_columns_alone():
     from scan_analysis.render.style import column_label
 
     units = {"UC_TopView": "px", "UC_Spectrometer": "nm"}
-    assert column_label("UC_TopView_centroid_x", position_units=units) == (
-        "UC_TopView centroid x (px)",
+    assert column_label("UC_TopView_x_CoM", position_units=units) == (
+        "UC_TopView x CoM (px)",
         1.0,
     )
-    assert column_label("UC_TopView_rms_x_m", position_units=units) == (
-        "UC_TopView rms x (mm)",
+    assert column_label("UC_TopView_x_rms_m", position_units=units) == (
+        "UC_TopView x rms (mm)",
         1e3,
     )
     assert column_label("UC_Spectrometer_fwhm", position_units=units)[0] == (
@@ -143,6 +141,18 @@ def test_scatter_of_a_noscan_shows_one_overall_mean_and_no_bin_colour_bar():
     )
     binned = draw_scatter(x, {"y": y}, np.array([1, 1, 2, 2]), x_label="x", title="t")
     assert len(binned.axes) == 2  # panel and bin colour bar
+
+
+def test_scatter_markers_at_the_bin_median_when_asked():
+    from scan_analysis.render.scatter import draw_scatter
+
+    x = np.array([1.0, 2.0, 30.0, 5.0, 6.0, 7.0])
+    y = np.array([1.0, 2.0, 90.0, 5.0, 6.0, 7.0])
+    bins = np.array([1, 1, 1, 2, 2, 2])
+    figure = draw_scatter(x, {"y": y}, bins, x_label="x", title="t", statistic="median")
+    marker = figure.axes[0].containers[0].lines[0]
+    assert list(marker.get_xdata()) == [2.0, 6.0] and list(marker.get_ydata()) == [2.0, 6.0]
+    assert figure.axes[0].get_legend_handles_labels()[1][-1] == "bin median ± std"
 
 
 def artists_with_gid(figure, gid):
@@ -181,7 +191,7 @@ def test_saturated_bins_get_a_distinct_marker_on_every_scalar_panel():
 
     stats = {
         name: (np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.1]), np.array([5, 5, 5]))
-        for name in ("centroid_x", "rms_x", "total_counts")
+        for name in ("x_CoM", "x_rms", "image_total")
     }
     figure = draw_scalars_vs_parameter(
         [4.0, 5.0, 6.0], stats, parameter_label="p", title="t", saturated=[False, True, False]

@@ -430,7 +430,7 @@ def test_preview_on_a_shot_shows_raw_and_processed_and_scalars(config_root, demo
     assert _png_size(preview.raw_image.value) == _png_size(preview.processed_image.value)
     assert _png_size(preview.raw_image.value)[0] == 300
     # BeamAnalyzer's 16 and saturated_pixels, which every camera shot gets (issue 19)
-    assert "centroid_x" in preview.scalars.value and "17 scalars" in preview.scalars.value
+    assert "x_CoM" in preview.scalars.value and "27 scalars" in preview.scalars.value
     assert "shot 6 of Undulator 2026-05-08 Scan002" in preview.status.text
     assert sorted(p for p in demo_day.data_root.rglob("*") if p.is_file()) == files_before
 

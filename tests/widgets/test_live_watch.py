@@ -71,7 +71,7 @@ def test_start_watch_every_task_finish_stop_and_check_the_sfiles(fresh_demo_day)
     assert panel.grid.value.count("sa-state-no_data") == 6
     for number in (1, 2, 4, 5):
         columns = read_sfile(day.day_dir / "analysis" / f"s{number}.txt").columns
-        assert "UC_TopView_centroid_x" in columns, f"scan {number} lacks camera scalars"
+        assert "UC_TopView_x_CoM" in columns, f"scan {number} lacks camera scalars"
     assert "UC_Spectrometer_fwhm" in read_sfile(day.day_dir / "analysis" / "s3.txt").columns
     assert panel.figures.paths and all(p.is_file() for p in panel.figures.paths)
     assert "stopped after running 18 task(s)" in panel.message.text

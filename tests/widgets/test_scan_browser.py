@@ -73,7 +73,7 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert len(images) == len(figures_on_disk)
     assert png_size(images[0].children[0].value)  # the figure's bytes, as a PNG
     # the table now shows the scalars the run merged into the s-file
-    assert "UC_TopView_centroid_x" in browser.table.tabulator.value.columns
+    assert "UC_TopView_x_CoM" in browser.table.tabulator.value.columns
     assert browser.scan == 2
 
 
@@ -113,8 +113,8 @@ def test_step_the_shot_slider_raw_and_processed(demo_day):
     assert viewer.image.value != first and viewer.message.text == ""
 
     viewer.analyzer.value = "UC_TopView"  # processed through the analyzer config
-    assert "centroid x (px)" in viewer.scalars.value
-    assert "total counts (counts)" in viewer.scalars.value
+    assert "x CoM (px)" in viewer.scalars.value
+    assert "image total (counts)" in viewer.scalars.value
     corrupt = truth.corrupt_files[0]
     bad_shot = next(s for s in shots if viewer.files[s] == corrupt)
     viewer.show_shot(bad_shot)

@@ -44,9 +44,9 @@ def default_axes(
 
     Examples
     --------
-    >>> default_axes(["Bin #", "Shotnumber", "JetX", "Charge pC", "UC_TopView_rms_x"], "JetX",
+    >>> default_axes(["Bin #", "Shotnumber", "JetX", "Charge pC", "UC_TopView_x_rms"], "JetX",
     ...              ["UC_TopView_"])
-    ('JetX', 'UC_TopView_rms_x')
+    ('JetX', 'UC_TopView_x_rms')
     """
     x = parameter_column if parameter_column in columns else SHOT_COLUMN
     analysed = [c for c in columns if any(c.startswith(p) for p in analysis_prefixes)]

@@ -266,7 +266,9 @@ class ScanBrowser(ipywidgets.VBox):
         summary = next((s for s in self.scans if s.number == number), None)
         self.header.value = scan_header_html(tag, self.info, summary)
         self.table.show(self.sfile)
-        units = {name: position_unit(config.image) for name, config in self.configs.items()}
+        units = {  # keyed by what the analyzers' s-file columns start with
+            config.column_prefix: position_unit(config.image) for config in self.configs.values()
+        }
         self.plot.show_scan(self.sfile, self.info, position_units=units, title=str(tag))
         self.viewer.show_scan(self.paths, self.sfile, configs=self.configs)
         self._show_figures()

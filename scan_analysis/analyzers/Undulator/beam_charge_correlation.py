@@ -94,3 +94,4 @@ class BeamChargeCorrelation(ScanAnalyzer):
     def cleanup(self) -> None:
         """Forget the scan's per-shot counts."""
         self.counts = {}
+        super().cleanup()

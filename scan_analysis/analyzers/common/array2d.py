@@ -79,8 +79,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                             "calibration": calibration,
                             "centroid": centroids.get(number),
                             "rms": (
-                                self._bin_mean(number, "rms_x"),
-                                self._bin_mean(number, "rms_y"),
+                                self._bin_mean(number, "x_rms"),
+                                self._bin_mean(number, "y_rms"),
                             ),
                             "image_shape": shape,
                             "saturation": _saturation_label(saturated.get(number)),
@@ -204,8 +204,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         limit = min(shapes[0]) / 4 if shapes else np.inf
         centroids = {}
         for n in numbers:
-            cx, cy = self._bin_mean(n, "centroid_x"), self._bin_mean(n, "centroid_y")
-            rms = max(self._bin_mean(n, "rms_x"), self._bin_mean(n, "rms_y"))
+            cx, cy = self._bin_mean(n, "x_CoM"), self._bin_mean(n, "y_CoM")
+            rms = max(self._bin_mean(n, "x_rms"), self._bin_mean(n, "y_rms"))
             if np.isfinite(cx) and np.isfinite(cy) and np.isfinite(rms) and rms < limit:
                 centroids[n] = (cx, cy)
         return centroids

@@ -73,6 +73,10 @@ class ChunkResult:
     lines: dict[int, np.ndarray] = field(default_factory=dict)
     saturated: dict[int, float] = field(default_factory=dict)
     """``per_bin`` mode: each camera shot's saturated-pixel count (per_shot: in ``scalars``)."""
+    warnings: dict[int, list[str]] = field(default_factory=dict)
+    """The analyzer's ``ImageAnalyzerResult.warnings`` of each shot that had any."""
+    metadata: dict[int, dict] = field(default_factory=dict)
+    """The analyzer's ``ImageAnalyzerResult.metadata`` of each shot that had any."""
 
     @property
     def finished(self) -> int:
@@ -150,6 +154,8 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
             offset: tuple[int, int] = (0, 0)
             scalars = None
             saturated = None
+            warnings: list[str] = []
+            metadata: dict = {}
             if chunk.mode == "per_bin":
                 prepared = _prepare(data, is_trace=is_trace)
                 saturated = analyzer.saturated_pixels(data)  # a per-shot fact, on the raw frame
@@ -158,6 +164,8 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
                 scalars = {name: float(value) for name, value in analysed.scalars.items()}
                 prepared = _prepare(analysed.processed, is_trace=is_trace)
                 offset = tuple(analysed.offset or (0, 0))  # type: ignore[assignment]
+                warnings = [str(w) for w in (getattr(analysed, "warnings", None) or [])]
+                metadata = dict(getattr(analysed, "metadata", None) or {})
             prepared = _on_chunk_grid(result, prepared)
         except Exception as error:  # an analyzer failing on one shot never stops the scan
             result.failures[shot] = ShotFailure(_describe(path, error), traceback=_trace())
@@ -169,6 +177,10 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
             result.scalars[shot] = scalars
         if saturated is not None:
             result.saturated[shot] = float(saturated)
+        if warnings:
+            result.warnings[shot] = warnings
+        if metadata:
+            result.metadata[shot] = metadata
         if chunk.keep_lines and is_trace:
             result.lines[shot] = prepared.values
     return result

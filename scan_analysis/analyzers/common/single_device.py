@@ -97,9 +97,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         A loaded config (``ConfigTree.resolve_analyzer(...)``, what the
         factory passes) is used as it is, from the constructor on.
     analyzer_id : str, optional
-        Output folder ``analysis/ScanNNN/{analyzer_id}`` and s-file column
-        prefix. Default, so an ad-hoc run never overwrites a configured
-        analyzer's results with others: the config's name when a config is
+        Output folder ``analysis/ScanNNN/{analyzer_id}`` (and the s-file column
+        prefix when no ``output_name`` applies). Default, so an ad-hoc run never
+        overwrites a configured analyzer's results with others: the config's name when a config is
         used as it is (the same results the live runner writes); ``{config
         name}_custom`` when a keyword changes its output settings (directory
         suffix, file tail, mode, renderer options); ``{device}_basic`` with the
@@ -136,6 +136,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     elog_scalars : list of str, optional
         The key scalars of the e-log, by the names the image analyzer emits.
         Default: the config's, else the plotted ones (calibrated first).
+    output_name, metric_suffix : str, optional
+        s-file columns are ``{output_name}_{scalar}{metric_suffix}``, as the
+        original names them. Default: a config used as it is gives its
+        ``output_name``, else the device; otherwise the columns start with the
+        ``analyzer_id`` (see :attr:`column_prefix`).
     executor : str or executor, optional
         ``"processes"`` (default), ``"threads"``, ``"serial"`` or an executor object.
         Worker processes are kept for the next scan until :meth:`close` (or
@@ -168,6 +173,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         background_source: BackgroundSource | dict | None = None,
         parameter_unit: str | None = None,
         elog_scalars: list[str] | None = None,
+        output_name: str | None = None,
+        metric_suffix: str | None = None,
         executor: str | ShotExecutor | None = None,
         progress: bool = True,
         raise_errors: bool = False,
@@ -191,6 +198,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.given_settings["renderer_kwargs"] = options_given
         self._given_image_analyzer = image_analyzer
         self._given_analyzer_id = analyzer_id
+        self._given_output_name = output_name
+        self._given_metric_suffix = metric_suffix
+        #: s-file column prefix and suffix (see :attr:`column_prefix`)
+        self.output_name: str | None = output_name
+        self.metric_suffix: str = metric_suffix or ""
         self._config_choice = config
         #: the config file the last run used (None: no config)
         self.config_source: Path | None = None
@@ -262,6 +274,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         """The e-log's key scalars set by keyword or config (``scan.elog_scalars``)."""
         return self.scan_config.elog_scalars
 
+    @property
+    def column_prefix(self) -> str:
+        """The s-file column prefix: ``output_name`` (keyword, else config), else the id.
+
+        A config used as it is writes ``{device}_{scalar}{metric_suffix}`` as the
+        original does; an ad-hoc variant (``_custom``, ``_basic``, your own
+        ``image_analyzer``) keeps its own id so it never overwrites those columns.
+        """
+        return self.output_name or self.analyzer_id
+
     def _settle_config(self) -> None:
         """Find the config this run uses (see the class docstring) and take its settings.
 
@@ -301,6 +323,17 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.analyzer_id = self._given_analyzer_id
         elif self._given_image_analyzer is None:
             self.analyzer_id = resolved.name + (CUSTOM_SUFFIX if changed else "")
+        own_columns = (
+            changed
+            or self._given_image_analyzer is not None
+            or self._given_analyzer_id not in (None, resolved.name)
+        )
+        if self._given_output_name is None:
+            # a variant of the config writes under its own id, unless the config names its columns
+            config = resolved.config
+            self.output_name = config.output_name if own_columns else config.column_prefix
+        if self._given_metric_suffix is None:
+            self.metric_suffix = resolved.config.metric_suffix or ""
         if not announce:
             return
         logger.info(
@@ -316,6 +349,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     def _use_basic_analyzer(self, search: DeviceConfigSearch | None) -> None:
         self._apply_settings(ScanRuntimeConfig())
         self.config_source = None
+        self.output_name = self._given_output_name
+        self.metric_suffix = self._given_metric_suffix or ""
         self.image_analyzer = self.default_image_analyzer()
         self.analyzer_id = self._given_analyzer_id or f"{self.device_name}{BASIC_SUFFIX}"
         where = search.where() if search else "the config root"
@@ -372,6 +407,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_failures: dict[int, ShotFailure] = {}
         self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
+        #: the image analyzer's warnings, by shot (``per_bin``: the shots of the bin)
+        self.shot_warnings: dict[int, list[str]] = {}
+        #: the image analyzer's result metadata, by shot (``per_bin``: by bin number)
+        self.shot_metadata: dict[int, dict] = {}
         #: ``per_bin`` mode: each camera shot's saturated-pixel count, until the bins are analysed
         self.shot_saturation: dict[int, float] = {}
         self.line_x: np.ndarray | None = None
@@ -389,8 +428,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         return {shot: failure.message for shot, failure in self.shot_failures.items()}
 
     def cleanup(self) -> None:
-        """Drop the scan's accumulators, keep the executor for the next scan."""
+        """Drop the scan's accumulators and s-file, keep the executor for the next scan."""
         self._reset_scan_state()
+        super().cleanup()
 
     @property
     def stem(self) -> str:
@@ -456,6 +496,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         if analysed == 0:
             first = next(iter(self.shot_errors.values()), "no shots")
             raise RuntimeError(f"every one of {len(files)} shots failed; first error: {first}")
+        self._log_analyzer_warnings()
         self.append_scalars(self._scalar_frame())
         display = self._render() if self.save else []
         self.last_outcome = ScanOutcome(
@@ -467,6 +508,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             shots_analysed=analysed,
             shots_failed=len(self.shot_failures),
             shots_left_out=len(self.left_out),
+            warnings=self.analyzer_warnings(),
+            shot_metadata=dict(self.shot_metadata),
         )
         return display
 
@@ -512,7 +555,30 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         saturation = self._saturation_clause()
         if saturation:
             parts.append(saturation)
+        parts.extend(self.analyzer_warnings())
         return ", ".join(parts)
+
+    # --- the image analyzer's own warnings ------------------------------------------------------
+    def analyzer_warnings(self) -> list[str]:
+        """The image analyzer's warnings of this scan, one line per message with its shots.
+
+        ``"UC_TopView: fit did not converge (3 of 20 shots: 4, 7, 9)"``; the
+        outcome message carries them and the log has one WARNING line each.
+        """
+        by_message: dict[str, list[int]] = {}
+        for shot in sorted(self.shot_warnings):
+            for message in dict.fromkeys(self.shot_warnings[shot]):
+                by_message.setdefault(message, []).append(shot)
+        total = len(self.sfile) if self.sfile is not None else len(self.shot_shapes)
+        name = type(self.image_analyzer).__name__
+        return [
+            f"{name}: {message} ({len(shots)} of {total} shots: {_shot_list(shots)})"
+            for message, shots in by_message.items()
+        ]
+
+    def _log_analyzer_warnings(self) -> None:
+        for line in self.analyzer_warnings():
+            logger.warning("%s %s: %s", self.analyzer_id, self.tag, line)
 
     # --- saturation ---------------------------------------------------------------------------
     def saturated_shots(self) -> dict[int, float]:
@@ -653,6 +719,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             accumulator.add_scalars(scalars)
         self.shot_failures.update(result.failures)
         self.shot_saturation.update(result.saturated)
+        self.shot_warnings.update(result.warnings)
+        self.shot_metadata.update(result.metadata)
         accumulator.failed += len(result.failures)
         self.shot_shapes.update(result.shapes)
         lines = dict(result.lines)
@@ -729,9 +797,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             )
             accumulator.image = type(accumulator.image)()
             accumulator.image.add(processed)
+            if result.metadata:
+                self.shot_metadata[number] = dict(result.metadata)
             for shot, shape in self.shot_shapes.items():
                 if self.bins.bin_of_shot.get(shot) == number and shape == self.averaged_shape:
                     self.shot_scalars[shot] = dict(result.scalars)
+                    if result.warnings:
+                        self.shot_warnings[shot] = [str(w) for w in result.warnings]
         self._keep_per_shot_saturation()
 
     def _keep_per_shot_saturation(self) -> None:

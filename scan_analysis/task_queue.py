@@ -74,6 +74,7 @@ from scan_analysis.data.file_lock import (
     read_owner,
 )
 from scan_analysis.errors import DataRootError, LockLostError, LockTimeoutError
+from scan_analysis.validation_messages import describe_validation_error, describe_yaml_error
 
 logger = logging.getLogger(__name__)
 
@@ -163,11 +164,10 @@ class TaskStatus(BaseModel):
 def _short_reason(error: Exception) -> str:
     """One line saying why a status file was refused."""
     if isinstance(error, ValidationError):
-        # the config layer is heavy to import; only a corrupt file needs its wording
-        from scan_analysis.config.diagnostic_models import describe_validation_error
-
-        problems = describe_validation_error(error, TaskStatus, None)
+        problems = describe_validation_error(error, TaskStatus)
         return problems[0] if problems else str(error)
+    if isinstance(error, yaml.YAMLError):
+        return describe_yaml_error(error)
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 

@@ -20,10 +20,10 @@ from scan_analysis.config.diagnostic_models import (
     load_diagnostic_config,
     load_group_config,
 )
-from scan_analysis.config.suggestions import did_you_mean, valid_choices
 from scan_analysis.config.yaml_io import load_yaml
 from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.errors import ConfigError
+from scan_analysis.suggestions import did_you_mean, valid_choices
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from scan_analysis.config.diagnostic_models import (
     ImageAnalyzerSpec,
     ResolvedDiagnosticConfig,
 )
-from scan_analysis.config.suggestions import closest_match
 from scan_analysis.errors import ConfigError
+from scan_analysis.suggestions import closest_match
 
 if TYPE_CHECKING:
     from scan_analysis.base import ScanAnalyzer

@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from scan_analysis.cli_arguments import date_argument, experiment_argument, scan_number_argument
+
 EXAMPLE = """\
 examples:
   scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo
@@ -31,9 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
-    parser.add_argument("--date", required=True, help="scan day, YYYY-MM-DD")
-    parser.add_argument("--scan", required=True, help="scan number, e.g. 2 or Scan002")
+    parser.add_argument(
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
+    )
+    parser.add_argument("--date", required=True, type=date_argument, help="scan day, YYYY-MM-DD")
+    parser.add_argument(
+        "--scan", required=True, type=scan_number_argument, help="scan number, e.g. 2 or Scan002"
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")
     which.add_argument("--analyzer", help="one analyzer by name (its YAML file stem)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scan_analysis.data.lab_config import LAB_CONFIG_ENV, read_lab_config
 from scan_analysis.data.scan_tag import ScanTag, parse_date
-from scan_analysis.errors import DataRootError
+from scan_analysis.errors import GIVEN, DataRootError, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,18 @@ PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "default_configs"
 _SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
 _SFILE = re.compile(r"^s(\d+)\.txt$")
 
-_HOW_TO_SET_ROOT = (
-    f"pass data_root=..., set the environment variable {DATA_ROOT_ENV}, or set "
-    "[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini"
+DATA_ROOT_SETTING = Setting(
+    "data_root",
+    "--data-root",
+    DATA_ROOT_ENV,
+    "[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini",
+)
+CONFIG_DIR_SETTING = Setting(
+    "config_dir",
+    "--config-dir",
+    CONFIG_DIR_ENV,
+    "[Paths] scan_analysis_configs_path in the lab config.ini "
+    f"(${LAB_CONFIG_ENV} names another one)",
 )
 
 
@@ -46,20 +55,20 @@ def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
         which source gave it and how to set it.
     """
     if explicit is not None:
-        source, root = "the data_root argument", Path(explicit)
+        source, root = GIVEN, Path(explicit)
     elif os.environ.get(DATA_ROOT_ENV):
         source, root = f"${DATA_ROOT_ENV}", Path(os.environ[DATA_ROOT_ENV])
     else:
         lab = read_lab_config()
         if lab.data_root is None:
             raise DataRootError(
-                f"no data root is set (looked at the argument, ${DATA_ROOT_ENV} and "
-                f"{lab.path}): {_HOW_TO_SET_ROOT}"
+                f"no data root is set (looked at {GIVEN}, ${DATA_ROOT_ENV} and {lab.path})",
+                DATA_ROOT_SETTING,
             )
         source, root = f"GEECS_DATA_LOCAL_BASE_PATH in {lab.path}", lab.data_root
     root = root.expanduser()
     if not root.is_dir():
-        raise DataRootError(f"data root {root} (from {source}) does not exist: {_HOW_TO_SET_ROOT}")
+        raise DataRootError(f"data root {root} (from {source}) does not exist", DATA_ROOT_SETTING)
     return root
 
 
@@ -85,7 +94,7 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
         When the folder found does not exist; names it, its source and how to set it.
     """
     if explicit is not None:
-        source, path = "the config_dir argument", Path(explicit)
+        source, path = GIVEN, Path(explicit)
     elif os.environ.get(CONFIG_DIR_ENV):
         source, path = f"${CONFIG_DIR_ENV}", Path(os.environ[CONFIG_DIR_ENV])
     else:
@@ -97,9 +106,7 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
     path = path.expanduser()
     if not path.is_dir():
         raise DataRootError(
-            f"config folder {path} (from {source}) does not exist: pass config_dir=..., set "
-            f"${CONFIG_DIR_ENV}, or set [Paths] scan_analysis_configs_path in the lab config.ini "
-            f"(${LAB_CONFIG_ENV} names another one)"
+            f"config folder {path} (from {source}) does not exist", CONFIG_DIR_SETTING
         )
     return path
 
@@ -237,7 +244,8 @@ class ScanPaths:
             raise DataRootError(
                 f"no day folder for {self.tag.experiment} {self.tag.date.isoformat()}: looked for "
                 f"{self.day_dir}; check the date and experiment, or point at another data root "
-                f"(now {self.data_root}): {_HOW_TO_SET_ROOT}"
+                f"(now {self.data_root})",
+                DATA_ROOT_SETTING,
             )
         return self.day_dir
 

@@ -178,6 +178,7 @@ class ScanAnalyzer:
         try:
             self.paths = ScanPaths(tag, data_root=data_root)
             self.paths.require_scan()
+            self.paths.require_writable_output(self.analyzer_id)
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
             self.bins = bin_shots(self.sfile, self.scan_info)

@@ -92,6 +92,17 @@ class SFileReadOnlyError(SFileError):
         self.path = Path(path)
 
 
+class ReadOnlyFolderError(ScanAnalysisError):
+    """A folder analysis must write into (the day's ``analysis/``) that is read-only (``.path``)."""
+
+    def __init__(self, message: str, path: Path | str) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.path)
+
+
 class ShotReadError(ScanAnalysisError):
     """A per-shot data file that is corrupt or unreadable."""
 

@@ -73,6 +73,7 @@ from scan_analysis.data.file_lock import (
     ensure_guards_held,
     read_owner,
 )
+from scan_analysis.data.scan_paths import is_read_only, read_only_folder_error
 from scan_analysis.errors import DataRootError, LockLostError, LockTimeoutError
 from scan_analysis.validation_messages import describe_validation_error, describe_yaml_error
 
@@ -396,6 +397,8 @@ class TaskQueue:
                 "with its first scan, and the task queue never creates it (nor the day). "
                 "Check the date and the data root, or wait for the day's first scan"
             )
+        if not self.root.is_dir() and is_read_only(self.analysis_dir):
+            raise read_only_folder_error(self.analysis_dir, what="the task records of live runs")
         for part in (self.root, folder):
             try:
                 part.mkdir()

@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
 from scan_analysis.data.lab_config import LAB_CONFIG_ENV, read_lab_config
 from scan_analysis.data.scan_tag import ScanTag, parse_date
-from scan_analysis.errors import GIVEN, DataRootError, Setting
+from scan_analysis.errors import GIVEN, DataRootError, ReadOnlyFolderError, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,22 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
             f"config folder {path} (from {source}) does not exist", CONFIG_DIR_SETTING
         )
     return path
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether permissions forbid writing ``path``: no write bit (even for root), or none for us."""
+    mode = path.stat().st_mode
+    return not (os.access(path, os.W_OK) and mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def read_only_folder_error(folder: Path, *, what: str) -> ReadOnlyFolderError:
+    """The error for a read-only folder analysis writes into: which one, and what to do."""
+    return ReadOnlyFolderError(
+        f"the analysis folder {folder} is read-only, so {what} cannot be written there; nothing "
+        f"was analysed or changed. Make it writable (chmod u+w {folder}, or ask the account that "
+        "owns it), or analyse a copy of the day under a data root you can write to",
+        folder,
+    )
 
 
 def day_dir_for(data_root: Path, experiment: str, date: dt.date | str) -> Path:
@@ -259,6 +276,27 @@ class ScanPaths:
                 f"{', '.join(str(n) for n in present) or 'none'}"
             )
         return self.scan_dir
+
+    def require_writable_output(self, analyzer_id: str | None = None) -> Path:
+        """The day's ``analysis/`` folder, checked writable with what exists of the scan's outputs.
+
+        Checks ``analysis/``, ``analysis/Scan{NNN}`` and, with ``analyzer_id``,
+        ``analysis/Scan{NNN}/{analyzer_id}`` (those that exist), before any work.
+
+        Raises
+        ------
+        ReadOnlyFolderError
+            Naming the read-only folder and what to do.
+        """
+        folders = [self.analysis_dir, self.scan_analysis_dir]
+        if analyzer_id is not None:
+            folders.append(self.output_dir(analyzer_id))
+        for folder in folders:
+            if folder.is_dir() and is_read_only(folder):
+                raise read_only_folder_error(
+                    folder, what=f"the figures and s-file columns of {self.tag}"
+                )
+        return self.analysis_dir
 
     def __repr__(self) -> str:
         return f"ScanPaths({self.tag!s}, scan_dir={self.scan_dir})"

@@ -171,3 +171,29 @@ def test_group_and_analyzer_are_exclusive(console_script, subprocess_env):
     )  # fmt: skip
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr
+
+
+def test_a_read_only_analysis_folder_is_said_once_before_any_analysis(
+    fresh_demo_day, console_script, subprocess_env
+):
+    """Issue 15 item 14: which folder, that it is read-only, what to do; no traceback."""
+    analysis = fresh_demo_day.day_dir / "analysis"
+    sfile_bytes = (analysis / "s2.txt").read_bytes()
+    analysis.chmod(0o555)
+    try:
+        result = run_cli(
+            console_script, subprocess_env, "run", *DAY, "--scan", "2", "--group", "demo",
+            "--data-root", str(fresh_demo_day.data_root), "--executor", "serial",
+        )  # fmt: skip
+    finally:
+        analysis.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: the analysis folder {analysis} is read-only, so the figures and s-file columns "
+        "of Undulator 2026-05-08 Scan002 cannot be written there; nothing was analysed or "
+        f"changed. Make it writable (chmod u+w {analysis}, or ask the account that owns it), or "
+        "analyse a copy of the day under a data root you can write to"
+    ]
+    assert result.stdout == ""
+    assert (analysis / "s2.txt").read_bytes() == sfile_bytes
+    assert not (analysis / "Scan002").exists()

@@ -89,6 +89,21 @@ def describe_validation_error(
     return problems
 
 
+def describe_problems(heading: str, problems: Sequence[str]) -> str:
+    """Several problems as one message: the heading, then one ``  - `` line per problem.
+
+    What ``configs check`` prints and what a command that cannot run says, alike.
+
+    Examples
+    --------
+    >>> print(describe_problems("group demo cannot run: 2 problem(s)", ["a.yaml: x", "b.yaml: y"]))
+    group demo cannot run: 2 problem(s):
+      - a.yaml: x
+      - b.yaml: y
+    """
+    return f"{heading}:\n" + "\n".join(f"  - {problem}" for problem in problems)
+
+
 def describe_yaml_error(error: yaml.YAMLError, *, source: str | os.PathLike | None = None) -> str:
     """One line for a YAML syntax error: ``file:line:column: malformed YAML: what``.
 

@@ -24,6 +24,7 @@ from scan_analysis.config.yaml_io import load_yaml
 from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.errors import ConfigError
 from scan_analysis.suggestions import did_you_mean, valid_choices
+from scan_analysis.validation_messages import describe_problems
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,13 @@ class ConfigTree:
 
     def resolve_analyzer(self, name: str) -> ResolvedDiagnosticConfig:
         """One analyzer as if in a group of its own (its own ``scan.priority``)."""
+        from scan_analysis.config.diagnostic_factory import construction_problems
+
         config = self.load_analyzer(name)
+        problems = construction_problems(config, self.analyzers[name])
+        if problems:
+            heading = f"analyzer {name} cannot run: {len(problems)} problem(s)"
+            raise ConfigError(describe_problems(heading, problems), self.analyzers[name], problems)
         return ResolvedDiagnosticConfig(
             config=config, source=self.analyzers[name], priority=config.scan.priority
         )
@@ -173,6 +180,8 @@ class ConfigTree:
             Unknown refs (listing the valid names) or invalid analyzer configs,
             all at once in ``.problems``.
         """
+        from scan_analysis.config.diagnostic_factory import construction_problems
+
         group_file = self.group_path(key)
         group = load_group_config(load_yaml(group_file), source=group_file)
         resolved: list[ResolvedDiagnosticConfig] = []
@@ -188,6 +197,7 @@ class ConfigTree:
             except ConfigError as error:
                 problems += error.problems or [str(error)]
                 continue
+            problems += construction_problems(config, self.analyzers[entry.ref])
             priority = entry.priority if entry.priority is not None else config.scan.priority
             resolved.append(
                 ResolvedDiagnosticConfig(
@@ -195,9 +205,8 @@ class ConfigTree:
                 )
             )
         if problems:
-            raise ConfigError(
-                f"group {key} cannot run:\n  " + "\n  ".join(problems), group_file, problems
-            )
+            heading = f"group {key} cannot run: {len(problems)} problem(s)"
+            raise ConfigError(describe_problems(heading, problems), group_file, problems)
         return sorted(resolved, key=lambda item: item.priority)  # sorted() is stable
 
     def unknown_ref_message(self, ref: str) -> str:

@@ -46,7 +46,7 @@ from scan_analysis.image.config.models import (
     is_line_config,
     load_image_config,
 )
-from scan_analysis.validation_messages import describe_validation_error
+from scan_analysis.validation_messages import describe_problems, describe_validation_error
 
 # The order keys are written in (DATA_FORMAT.md order); keys not listed follow in model order.
 IMAGE_KEY_ORDER = (
@@ -351,7 +351,7 @@ def load_group_config(
 
 def _summary(kind: str, label: str | None, problems: list[str]) -> str:
     where = f" {label}" if label else ""
-    return f"invalid {kind} config{where}:\n  " + "\n  ".join(problems)
+    return describe_problems(f"invalid {kind} config{where}", problems)
 
 
 def image_model_for(data: dict[str, Any]) -> type[CameraConfig] | type[LineConfig]:

@@ -197,3 +197,34 @@ def test_a_read_only_analysis_folder_is_said_once_before_any_analysis(
     assert result.stdout == ""
     assert (analysis / "s2.txt").read_bytes() == sfile_bytes
     assert not (analysis / "Scan002").exists()
+
+
+def test_run_reports_every_bad_class_path_as_configs_check_does(
+    tmp_path, run_day, console_script, subprocess_env
+):
+    """Issue 15 item 16: both bad class paths, the same lines in ``run`` and ``configs check``."""
+    configs = tmp_path / "configs"
+    shutil.copytree(REPO_CONFIGS, configs)
+    for name, good, bad in (
+        ("UC_TopView", "beam_analyzer.BeamAnalyzer", "beam_analyzer.BeamAnalyzr"),
+        ("UC_Spectrometer", "line_analyzer.LineAnalyzer", "line_analyzer.LineAnalyser"),
+    ):
+        path = configs / "analyzers" / "Undulator" / f"{name}.yaml"
+        path.write_text(path.read_text().replace(good, bad))
+    check = run_cli(console_script, subprocess_env, "configs", "check", str(configs))
+    run = run_cli(
+        console_script, subprocess_env, "run", *DAY, "--scan", "2", "--group", "demo",
+        "--data-root", str(run_day.data_root), "--config-dir", str(configs),
+    )  # fmt: skip
+    assert check.returncode == 1 and run.returncode == 1
+    assert check.stdout.splitlines()[0] == f"2 problem(s) in {configs}:"
+    assert run.stderr.splitlines()[0] == "error: group demo cannot run: 2 problem(s):"
+    checked = sorted(check.stdout.splitlines()[1:])
+    assert sorted(run.stderr.splitlines()[1:]) == checked
+    assert checked[1] == (
+        f"  - {configs}/analyzers/Undulator/UC_TopView.yaml: module "
+        "'scan_analysis.image.beam_analyzer' has no class 'BeamAnalyzr' "
+        "(did you mean 'BeamAnalyzer'?)"
+    )
+    assert "LineAnalyser" in checked[0]
+    assert run.stdout == ""  # nothing ran

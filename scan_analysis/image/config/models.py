@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from scan_analysis.errors import ConfigError
-from scan_analysis.validation_messages import describe_validation_error
+from scan_analysis.validation_messages import describe_problems, describe_validation_error
 
 logger = logging.getLogger(__name__)
 
@@ -479,7 +479,7 @@ def load_image_config(
             key_prefix=tuple(key_prefix.rstrip(".").split(".") if key_prefix else ()),
         )
         raise ConfigError(
-            f"invalid {model.__name__} in {source or 'config'}:\n  " + "\n  ".join(problems),
+            describe_problems(f"invalid {model.__name__} in {source or 'config'}", problems),
             source,
             problems,
         ) from None

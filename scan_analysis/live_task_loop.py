@@ -241,13 +241,15 @@ class TaskLoop:
                 scalars=outcome.scalars,
             )
         self.tasks_run += 1
+        # why a task had no data or failed was logged once by the analyzer; not repeated here
+        said = f" ({outcome.message})" if outcome.status == "done" and outcome.message else ""
         logger.info(
-            "%s %s: %s in %.1f s (%s)",
+            "%s %s: %s in %.1f s%s",
             tag,
             name,
             status.state.value,
             time.perf_counter() - started,
-            outcome.message,
+            said,
         )
         return status
 

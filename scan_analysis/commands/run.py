@@ -88,9 +88,11 @@ def run(args: argparse.Namespace) -> int:
             files = analyzer.run_analysis(tag, data_root=paths.data_root, config_dir=tree.root)
             outcome = analyzer.last_outcome
             statuses.append(outcome.status)
+            # why an analyzer had no data or failed is logged once by the analyzer itself
+            said = outcome.message if outcome.status == "done" else ""
             print(
                 f"  {item.name}: {outcome.status} in {time.perf_counter() - started:.1f} s"
-                + (f"; {outcome.message}" if outcome.message else ""),
+                + (f"; {said}" if said else ""),
                 flush=True,
             )
             for path in files:

@@ -90,6 +90,9 @@ def test_single_analyzer_without_data_is_no_data_not_failure(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "UC_TopView: no_data in" in result.stdout
     assert "0 done, 1 no_data, 0 failed" in result.stdout
+    # issue 15 item 17: why there is no data is said once, not in the log and again on stdout
+    said = "no UC_TopView data in Undulator 2026-05-08 Scan006"
+    assert (result.stdout + result.stderr).count(said) == 1
 
 
 def test_a_failing_analyzer_fails_the_command_but_not_the_others(

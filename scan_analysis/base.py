@@ -161,7 +161,7 @@ class ScanAnalyzer:
         tag : ScanTag
             Which scan.
         data_root, config_dir : path, optional
-            Override the resolution order of DATA_FORMAT.md.
+            Override the resolution order of docs/DATA_FORMAT.md.
 
         Notes
         -----

@@ -47,7 +47,7 @@ class ConfigTree:
     Parameters
     ----------
     config_dir : path, optional
-        Default: the resolution order of DATA_FORMAT.md (argument, env
+        Default: the resolution order of docs/DATA_FORMAT.md (argument, env
         ``SCAN_ANALYSIS_CONFIG_DIR``, the lab ini, the repository's
         ``scan_analysis_configs/`` or, installed, its copy in the package).
 

@@ -48,7 +48,7 @@ from scan_analysis.image.config.models import (
 )
 from scan_analysis.validation_messages import describe_problems, describe_validation_error
 
-# The order keys are written in (DATA_FORMAT.md order); keys not listed follow in model order.
+# The order keys are written in (docs/DATA_FORMAT.md order); keys not listed follow in model order.
 IMAGE_KEY_ORDER = (
     "name",
     "description",

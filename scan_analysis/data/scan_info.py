@@ -244,7 +244,7 @@ class ScanInfo:
 
     @property
     def kind(self) -> ScanKind:
-        """No-scan, 1-D or optimization, by the rules of DATA_FORMAT.md.
+        """No-scan, 1-D or optimization, by the rules of docs/DATA_FORMAT.md.
 
         ``optimization`` mode is an optimization scan whatever the parameter;
         otherwise a ``noscan``/``Shotnumber`` (or absent) parameter, or

@@ -1,6 +1,6 @@
 """Pydantic models of the per-shot ``image:`` block: the camera and line configs labs keep.
 
-Every section and key of the lab format (DATA_FORMAT.md) is accepted, ``null``
+Every section and key of the lab format (docs/DATA_FORMAT.md) is accepted, ``null``
 switches a section off, both spellings are accepted where two exist
 (``constant_level``/``constant_value``, ``value``/``threshold_value``), and an
 unknown key is an error naming the file and the key. The models are the single

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig, create_diagnostic_analyzer
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.beam_analyzer import BeamAnalyzer
@@ -168,13 +168,19 @@ def test_bad_class_paths_name_the_yaml_the_path_and_the_cause(
     )
     tree = ConfigTree(root)
     source = root / "analyzers" / "Diag.yaml"
-    with pytest.raises(ConfigError) as caught:
-        create_diagnostic_analyzer(tree.resolve_analyzer("Diag"))
-    message = str(caught.value)
+    with pytest.raises(ConfigError) as caught:  # resolving says it, before anything is built
+        tree.resolve_analyzer("Diag")
+    (message,) = caught.value.problems
+    assert str(caught.value) == f"analyzer Diag cannot run: 1 problem(s):\n  - {message}"
     assert message.startswith(f"{source}: ")
     assert expected in message
     assert caught.value.path == source
     assert tree.check() == [message]  # configs check reports the same line
+    config = tree.load_analyzer("Diag")
+    resolved = ResolvedDiagnosticConfig(config=config, source=source, priority=100)
+    with pytest.raises(ConfigError) as caught:  # and so does the factory, called directly
+        create_diagnostic_analyzer(resolved)
+    assert str(caught.value) == message
 
 
 def test_kwargs_the_class_does_not_take_name_the_file(make_tree, user_package):

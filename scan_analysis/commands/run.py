@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     paths = ScanPaths(tag, data_root=args.data_root)
     paths.require_scan()
     paths.require_writable_output()  # said once here, not once per analyzer
-    tree = ConfigTree(args.config_dir)
+    tree = ConfigTree.for_group(args.group, args.config_dir)
     resolved = (
         tree.resolve_group(args.group) if args.group else [tree.resolve_analyzer(args.analyzer)]
     )

@@ -217,7 +217,7 @@ def test_unknown_renderer_kwargs_are_caught_by_check_and_factory(make_tree):
     [problem] = tree.check()
     # a model of its own: caught where the file is read, with the key and a suggestion
     assert problem.startswith(
-        f"{root / 'analyzers/Diag.yaml'}: unknown key 'scan.renderer_kwargs.cmapp' "
+        f"{root / 'analyzers/Diag.yaml'}:2:26: unknown key 'scan.renderer_kwargs.cmapp' "
         "(did you mean 'cmap'?)"
     ), problem
     assert "colormap_mode" in problem and "figsize_inches" in problem

@@ -233,7 +233,7 @@ class ScanAnalyzer:
             Which scan: this project's ``ScanTag`` or any object with ``year,
             month, day, number, experiment`` (the original's ScanTag).
         data_root, config_dir : path, optional
-            Override the resolution order of DATA_FORMAT.md.
+            Override the resolution order of docs/DATA_FORMAT.md.
         restore_scalars : bool
             Do not analyse: merge the scalars an earlier run saved in
             ``analysis/Scan{NNN}/{analyzer_id}/scalars.csv`` into the s-file
@@ -259,6 +259,7 @@ class ScanAnalyzer:
             self.paths = ScanPaths(tag, data_root=data_root)
             self.scan_data = ScanData(self.paths)
             self.paths.require_scan()
+            self.paths.require_writable_output(self.analyzer_id)
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
             self.bins = bin_shots(self.sfile, self.scan_info)

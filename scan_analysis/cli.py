@@ -12,16 +12,29 @@ import importlib
 import logging
 import pkgutil
 import sys
+import typing
+
+from pydantic import ValidationError
 
 from scan_analysis import commands
+from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.progress_display import progress_logger
+from scan_analysis.validation_messages import describe_validation_error
 
 logger = logging.getLogger(__name__)
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: what is wrong, and where help is."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        """Print ``scan-analysis run: error: argument --scan: ...`` and exit 2 (no usage dump)."""
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="scan-analysis",
         description="Analyse whole GEECS experimental scans: demo data, configs, runs, live watch.",
         epilog="Run 'scan-analysis COMMAND --help' for the options and an example of each command.",
@@ -55,8 +68,22 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the command line shows one clear line, not a traceback
         if args.verbose >= 2:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {describe_for_command_line(error)}", file=sys.stderr)
         return 1
+
+
+def describe_for_command_line(error: Exception) -> str:
+    """What the command line prints for an error that stopped a command.
+
+    The library's errors in their command-line wording (``--data-root``, not
+    ``data_root=``); a pydantic ``ValidationError`` as one line per problem,
+    never pydantic's own dump; anything else as its text.
+    """
+    if isinstance(error, ScanAnalysisError):
+        return error.for_command_line()
+    if isinstance(error, ValidationError):
+        return "; ".join(describe_validation_error(error))
+    return str(error) or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -2,15 +2,78 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+#: Where an explicit value of a :class:`Setting` is named in a problem's text.
+GIVEN = "{given}"
 
 
 class ScanAnalysisError(Exception):
     """Base of every error raised on bad input or bad setup."""
 
+    def for_command_line(self) -> str:
+        """The message as the command line shows it: options where Python names keywords."""
+        return str(self)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting a user gives as a Python keyword, a command-line option or an environment variable.
+
+    Examples
+    --------
+    >>> root = Setting("data_root", "--data-root", "DATA_ROOT", "[Paths] X in a.ini")
+    >>> root.how_to_set(command_line=True)
+    'pass --data-root DIR, set the environment variable DATA_ROOT, or set [Paths] X in a.ini'
+    >>> root.how_to_set(command_line=False)
+    'pass data_root=..., set the environment variable DATA_ROOT, or set [Paths] X in a.ini'
+    """
+
+    keyword: str
+    option: str
+    environment_variable: str
+    lab_config: str
+
+    def given(self, *, command_line: bool) -> str:
+        """How an explicit value is named: ``--data-root`` or ``the data_root argument``."""
+        return self.option if command_line else f"the {self.keyword} argument"
+
+    def how_to_set(self, *, command_line: bool) -> str:
+        """The three ways to set it, worded for the command line or for Python."""
+        passed = f"{self.option} DIR" if command_line else f"{self.keyword}=..."
+        return (
+            f"pass {passed}, set the environment variable {self.environment_variable}, "
+            f"or set {self.lab_config}"
+        )
+
 
 class DataRootError(ScanAnalysisError):
-    """No data root, day folder or scan folder where one was expected."""
+    """No data root, day folder or scan folder where one was expected.
+
+    With a ``setting``, the message ends with how to set it, worded for Python
+    (``str(error)``: ``data_root=...``) or for the command line
+    (:meth:`for_command_line`: ``--data-root DIR``); ``{given}`` in ``problem``
+    names an explicitly given value the same way.
+    """
+
+    def __init__(self, problem: str, setting: Setting | None = None) -> None:
+        self.problem = problem
+        self.setting = setting
+        super().__init__(self._render(command_line=False))
+
+    def __reduce__(self):  # keep the setting across processes
+        return type(self), (self.problem, self.setting)
+
+    def for_command_line(self) -> str:
+        """The message naming ``--data-root`` (or ``--config-dir``), not the keyword."""
+        return self._render(command_line=True)
+
+    def _render(self, *, command_line: bool) -> str:
+        if self.setting is None:
+            return self.problem
+        problem = self.problem.replace(GIVEN, self.setting.given(command_line=command_line))
+        return f"{problem}: {self.setting.how_to_set(command_line=command_line)}"
 
 
 class ScanInfoError(ScanAnalysisError):
@@ -27,6 +90,17 @@ class SFileReadOnlyError(SFileError):
     def __init__(self, message: str, path: Path | str) -> None:
         super().__init__(message)
         self.path = Path(path)
+
+
+class ReadOnlyFolderError(ScanAnalysisError):
+    """A folder analysis must write into (the day's ``analysis/``) that is read-only (``.path``)."""
+
+    def __init__(self, message: str, path: Path | str) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.path)
 
 
 class ShotReadError(ScanAnalysisError):

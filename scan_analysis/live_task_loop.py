@@ -280,13 +280,15 @@ class TaskLoop:
                 scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
             )
         self.tasks_run += 1
+        # why a task had no data or failed was logged once by the analyzer; not repeated here
+        said = f" ({outcome.message})" if outcome.status == "done" and outcome.message else ""
         logger.info(
-            "%s %s: %s in %.1f s (%s)",
+            "%s %s: %s in %.1f s%s",
             tag,
             name,
             status.state.value,
             time.perf_counter() - started,
-            outcome.message,
+            said,
         )
         return status
 

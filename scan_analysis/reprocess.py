@@ -45,7 +45,12 @@ from typing import TYPE_CHECKING
 
 from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
-from scan_analysis.data.scan_paths import day_dir_for, list_completed_scans, resolve_data_root
+from scan_analysis.data.scan_paths import (
+    DATA_ROOT_SETTING,
+    day_dir_for,
+    list_completed_scans,
+    resolve_data_root,
+)
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import DataRootError
 from scan_analysis.progress_display import ProgressDisplay
@@ -148,7 +153,8 @@ def campaign_days(
         raise DataRootError(
             f"no experiment folder {experiment_dir}"
             + (f" (experiments under {root}: {', '.join(present)})" if present else "")
-            + "; check the experiment name and the data root (--data-root)"
+            + "; check the experiment name, or point at another data root",
+            DATA_ROOT_SETTING,
         )
     days = []
     day = start

@@ -73,7 +73,9 @@ from scan_analysis.data.file_lock import (
     ensure_guards_held,
     read_owner,
 )
+from scan_analysis.data.scan_paths import is_read_only, read_only_folder_error
 from scan_analysis.errors import DataRootError, LockLostError, LockTimeoutError
+from scan_analysis.validation_messages import describe_validation_error, describe_yaml_error
 
 logger = logging.getLogger(__name__)
 
@@ -165,11 +167,10 @@ class TaskStatus(BaseModel):
 def _short_reason(error: Exception) -> str:
     """One line saying why a status file was refused."""
     if isinstance(error, ValidationError):
-        # the config layer is heavy to import; only a corrupt file needs its wording
-        from scan_analysis.config.diagnostic_models import describe_validation_error
-
-        problems = describe_validation_error(error, TaskStatus, None)
+        problems = describe_validation_error(error, TaskStatus)
         return problems[0] if problems else str(error)
+    if isinstance(error, yaml.YAMLError):
+        return describe_yaml_error(error)
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
@@ -398,6 +399,8 @@ class TaskQueue:
                 "with its first scan, and the task queue never creates it (nor the day). "
                 "Check the date and the data root, or wait for the day's first scan"
             )
+        if not self.root.is_dir() and is_read_only(self.analysis_dir):
+            raise read_only_folder_error(self.analysis_dir, what="the task records of live runs")
         for part in (self.root, folder):
             try:
                 part.mkdir()

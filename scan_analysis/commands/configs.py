@@ -109,13 +109,12 @@ def _config_dir(args: argparse.Namespace) -> Path | None:
 def run_check(args: argparse.Namespace) -> int:
     """Validate the tree and print every problem."""
     from scan_analysis.config import ConfigTree
+    from scan_analysis.validation_messages import describe_problems
 
     tree = ConfigTree(_config_dir(args))
     problems = tree.check()
     if problems:
-        print(f"{len(problems)} problem(s) in {tree.root}:")
-        for problem in problems:
-            print(f"  - {problem}")
+        print(describe_problems(f"{len(problems)} problem(s) in {tree.root}", problems))
         return 1
     print(f"ok: {len(tree.analyzers)} analyzers and {len(tree.groups)} groups in {tree.root}")
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scan_analysis.cli_arguments import date_argument, experiment_argument
+
 EXAMPLE = """\
 examples:
   scan-analysis elog export --experiment Undulator --date 2026-05-08
@@ -33,8 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
-    export.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
+    export.add_argument(
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
+    )
+    export.add_argument("--date", required=True, type=date_argument, help="the day, YYYY-MM-DD")
     export.add_argument(
         "--output", type=Path, help="file to write (default: ./EXPERIMENT_DATE.html)"
     )

@@ -6,6 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from scan_analysis.cli_arguments import date_argument, experiment_argument
+
 EXAMPLE = """\
 examples:
   scan-analysis reprocess --experiment Undulator --from 2026-05-01 --to 2026-05-31 --group demo
@@ -36,12 +38,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
     parser.add_argument(
-        "--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day"
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
     )
     parser.add_argument(
-        "--to", dest="end", metavar="YYYY-MM-DD", help="last day, included (default: --from)"
+        "--from",
+        dest="start",
+        required=True,
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="first day",
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="last day, included (default: --from)",
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")

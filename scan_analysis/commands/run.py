@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from scan_analysis.cli_arguments import date_argument, experiment_argument, scan_number_argument
+
 EXAMPLE = """\
 examples:
   scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo
@@ -35,9 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
-    parser.add_argument("--date", required=True, help="scan day, YYYY-MM-DD")
-    parser.add_argument("--scan", required=True, help="scan number, e.g. 2 or Scan002")
+    parser.add_argument(
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
+    )
+    parser.add_argument("--date", required=True, type=date_argument, help="scan day, YYYY-MM-DD")
+    parser.add_argument(
+        "--scan", required=True, type=scan_number_argument, help="scan number, e.g. 2 or Scan002"
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")
     which.add_argument("--analyzer", help="one analyzer by name (its YAML file stem)")
@@ -86,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     tag = ScanTag.from_date(args.date, number=args.scan, experiment=args.experiment)
     paths = ScanPaths(tag, data_root=args.data_root)
     paths.require_scan()
+    paths.require_writable_output()  # said once here, not once per analyzer
     partial = partial_scan_problem(paths)
     if partial and not args.allow_partial:
         print(
@@ -112,9 +122,11 @@ def run(args: argparse.Namespace) -> int:
             files = analyzer.run_analysis(tag, data_root=paths.data_root, config_dir=tree.root)
             outcome = analyzer.last_outcome
             statuses.append(outcome.status)
+            # why an analyzer had no data or failed is logged once by the analyzer itself
+            said = outcome.message if outcome.status == "done" else ""
             print(
                 f"  {item.name}: {outcome.status} in {time.perf_counter() - started:.1f} s"
-                + (f"; {outcome.message}" if outcome.message else ""),
+                + (f"; {said}" if said else ""),
                 flush=True,
             )
             for path in files:

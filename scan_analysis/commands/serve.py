@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     except DataRootError as error:
         if args.data_root is not None:
             raise
-        print(f"note: {error}; the apps will ask for one", file=sys.stderr)
+        print(f"note: {error.for_command_line()}; the apps will ask for one", file=sys.stderr)
         data_root = None
     options = ServeOptions(
         host=args.host,

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from scan_analysis.cli_arguments import date_argument, experiment_argument, scan_number_argument
+
 EXAMPLE = """\
 examples:
   scan-analysis watch --experiment Undulator --date 2026-05-08 --group demo
@@ -43,10 +45,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--experiment", required=True, help="experiment folder, e.g. Undulator")
-    parser.add_argument("--date", required=True, help="day to watch, YYYY-MM-DD")
+    parser.add_argument(
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
+    )
+    parser.add_argument(
+        "--date", required=True, type=date_argument, help="day to watch, YYYY-MM-DD"
+    )
     parser.add_argument("--group", required=True, help="analyzer group (e.g. demo, HTU/baseline)")
-    parser.add_argument("--start-scan", default="1", help="first scan to analyse (default 1)")
+    parser.add_argument(
+        "--start-scan",
+        default=1,
+        type=scan_number_argument,
+        help="first scan to analyse (default 1)",
+    )
     parser.add_argument("--runner-id", help="name of this runner in claims (default host:pid)")
     parser.add_argument(
         "--exit-when-idle", type=float, help="exit after SECONDS with nothing to do"

@@ -21,10 +21,11 @@ from scan_analysis.config.diagnostic_models import (
     load_diagnostic_config,
     load_group_config,
 )
-from scan_analysis.config.suggestions import did_you_mean, valid_choices
 from scan_analysis.config.yaml_io import load_yaml
 from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.errors import ConfigError
+from scan_analysis.suggestions import did_you_mean, valid_choices
+from scan_analysis.validation_messages import describe_problems
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class ConfigTree:
     Parameters
     ----------
     config_dir : path, optional
-        Default: the resolution order of DATA_FORMAT.md (argument, env
+        Default: the resolution order of docs/DATA_FORMAT.md (argument, env
         ``SCAN_ANALYSIS_CONFIG_DIR``, the lab ini, the repository's
         ``scan_analysis_configs/`` or, installed, its copy in the package).
 
@@ -167,7 +168,13 @@ class ConfigTree:
 
     def resolve_analyzer(self, name: str) -> ResolvedDiagnosticConfig:
         """One analyzer as if in a group of its own (its own ``scan.priority``)."""
+        from scan_analysis.config.diagnostic_factory import construction_problems
+
         config = self.load_analyzer(name)
+        problems = construction_problems(config, self.analyzers[name])
+        if problems:
+            heading = f"analyzer {name} cannot run: {len(problems)} problem(s)"
+            raise ConfigError(describe_problems(heading, problems), self.analyzers[name], problems)
         return ResolvedDiagnosticConfig(
             config=config, source=self.analyzers[name], priority=config.scan.priority
         )
@@ -227,6 +234,8 @@ class ConfigTree:
             Unknown refs (listing the valid names) or invalid analyzer configs,
             all at once in ``.problems``.
         """
+        from scan_analysis.config.diagnostic_factory import construction_problems
+
         group_file = self.group_path(key)
         group = load_group_config(load_yaml(group_file), source=group_file)
         resolved: list[ResolvedDiagnosticConfig] = []
@@ -245,6 +254,7 @@ class ConfigTree:
             if not config.scan.is_active:
                 logger.info("group %s: %s has scan.is_active: false, skipping it", key, entry.ref)
                 continue
+            problems += construction_problems(config, self.analyzers[entry.ref])
             priority = entry.priority if entry.priority is not None else config.scan.priority
             resolved.append(
                 ResolvedDiagnosticConfig(
@@ -252,9 +262,8 @@ class ConfigTree:
                 )
             )
         if problems:
-            raise ConfigError(
-                f"group {key} cannot run:\n  " + "\n  ".join(problems), group_file, problems
-            )
+            heading = f"group {key} cannot run: {len(problems)} problem(s)"
+            raise ConfigError(describe_problems(heading, problems), group_file, problems)
         return sorted(resolved, key=lambda item: item.priority)  # sorted() is stable
 
     def group_key(self, key: str | os.PathLike) -> str:

@@ -77,12 +77,14 @@ def field_problem(problem: str, source: str | os.PathLike | None = None) -> Fiel
     --------
     >>> field_problem("a.yaml: 'scan.priority': Input should be >= 0 (got -1)", "a.yaml")
     FieldProblem(key='scan.priority', message="'scan.priority': Input should be >= 0 (got -1)")
+    >>> field_problem("a.yaml:3:5: 'scan.priority': Input should be >= 0 (got -1)", "a.yaml").key
+    'scan.priority'
     >>> field_problem("a.yaml: name 'X' differs from the file name 'a'", "a.yaml").key
     'name'
     """
     text = problem.strip()
-    if source is not None:
-        text = text.removeprefix(f"{source}: ")
+    if source is not None:  # the file, and the line:column of the key when the loader found it
+        text = re.sub(rf"^{re.escape(str(source))}(:\d+:\d+)?: ", "", text)
     for pattern in _KEYED:
         match = pattern.match(text)
         if match:

@@ -86,7 +86,7 @@ def find_device_configs(
     kind : {"2d", "1d"}
         Camera configs (for Array2D) or line configs (for Array1D).
     config_dir : path, optional
-        The config root; default the resolution order of DATA_FORMAT.md
+        The config root; default the resolution order of docs/DATA_FORMAT.md
         (env ``SCAN_ANALYSIS_CONFIG_DIR``, the lab ini, the shipped configs).
     directory_suffix : str, optional
         When given, only configs reading the folder ``{device}{suffix}``.

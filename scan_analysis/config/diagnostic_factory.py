@@ -17,9 +17,9 @@ from scan_analysis.config.diagnostic_models import (
     DiagnosticAnalysisConfig,
     ImageAnalyzerSpec,
 )
-from scan_analysis.config.suggestions import closest_match
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.base import ImageAnalyzer
+from scan_analysis.suggestions import closest_match
 
 DEFAULT_CAMERA_ANALYZER = "scan_analysis.image.beam_analyzer.BeamAnalyzer"
 DEFAULT_LINE_ANALYZER = "scan_analysis.image.line_analyzer.LineAnalyzer"

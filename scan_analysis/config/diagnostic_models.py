@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,7 +39,6 @@ from pydantic import (
 )
 
 from scan_analysis.config.renderer_options import RendererOptions
-from scan_analysis.config.suggestions import did_you_mean
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.config.models import (
     STEP_NAMES,
@@ -49,8 +47,9 @@ from scan_analysis.image.config.models import (
     is_line_config,
     load_image_config,
 )
+from scan_analysis.validation_messages import describe_problems, describe_validation_error
 
-# The order keys are written in (DATA_FORMAT.md order); keys not listed follow in model order.
+# The order keys are written in (docs/DATA_FORMAT.md order); keys not listed follow in model order.
 IMAGE_KEY_ORDER = (
     "name",
     "description",
@@ -521,7 +520,7 @@ def load_group_config(
 
 def _summary(kind: str, label: str | None, problems: list[str]) -> str:
     where = f" {label}" if label else ""
-    return f"invalid {kind} config{where}:\n  " + "\n  ".join(problems)
+    return describe_problems(f"invalid {kind} config{where}", problems)
 
 
 def image_model_for(data: dict[str, Any]) -> type[CameraConfig] | type[LineConfig]:
@@ -574,63 +573,8 @@ def _validation_problems(model: type[BaseModel], data: Any, source: str | None) 
     try:
         model.model_validate(data)
     except ValidationError as error:
-        return describe_validation_error(error, model, source)
+        return describe_validation_error(error, model, source=source)
     return []
-
-
-def describe_validation_error(
-    error: ValidationError, model: type[BaseModel], source: str | None
-) -> list[str]:
-    """One line per problem: the file, the dotted key, what is wrong and the fix."""
-    where = f"{source}: " if source else ""
-    problems = []
-    for item in error.errors():
-        location = item["loc"]
-        key = ".".join(str(part) for part in location) or "(top level)"
-        if item["type"] == "extra_forbidden":
-            keys = _keys_at(model, location[:-1])
-            problems.append(
-                f"{where}unknown key '{key}'{did_you_mean(str(location[-1]), keys)}; "
-                f"valid keys here: {', '.join(keys)}"
-            )
-        elif item["type"] == "missing":
-            problems.append(f"{where}missing required key '{key}'")
-        else:
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}'{key}': {message} (got {_short(item.get('input'))})")
-    return problems
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
-    """The keys (as written in YAML) of the model reached by following ``location``."""
-    current: type[BaseModel] | None = model
-    for part in location:
-        if current is None:
-            return []
-        if isinstance(part, int):
-            continue
-        fields = {info.alias or name: info for name, info in current.model_fields.items()}
-        if part not in fields:
-            return []
-        current = _nested_model(fields[part].annotation)
-    if current is None:
-        return []
-    return [info.alias or name for name, info in current.model_fields.items()]
-
-
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
-        return annotation
-    for inner in typing.get_args(annotation):
-        found = _nested_model(inner)
-        if found is not None:
-            return found
-    return None
 
 
 def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from scan_analysis.validation_messages import describe_yaml_error
+
 __all__ = ["YamlEditError", "edit_yaml_text", "same_data"]
 
 _INLINE_LIMIT = 60  # a new collection up to this many characters is written in flow style
@@ -89,7 +91,7 @@ def edit_yaml_text(text: str, data: dict[str, Any]) -> str:
         old = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise YamlEditError(f"the text is not valid YAML: {error}") from None
+        raise YamlEditError(f"the text is not valid YAML: {describe_yaml_error(error)}") from None
     if same_data(old, data):
         return text
     editor = _TextEditor(text)
@@ -100,7 +102,9 @@ def edit_yaml_text(text: str, data: dict[str, Any]) -> str:
     try:
         reloaded = yaml.safe_load(result)
     except yaml.YAMLError as error:
-        raise YamlEditError(f"the edited text would not be valid YAML: {error}") from None
+        raise YamlEditError(
+            f"the edited text would not be valid YAML: {describe_yaml_error(error)}"
+        ) from None
     if not same_data(reloaded, data):
         raise YamlEditError(
             "the edited text would not hold the wanted values (an edit this module cannot make "

@@ -10,6 +10,7 @@ import yaml
 
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.errors import ConfigError
+from scan_analysis.validation_messages import describe_yaml_error
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"  # the ``<<`` key of ``<<: *anchor``
 _VALUE_TAG = "tag:yaml.org,2002:value"  # a plain ``=`` key, which PyYAML reads as "="
@@ -125,18 +126,8 @@ def load_yaml_text(text: str, *, source: str | os.PathLike | None = None) -> dic
     path = Path(source) if source is not None else None
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        hint = (
-            ""
-            if isinstance(error, yaml.constructor.ConstructorError)
-            else (" (check indentation, colons and quotes)")
-        )
-        problem = f"{where}: malformed YAML: {error.problem or error}{hint}"
-        raise ConfigError(problem, path, [problem]) from None
     except yaml.YAMLError as error:
-        problem = f"{label}: malformed YAML: {error}"
+        problem = describe_yaml_error(error, source=label)
         raise ConfigError(problem, path, [problem]) from None
     if data is None:
         data = {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scan_analysis.data.scan_tag import parse_scan_number
 from scan_analysis.errors import ScanInfoError
 
 if TYPE_CHECKING:
@@ -68,20 +69,40 @@ def _unquote(value: str) -> str:
     return value.strip()
 
 
-def _to_float(value: str | None) -> float | None:
+#: (file, key, value) already warned about: each is said once per process, not once per analyzer
+_REPORTED_VALUES: set[tuple[str, str, str]] = set()
+
+
+def _to_float(value: str | None, key: str = "", path: Path | None = None) -> float | None:
     if value is None or not value.strip():
         return None
     try:
         number = float(value)
     except ValueError:
-        logger.warning("scan info value %r is not a number; treating it as missing", value)
+        reported = (str(path), key, value)
+        if reported not in _REPORTED_VALUES:
+            _REPORTED_VALUES.add(reported)
+            logger.warning(
+                "%s: '%s' = %r is not a number; treating it as missing",
+                path or "scan info",
+                key,
+                value,
+            )
         return None
     return number if math.isfinite(number) else None
 
 
-def _to_int(value: str | None) -> int | None:
-    number = _to_float(value)
+def _to_int(value: str | None, key: str = "", path: Path | None = None) -> int | None:
+    number = _to_float(value, key, path)
     return int(number) if number is not None and number.is_integer() else None
+
+
+def _scan_number(value: str | None, path: Path | None) -> int | None:
+    """``Scan No`` as the DAQ writes it: ``42`` or ``Scan042`` (both are fine)."""
+    try:
+        return parse_scan_number(value) if value and value.strip() else None
+    except ValueError:
+        return _to_int(value, "Scan No", path)
 
 
 def parse_ini_text(text: str) -> dict[str, str]:
@@ -168,13 +189,13 @@ class ScanInfo:
             )
         return cls(
             path=path,
-            scan_number=_to_int(get("Scan No")),
+            scan_number=_scan_number(get("Scan No"), path),
             description=get("ScanStartInfo") or "",
             parameter=get("Scan Parameter") or None,
-            start=_to_float(get("Start")),
-            end=_to_float(get("End")),
-            step_size=_to_float(get("Step size")),
-            shots_per_step=_to_int(get("Shots per step")),
+            start=_to_float(get("Start"), "Start", path),
+            end=_to_float(get("End"), "End", path),
+            step_size=_to_float(get("Step size"), "Step size", path),
+            shots_per_step=_to_int(get("Shots per step"), "Shots per step", path),
             end_info=get("ScanEndInfo") or "",
             background=(get("Background") or "").strip().lower() in {"true", "1", "yes"},
             scan_mode=ScanKind.parse(get("ScanMode")),
@@ -220,7 +241,7 @@ class ScanInfo:
 
     @property
     def kind(self) -> ScanKind:
-        """No-scan, 1-D or optimization, by the rules of DATA_FORMAT.md.
+        """No-scan, 1-D or optimization, by the rules of docs/DATA_FORMAT.md.
 
         ``optimization`` mode is an optimization scan whatever the parameter;
         otherwise a ``noscan``/``Shotnumber`` (or absent) parameter, or

@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
 from scan_analysis.data.lab_config import LAB_CONFIG_ENV, read_lab_config
 from scan_analysis.data.scan_tag import ScanTag, parse_date
-from scan_analysis.errors import DataRootError
+from scan_analysis.errors import GIVEN, DataRootError, ReadOnlyFolderError, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,18 @@ PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "default_configs"
 _SCAN_FOLDER = re.compile(r"^Scan(\d+)$")
 _SFILE = re.compile(r"^s(\d+)\.txt$")
 
-_HOW_TO_SET_ROOT = (
-    f"pass data_root=..., set the environment variable {DATA_ROOT_ENV}, or set "
-    "[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini"
+DATA_ROOT_SETTING = Setting(
+    "data_root",
+    "--data-root",
+    DATA_ROOT_ENV,
+    "[Paths] GEECS_DATA_LOCAL_BASE_PATH in ~/.config/geecs_python_api/config.ini",
+)
+CONFIG_DIR_SETTING = Setting(
+    "config_dir",
+    "--config-dir",
+    CONFIG_DIR_ENV,
+    "[Paths] scan_analysis_configs_path in the lab config.ini "
+    f"(${LAB_CONFIG_ENV} names another one)",
 )
 
 
@@ -46,20 +56,20 @@ def resolve_data_root(explicit: str | os.PathLike | None = None) -> Path:
         which source gave it and how to set it.
     """
     if explicit is not None:
-        source, root = "the data_root argument", Path(explicit)
+        source, root = GIVEN, Path(explicit)
     elif os.environ.get(DATA_ROOT_ENV):
         source, root = f"${DATA_ROOT_ENV}", Path(os.environ[DATA_ROOT_ENV])
     else:
         lab = read_lab_config()
         if lab.data_root is None:
             raise DataRootError(
-                f"no data root is set (looked at the argument, ${DATA_ROOT_ENV} and "
-                f"{lab.path}): {_HOW_TO_SET_ROOT}"
+                f"no data root is set (looked at {GIVEN}, ${DATA_ROOT_ENV} and {lab.path})",
+                DATA_ROOT_SETTING,
             )
         source, root = f"GEECS_DATA_LOCAL_BASE_PATH in {lab.path}", lab.data_root
     root = root.expanduser()
     if not root.is_dir():
-        raise DataRootError(f"data root {root} (from {source}) does not exist: {_HOW_TO_SET_ROOT}")
+        raise DataRootError(f"data root {root} (from {source}) does not exist", DATA_ROOT_SETTING)
     return root
 
 
@@ -85,7 +95,7 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
         When the folder found does not exist; names it, its source and how to set it.
     """
     if explicit is not None:
-        source, path = "the config_dir argument", Path(explicit)
+        source, path = GIVEN, Path(explicit)
     elif os.environ.get(CONFIG_DIR_ENV):
         source, path = f"${CONFIG_DIR_ENV}", Path(os.environ[CONFIG_DIR_ENV])
     else:
@@ -97,11 +107,25 @@ def resolve_config_dir(explicit: str | os.PathLike | None = None) -> Path:
     path = path.expanduser()
     if not path.is_dir():
         raise DataRootError(
-            f"config folder {path} (from {source}) does not exist: pass config_dir=..., set "
-            f"${CONFIG_DIR_ENV}, or set [Paths] scan_analysis_configs_path in the lab config.ini "
-            f"(${LAB_CONFIG_ENV} names another one)"
+            f"config folder {path} (from {source}) does not exist", CONFIG_DIR_SETTING
         )
     return path
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether permissions forbid writing ``path``: no write bit (even for root), or none for us."""
+    mode = path.stat().st_mode
+    return not (os.access(path, os.W_OK) and mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def read_only_folder_error(folder: Path, *, what: str) -> ReadOnlyFolderError:
+    """The error for a read-only folder analysis writes into: which one, and what to do."""
+    return ReadOnlyFolderError(
+        f"the analysis folder {folder} is read-only, so {what} cannot be written there; nothing "
+        f"was analysed or changed. Make it writable (chmod u+w {folder}, or ask the account that "
+        "owns it), or analyse a copy of the day under a data root you can write to",
+        folder,
+    )
 
 
 def day_dir_for(data_root: Path, experiment: str, date: dt.date | str) -> Path:
@@ -237,7 +261,8 @@ class ScanPaths:
             raise DataRootError(
                 f"no day folder for {self.tag.experiment} {self.tag.date.isoformat()}: looked for "
                 f"{self.day_dir}; check the date and experiment, or point at another data root "
-                f"(now {self.data_root}): {_HOW_TO_SET_ROOT}"
+                f"(now {self.data_root})",
+                DATA_ROOT_SETTING,
             )
         return self.day_dir
 
@@ -251,6 +276,27 @@ class ScanPaths:
                 f"{', '.join(str(n) for n in present) or 'none'}"
             )
         return self.scan_dir
+
+    def require_writable_output(self, analyzer_id: str | None = None) -> Path:
+        """The day's ``analysis/`` folder, checked writable with what exists of the scan's outputs.
+
+        Checks ``analysis/``, ``analysis/Scan{NNN}`` and, with ``analyzer_id``,
+        ``analysis/Scan{NNN}/{analyzer_id}`` (those that exist), before any work.
+
+        Raises
+        ------
+        ReadOnlyFolderError
+            Naming the read-only folder and what to do.
+        """
+        folders = [self.analysis_dir, self.scan_analysis_dir]
+        if analyzer_id is not None:
+            folders.append(self.output_dir(analyzer_id))
+        for folder in folders:
+            if folder.is_dir() and is_read_only(folder):
+                raise read_only_folder_error(
+                    folder, what=f"the figures and s-file columns of {self.tag}"
+                )
+        return self.analysis_dir
 
     def __repr__(self) -> str:
         return f"ScanPaths({self.tag!s}, scan_dir={self.scan_dir})"

@@ -68,6 +68,22 @@ def parse_scan_number(text: str | int) -> int:
     return number
 
 
+def parse_experiment(text: str) -> str:
+    """An experiment name as typed: a folder name such as ``Undulator`` (stripped).
+
+    Examples
+    --------
+    >>> parse_experiment(" Undulator ")
+    'Undulator'
+    """
+    value = str(text).strip()
+    if not value:
+        raise ValueError("experiment must not be empty: give the experiment name, e.g. Undulator")
+    if any(sep in value for sep in ("/", "\\")):
+        raise ValueError(f"experiment {value!r} must be a folder name, not a path")
+    return value
+
+
 class ScanTag(BaseModel):
     """Identifies one scan: experiment, day and scan number.
 
@@ -108,14 +124,7 @@ class ScanTag(BaseModel):
     @field_validator("experiment")
     @classmethod
     def _experiment(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError(
-                "experiment must not be empty: give the experiment name, e.g. Undulator"
-            )
-        if any(sep in value for sep in ("/", "\\")):
-            raise ValueError(f"experiment {value!r} must be a folder name, not a path")
-        return value
+        return parse_experiment(value)
 
     @model_validator(mode="after")
     def _real_date(self) -> ScanTag:

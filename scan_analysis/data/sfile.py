@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import pandas as pd
 
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.data.file_lock import FileLock, ensure_guards_held
+from scan_analysis.data.scan_paths import is_read_only
 from scan_analysis.errors import SFileError, SFileReadOnlyError
 
 logger = logging.getLogger(__name__)
@@ -450,8 +450,7 @@ def merge_columns(
 
 def _refuse_read_only(path: Path) -> None:
     """Raise when the s-file's permissions forbid changing it (even to root, who could)."""
-    mode = path.stat().st_mode
-    if os.access(path, os.W_OK) and mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+    if not is_read_only(path):
         return
     raise SFileReadOnlyError(
         f"s-file {path} is read-only, so the new columns were not written and the file is left "

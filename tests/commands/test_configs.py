@@ -70,7 +70,8 @@ def test_check_reports_every_problem_at_once_and_fails(tmp_path, console_script,
     assert lines[0] == f"5 problem(s) in {root}:"
     assert "duplicate analyzer name 'Twin'" in lines[1]
     body = "\n".join(lines[1:])
-    assert f"{root / 'analyzers/Typo.yaml'}: unknown key 'scan.priorty' (did you mean" in body
+    # unknown keys and syntax errors both give the line and column
+    assert f"{root / 'analyzers/Typo.yaml'}:2:8: unknown key 'scan.priorty' (did you mean" in body
     assert f"{root / 'analyzers/Syntax.yaml'}:3:" in body
     assert f"{root / 'analyzers/Cls.yaml'}: cannot import 'my_lab.nothing.Here'" in body
     assert f"{root / 'groups/shift.yaml'}: unknown analyzer 'Godo' (did you mean 'Good'?)" in body

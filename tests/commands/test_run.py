@@ -90,6 +90,9 @@ def test_single_analyzer_without_data_is_no_data_not_failure(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "UC_TopView: no_data in" in result.stdout
     assert "0 done, 1 no_data, 0 failed" in result.stdout
+    # issue 15 item 17: why there is no data is said once, not in the log and again on stdout
+    said = "no UC_TopView data in Undulator 2026-05-08 Scan006"
+    assert (result.stdout + result.stderr).count(said) == 1
 
 
 def test_a_failing_analyzer_fails_the_command_but_not_the_others(
@@ -188,3 +191,60 @@ def test_a_partial_scan_is_refused_unless_allowed(fresh_demo_day, console_script
     allowed = run_cli(console_script, subprocess_env, "run", *common, "--allow-partial")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "UC_TopView: done" in allowed.stdout and "partial: 2 of 5 bins" in allowed.stdout
+
+
+def test_a_read_only_analysis_folder_is_said_once_before_any_analysis(
+    fresh_demo_day, console_script, subprocess_env
+):
+    """Issue 15 item 14: which folder, that it is read-only, what to do; no traceback."""
+    analysis = fresh_demo_day.day_dir / "analysis"
+    sfile_bytes = (analysis / "s2.txt").read_bytes()
+    analysis.chmod(0o555)
+    try:
+        result = run_cli(
+            console_script, subprocess_env, "run", *DAY, "--scan", "2", "--group", "demo",
+            "--data-root", str(fresh_demo_day.data_root), "--executor", "serial",
+        )  # fmt: skip
+    finally:
+        analysis.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: the analysis folder {analysis} is read-only, so the figures and s-file columns "
+        "of Undulator 2026-05-08 Scan002 cannot be written there; nothing was analysed or "
+        f"changed. Make it writable (chmod u+w {analysis}, or ask the account that owns it), or "
+        "analyse a copy of the day under a data root you can write to"
+    ]
+    assert result.stdout == ""
+    assert (analysis / "s2.txt").read_bytes() == sfile_bytes
+    assert not (analysis / "Scan002").exists()
+
+
+def test_run_reports_every_bad_class_path_as_configs_check_does(
+    tmp_path, run_day, console_script, subprocess_env
+):
+    """Issue 15 item 16: both bad class paths, the same lines in ``run`` and ``configs check``."""
+    configs = tmp_path / "configs"
+    shutil.copytree(REPO_CONFIGS, configs)
+    for name, good, bad in (
+        ("UC_TopView", "beam_analyzer.BeamAnalyzer", "beam_analyzer.BeamAnalyzr"),
+        ("UC_Spectrometer", "line_analyzer.LineAnalyzer", "line_analyzer.LineAnalyser"),
+    ):
+        path = configs / "analyzers" / "Undulator" / f"{name}.yaml"
+        path.write_text(path.read_text().replace(good, bad))
+    check = run_cli(console_script, subprocess_env, "configs", "check", str(configs))
+    run = run_cli(
+        console_script, subprocess_env, "run", *DAY, "--scan", "2", "--group", "demo",
+        "--data-root", str(run_day.data_root), "--config-dir", str(configs),
+    )  # fmt: skip
+    assert check.returncode == 1 and run.returncode == 1
+    assert check.stdout.splitlines()[0] == f"2 problem(s) in {configs}:"
+    assert run.stderr.splitlines()[0] == "error: group demo cannot run: 2 problem(s):"
+    checked = sorted(check.stdout.splitlines()[1:])
+    assert sorted(run.stderr.splitlines()[1:]) == checked
+    assert checked[1] == (
+        f"  - {configs}/analyzers/Undulator/UC_TopView.yaml: module "
+        "'scan_analysis.image.beam_analyzer' has no class 'BeamAnalyzr' "
+        "(did you mean 'BeamAnalyzer'?)"
+    )
+    assert "LineAnalyser" in checked[0]
+    assert run.stdout == ""  # nothing ran

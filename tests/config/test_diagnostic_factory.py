@@ -9,7 +9,7 @@ import pytest
 
 from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
-from scan_analysis.config import ConfigTree
+from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.beam_analyzer import BeamAnalyzer
@@ -166,13 +166,19 @@ def test_bad_class_paths_name_the_yaml_the_path_and_the_cause(
     )
     tree = ConfigTree(root)
     source = root / "analyzers" / "Diag.yaml"
-    with pytest.raises(ConfigError) as caught:
-        create_diagnostic_analyzer(tree.resolve_analyzer("Diag"))
-    message = str(caught.value)
+    with pytest.raises(ConfigError) as caught:  # resolving says it, before anything is built
+        tree.resolve_analyzer("Diag")
+    (message,) = caught.value.problems
+    assert str(caught.value) == f"analyzer Diag cannot run: 1 problem(s):\n  - {message}"
     assert message.startswith(f"{source}: ")
     assert expected in message
     assert caught.value.path == source
     assert tree.check() == [message]  # configs check reports the same line
+    config = tree.load_analyzer("Diag")
+    resolved = ResolvedDiagnosticConfig(config=config, source=source, priority=100)
+    with pytest.raises(ConfigError) as caught:  # and so does the factory, called directly
+        create_diagnostic_analyzer(resolved)
+    assert str(caught.value) == message
 
 
 def test_kwargs_the_class_does_not_take_name_the_file(make_tree, user_package):
@@ -209,7 +215,7 @@ def test_unknown_renderer_kwargs_are_caught_by_check_and_factory(make_tree):
     [problem] = tree.check()
     # a model of its own: caught where the file is read, with the key and a suggestion
     assert problem.startswith(
-        f"{root / 'analyzers/Diag.yaml'}: unknown key 'scan.renderer_kwargs.cmapp' "
+        f"{root / 'analyzers/Diag.yaml'}:2:26: unknown key 'scan.renderer_kwargs.cmapp' "
         "(did you mean 'cmap'?)"
     ), problem
     assert "colormap_mode" in problem and "figsize_inches" in problem

@@ -387,7 +387,9 @@ def test_class_and_class_path_together_are_refused_naming_the_file(make_tree):
     root = make_tree(
         {"analyzers/D.yaml": "name: D\nimage_analyzer: {class: a.B, class_path: a.B}\n"}
     )
-    with pytest.raises(ConfigError, match=r"D\.yaml: 'image_analyzer': give the class path once"):
+    with pytest.raises(
+        ConfigError, match=r"D\.yaml:2:1: 'image_analyzer': give the class path once"
+    ):
         ConfigTree(root).load_analyzer("D")
 
 

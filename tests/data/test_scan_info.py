@@ -148,3 +148,15 @@ def test_parameter_column_of_a_scan():
     one_d = ScanInfo.from_text(ini_text("U_ESP_JetXYZ:Position.Axis 1", "1D"))
     assert one_d.parameter_column(COLUMNS) == "U_ESP_JetXYZ Position.Axis 1 Alias:JetX"
     assert ScanInfo.from_text(ini_text("Shotnumber")).parameter_column(COLUMNS) is None
+
+
+def test_a_scan_number_written_scan002_is_read_and_a_bad_value_is_said_once(tmp_path, caplog):
+    """Issue 15 item 17: 'Scan002' is a scan number; a real non-number is warned about once."""
+    path = write_ini(
+        tmp_path, '[Scan Info]\nScan No = "Scan002"\nScan Parameter = "JetX"\nStart = "four"\n'
+    )
+    infos = [ScanInfo.from_file(path) for _ in range(3)]  # one read per analyzer of the scan
+    assert {info.scan_number for info in infos} == {2}
+    assert {info.start for info in infos} == {None}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"{path}: 'Start' = 'four' is not a number; treating it as missing"]

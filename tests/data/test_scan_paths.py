@@ -183,3 +183,29 @@ def test_missing_config_dir_says_how_to_set_it(tmp_path):
     message = str(error.value)
     assert str(tmp_path / "missing") in message
     assert "SCAN_ANALYSIS_CONFIG_DIR" in message and "scan_analysis_configs_path" in message
+
+
+def test_a_read_only_analysis_folder_is_named_with_what_to_do(fresh_demo_day):
+    """Issue 15 item 14: not a bare PermissionError, and nothing analysed or written."""
+    from scan_analysis.analyzers.common import Array2DScanAnalyzer
+    from scan_analysis.errors import ReadOnlyFolderError
+
+    day = fresh_demo_day
+    analysis = day.day_dir / "analysis"
+    sfile_bytes = (analysis / "s2.txt").read_bytes()
+    analysis.chmod(0o555)
+    try:
+        with pytest.raises(ReadOnlyFolderError) as caught:
+            ScanPaths(day.tag(2), data_root=day.data_root).require_writable_output()
+        analyzer = Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False)
+        assert analyzer.run_analysis(day.tag(2), data_root=day.data_root) == []
+    finally:
+        analysis.chmod(0o755)
+    assert caught.value.path == analysis
+    message = str(caught.value)
+    assert message.startswith(f"the analysis folder {analysis} is read-only, so the figures and ")
+    assert f"Make it writable (chmod u+w {analysis}" in message
+    outcome = analyzer.last_outcome
+    assert outcome.status == "failed" and outcome.message == message
+    assert (analysis / "s2.txt").read_bytes() == sfile_bytes
+    assert not (analysis / "Scan002").exists()

@@ -62,7 +62,7 @@ class LiveWatchPanel(ipywidgets.VBox):
     Parameters
     ----------
     data_root, config_dir : path, optional
-        Default: the resolution order of DATA_FORMAT.md.
+        Default: the resolution order of docs/DATA_FORMAT.md.
     experiment, date, group, scan : str, optional
         Initial choices, as a URL gives them (``date="2026-05-08"``,
         ``scan="12"`` is the first scan to analyse); the date may be a day

@@ -38,6 +38,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from scan_analysis.config.yaml_edit import render_inline
+from scan_analysis.validation_messages import describe_yaml_error
 from scan_analysis_widgets.form_document import MISSING as _MISSING
 from scan_analysis_widgets.form_document import FormDocument, Path, css_name, dotted
 
@@ -268,8 +269,9 @@ class FieldRow(ipywidgets.HBox):
             try:
                 parsed = yaml.safe_load(text) if text else None
             except yaml.YAMLError as error:
-                mark = getattr(error, "problem", None) or str(error).splitlines()[0]
-                self.show_messages([f"not a YAML value ({mark}); e.g. [192, 64] or {{a: 1}}"])
+                self.show_messages(
+                    [f"not a YAML value ({describe_yaml_error(error)}); e.g. [192, 64] or {{a: 1}}"]
+                )
                 return
             self.document.write(self.path, parsed, self.default)
 

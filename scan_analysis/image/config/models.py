@@ -1,6 +1,6 @@
 """Pydantic models of the per-shot ``image:`` block: the camera and line configs labs keep.
 
-Every section and key of the lab format (DATA_FORMAT.md) is accepted, ``null``
+Every section and key of the lab format (docs/DATA_FORMAT.md) is accepted, ``null``
 switches a section off, both spellings are accepted where two exist
 (``constant_level``/``constant_value``, ``value``/``threshold_value``), and an
 unknown key is an error naming the file and the key. The models are the single
@@ -10,9 +10,7 @@ forms) and JSON Schema all come from them.
 
 from __future__ import annotations
 
-import difflib
 import logging
-import typing
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -27,6 +25,7 @@ from pydantic import (
 )
 
 from scan_analysis.errors import ConfigError
+from scan_analysis.validation_messages import describe_problems, describe_validation_error
 
 logger = logging.getLogger(__name__)
 
@@ -425,50 +424,6 @@ def is_line_config(data: dict[str, Any]) -> bool:
     return "data_loading" in data
 
 
-def format_validation_error(
-    error: ValidationError, source: str | Path | None, *, key_prefix: str = ""
-) -> list[str]:
-    """One line per problem: the file, the dotted key and what is wrong."""
-    where = f"{source}: " if source else ""
-    problems = []
-    for item in error.errors():
-        key = key_prefix + (".".join(str(part) for part in item["loc"]) or "(top level)")
-        if item["type"] == "extra_forbidden":
-            hint = _valid_keys_hint(error, item["loc"])
-            problems.append(f"{where}unknown key '{key}'{hint}")
-        else:
-            message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix says nothing
-            problems.append(f"{where}'{key}': {message} (got {item.get('input')!r})")
-    return problems
-
-
-def _valid_keys_hint(error: ValidationError, location: tuple) -> str:
-    model: type[BaseModel] | None = globals().get(error.title)
-    for part in location[:-1]:
-        if model is None or isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return ""
-        model = _section_model(field.annotation)
-    if model is None:
-        return ""
-    valid = list(model.model_fields)
-    close = difflib.get_close_matches(str(location[-1]), valid, n=1)
-    suggestion = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"{suggestion}; valid keys here: {', '.join(valid)}"
-
-
-def _section_model(annotation: Any) -> type[BaseModel] | None:
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-        for inner in typing.get_args(candidate):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return None
-
-
 def load_image_config(
     data: dict[str, Any] | None,
     *,
@@ -517,9 +472,14 @@ def load_image_config(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = format_validation_error(error, source, key_prefix=key_prefix)
+        problems = describe_validation_error(
+            error,
+            model,
+            source=source,
+            key_prefix=tuple(key_prefix.rstrip(".").split(".") if key_prefix else ()),
+        )
         raise ConfigError(
-            f"invalid {model.__name__} in {source or 'config'}:\n  " + "\n  ".join(problems),
+            describe_problems(f"invalid {model.__name__} in {source or 'config'}", problems),
             source,
             problems,
         ) from None

@@ -1,0 +1,34 @@
+"""Command-line values checked as they are parsed: a bad one is one line naming its option.
+
+``argparse`` prints ``scan-analysis run: error: argument --scan: cannot read
+'foo' as a scan number: write it as 42 or Scan042`` (after the usage line)
+when one of these raises; the check is the library's own parser, so the
+command line and Python say the same thing about the same value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+from scan_analysis.data.scan_tag import parse_date, parse_experiment, parse_scan_number
+
+T = TypeVar("T")
+
+
+def _argument(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
+    def check(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    check.__name__ = name  # what argparse would name in its own messages
+    return check
+
+
+date_argument: Callable[[str], dt.date] = _argument(parse_date, "date")
+scan_number_argument: Callable[[str], int] = _argument(parse_scan_number, "scan number")
+experiment_argument: Callable[[str], str] = _argument(parse_experiment, "experiment")

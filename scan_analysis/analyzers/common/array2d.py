@@ -123,9 +123,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                     )
                 )
             jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
-        files = self._draw(jobs)
-        self._save_bin_arrays(numbers, values)
-        return files
+        # the parent writes the per-bin arrays while the workers draw
+        return self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))
 
     def _panel_title(self, number: int, label: str) -> str:
         shots = self.accumulator.bins[number].shots

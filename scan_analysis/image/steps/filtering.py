@@ -88,6 +88,7 @@ def filter_line(
     if method in (None, "none"):
         return y
     from scipy import ndimage, signal
+
     if method == "gaussian":
         return ndimage.gaussian_filter1d(y, sigma=float(sigma or 1.0))
     if method == "median":

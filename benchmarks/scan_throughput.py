@@ -194,40 +194,52 @@ print(json.dumps(out))
 """
 
 
-def run_child(root: Path, number: int, size: int) -> dict:
-    """Run the fresh-process measurements; returns the child's JSON report."""
+def run_child(root: Path, number: int, size: int, tree: Path | None = None) -> dict:
+    """Run the fresh-process measurements; returns the child's JSON report.
+
+    ``tree``: a checkout whose ``scan_analysis`` the child imports instead (another version).
+    """
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
     output = subprocess.run(
         [sys.executable, "-c", CHILD, str(number), str(size), str(Path(__file__).parent), root],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def throughput(root: Path, shots: int, size: int, repeats: int) -> list[dict]:
-    """Per repeat: shots/s of each case and of the bare decode around it."""
+def throughput(
+    root: Path, shots: int, size: int, repeats: int, trees: list[Path | None]
+) -> list[list[dict]]:
+    """Per version (``trees``, None: this one), per repeat: shots/s of each case and of the
+    bare decode around it. Versions alternate within each repeat."""
     day_dir = make_scan(root, 1, shots, size)
     files = sorted(str(p) for p in (day_dir / "scans" / "Scan001" / "UC_TopView").iterdir())
     executor = ProcessPoolShotExecutor(max_workers=2)
     bare_decode(executor, files[:16])  # start the baseline's workers before its clock
-    results = []
+    results: list[list[dict]] = [[] for _ in trees]
     try:
         for repeat in range(repeats):
-            load = os.getloadavg()[0]
-            before = bare_decode(executor, files)
-            child = run_child(root, 1, size)
-            after = bare_decode(executor, files)
-            bare = (before + after) / 2
-            row = {"load": load, "bare": bare, "bare_range": (before, after), "child": child}
-            for case in CASES:
-                row[case] = child[case]["shots"] / child[case]["seconds"]
-            results.append(row)
-            print(
-                f"  repeat {repeat + 1}: load {load:.1f}, bare {before:.0f}/{after:.0f} shots/s; "
-                + ", ".join(f"{case} {row[case] / bare:.2f}" for case in CASES),
-                flush=True,
-            )
+            for index, tree in enumerate(trees):
+                load = os.getloadavg()[0]
+                before = bare_decode(executor, files)
+                child = run_child(root, 1, size, tree)
+                after = bare_decode(executor, files)
+                bare = (before + after) / 2
+                row = {"load": load, "bare": bare, "bare_range": (before, after), "child": child}
+                for case in CASES:
+                    row[case] = child[case]["shots"] / child[case]["seconds"]
+                results[index].append(row)
+                print(
+                    f"  repeat {repeat + 1}{f' ({tree})' if tree else ''}: load {load:.1f}, "
+                    f"bare {before:.0f}/{after:.0f} shots/s; "
+                    + ", ".join(f"{case} {row[case] / bare:.2f}" for case in CASES),
+                    flush=True,
+                )
     finally:
         executor.close()
     return results
@@ -326,6 +338,13 @@ def main() -> None:
     )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="a checkout of another version (git worktree add --detach DIR main): its "
+        "scan_analysis is measured too, in the same run, alternating with this one",
+    )
     args = parser.parse_args()
     root = Path(args.workdir or tempfile.mkdtemp(prefix="scan_throughput_"))
     try:
@@ -333,8 +352,13 @@ def main() -> None:
             f"throughput: {args.shots} shots of {args.size}x{args.size}, {args.repeats} repeats",
             flush=True,
         )
-        results = throughput(root / "throughput", args.shots, args.size, args.repeats)
-        summary = report(results)
+        trees = [None] + ([args.compare_with] if args.compare_with else [])
+        results = throughput(root / "throughput", args.shots, args.size, args.repeats, trees)
+        if args.compare_with is not None:
+            print(f"other version ({args.compare_with}):")
+            print("  " + report(results[1]))
+            print("this version:")
+        summary = report(results[0])
         if not args.no_memory:
             size = args.memory_size or args.size
             small, large = args.memory_shots

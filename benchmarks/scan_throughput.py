@@ -208,6 +208,7 @@ def run_child(root: Path, number: int, size: int, tree: Path | None = None) -> d
         capture_output=True,
         text=True,
         env=env,
+        cwd=tree,  # "python -c" puts the working folder first on sys.path
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 

@@ -32,6 +32,11 @@ import numpy as np
 import pandas as pd
 
 from scan_analysis.data.atomic_files import atomic_output
+from scan_analysis.data.scalar_sidecar import (
+    SIDECAR_NAME,
+    read_scalar_sidecar,
+    write_scalar_sidecar,
+)
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
@@ -134,6 +139,7 @@ class ScanAnalyzer:
         self.raise_errors = raise_errors
         self.last_outcome: ScanOutcome | None = None
         self._pending_scalars: list[pd.DataFrame] = []
+        self._restored: pd.DataFrame | None = None
         #: ``callback(done, total)`` told of progress through the scan (e.g. by a widget)
         self.progress_callback: ProgressCallback | None = None
 
@@ -153,6 +159,7 @@ class ScanAnalyzer:
         *,
         data_root: str | os.PathLike | None = None,
         config_dir: str | os.PathLike | None = None,
+        restore_scalars: bool = False,
     ) -> list[Path]:
         """Analyse one scan; returns the display files (figures) written.
 
@@ -162,17 +169,24 @@ class ScanAnalyzer:
             Which scan.
         data_root, config_dir : path, optional
             Override the resolution order of DATA_FORMAT.md.
+        restore_scalars : bool
+            Do not analyse: merge the scalars an earlier run saved in
+            ``analysis/Scan{NNN}/{analyzer_id}/scalars.csv`` into the s-file
+            (e.g. after the DAQ wrote the s-file again) and return that run's
+            figures. No saved scalars is a failure naming the file.
 
         Notes
         -----
         The outcome (``done``/``no_data``/``failed``, message, files, scalars)
         is kept in :attr:`last_outcome`. A failure is logged, not raised,
-        unless ``raise_errors`` is set.
+        unless ``raise_errors`` is set. Every run that appends scalars also
+        writes them to ``scalars.csv`` in its output folder (atomically).
         """
         started = time.perf_counter()
         self.tag = tag
         self.config_dir = config_dir
         self._pending_scalars = []
+        self._restored = None
         self.last_outcome = None
         display_files: list[Path] = []
         try:
@@ -181,7 +195,10 @@ class ScanAnalyzer:
             self.scan_info = ScanInfo.for_scan(self.paths)
             self.sfile = read_sfile(self.paths.sfile)
             self.bins = bin_shots(self.sfile, self.scan_info)
-            display_files = list(self._run_analysis_core() or [])
+            if restore_scalars:
+                display_files = self._restore_saved_scalars()
+            else:
+                display_files = list(self._run_analysis_core() or [])
             not_written = self._write_scalars()
             outcome = self.last_outcome or ScanOutcome("done")
             outcome.display_files = display_files
@@ -259,6 +276,9 @@ class ScanAnalyzer:
 
     def _write_scalars(self) -> str | None:
         """Merge the queued scalars into the s-file; returns why they were not written, if so."""
+        restored, self._restored = self._restored, None
+        if restored is not None:
+            return self._merge_into_sfile(restored)
         if not self._pending_scalars:
             return None
         merged = self._pending_scalars[0]
@@ -268,6 +288,49 @@ class ScanAnalyzer:
             columns={c: f"{self.analyzer_id}_{c}" for c in merged.columns if c != SHOT_COLUMN}
         )
         self._pending_scalars = []
+        self._save_sidecar(renamed)
+        return self._merge_into_sfile(renamed)
+
+    @property
+    def sidecar_path(self) -> Path:
+        """``analysis/Scan{NNN}/{analyzer_id}/scalars.csv`` of the scan being analysed."""
+        return self.paths.output_dir(self.analyzer_id) / SIDECAR_NAME
+
+    def _save_sidecar(self, columns: pd.DataFrame) -> None:
+        """Keep the s-file columns beside the figures, so they outlive a rewritten s-file."""
+        try:
+            self.output_dir  # noqa: B018 (creates the folder)
+            write_scalar_sidecar(self.sidecar_path, columns)
+        except OSError as error:  # the s-file merge still happens
+            logger.error(
+                "%s %s: could not save the scalars to %s: %s",
+                self.analyzer_id,
+                self.tag,
+                self.sidecar_path,
+                error,
+            )
+
+    def _prepare_restore(self) -> None:
+        """Settle what names the output folder before restoring (subclasses that look it up)."""
+
+    def _restore_saved_scalars(self) -> list[Path]:
+        """Queue the saved sidecar for the s-file merge; the figures of that run are returned."""
+        self._prepare_restore()
+        path = self.sidecar_path
+        frame = read_scalar_sidecar(path)
+        self._restored = frame
+        figures = sorted(
+            p for p in path.parent.iterdir() if p.suffix.lower() in (".png", ".gif", ".svg")
+        )
+        self.last_outcome = ScanOutcome(
+            "done",
+            f"restored {len(frame.columns) - 1} scalar columns of {len(frame)} shots from {path}",
+            shots_total=len(self.sfile),
+        )
+        return figures
+
+    def _merge_into_sfile(self, renamed: pd.DataFrame) -> str | None:
+        """Merge s-file columns; returns why they were not written, if so."""
         try:
             columns = merge_columns(self.paths.sfile, renamed)
         except SFileReadOnlyError as error:  # the figures stand; the file is respected

@@ -112,7 +112,7 @@ def build_runner_parts(options: RunnerOptions, *, stop: threading.Event) -> Runn
     data_root = resolve_data_root(options.data_root)
     day_dir = day_dir_for(data_root, tag.experiment, tag.date)
     analysis_dir = day_dir / "analysis"
-    tree = ConfigTree(options.config_dir)
+    tree = ConfigTree.for_group(options.group, options.config_dir)
     group = tree.load_group(options.group)
     resolved = tree.resolve_group(options.group)
     executor = make_executor(options.executor)

@@ -86,8 +86,10 @@ class LiveTaskRunner:
 
     Parameters
     ----------
-    analyzer_group : str
-        Group key or stem (``"HTU/baseline"``, ``"demo"``).
+    analyzer_group : str or path
+        Group key or stem (``"HTU/baseline"``, ``"demo"``), or the path of the
+        group's YAML file (its analyzers are then found in that file's config
+        root unless ``config_dir`` is given).
     date_tag : ScanTag
         The day (experiment, date) and the first scan to analyse (``number``).
     gdoc_enabled : bool
@@ -131,7 +133,7 @@ class LiveTaskRunner:
 
     def __init__(
         self,
-        analyzer_group: str,
+        analyzer_group: str | os.PathLike,
         date_tag: ScanTag,
         *,
         gdoc_enabled: bool = False,
@@ -151,14 +153,14 @@ class LiveTaskRunner:
         scan_folder_grace: float = 600.0,
         app_url: str | None = None,
     ) -> None:
-        self.group_key = analyzer_group
+        self.group_key = os.fspath(analyzer_group)
         self.date_tag = date_tag
         self.start_scan = date_tag.number
         self.runner_id = runner_id or default_runner_id()
         self.dry_run = dry_run
         self.rescan_interval = rescan_interval
         self.options = RunnerOptions(
-            group=analyzer_group,
+            group=self.group_key,
             date_tag=date_tag,
             runner_id=self.runner_id,
             data_root=data_root,

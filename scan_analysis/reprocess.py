@@ -493,7 +493,7 @@ def reprocess(
     first = parse_date(start)
     last = parse_date(end) if end is not None else first
     root = resolve_data_root(data_root)
-    tree = ConfigTree(config_dir)
+    tree = ConfigTree.for_group(group, config_dir)
     resolved = tree.resolve_group(group) if group else [tree.resolve_analyzer(analyzer)]
     days = campaign_days(root, experiment, first, last)
     tasks = plan_tasks(experiment, days, resolved)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scan_analysis.analyzers.common.background_source import resolve_background_source
 from scan_analysis.config.diagnostic_factory import create_image_analyzer
 from scan_analysis.config.diagnostic_models import DiagnosticAnalysisConfig
 from scan_analysis.data.scan_paths import ScanPaths
@@ -168,6 +169,17 @@ def preview_shot(
         scan_dir=paths.scan_dir,
         analysis_dir=paths.output_dir(config.name),
     )
+    if config.scan.background_source is not None:  # as the scan run subtracts it
+        analyzer.context.background = resolve_background_source(
+            config.scan.background_source,
+            analyzer,
+            paths=paths,
+            scan_number=tag.number,
+            device=config.device,
+            directory_suffix=config.scan.directory_suffix,
+            file_tail=config.scan.file_tail,
+            shot_files=[files[number] for number in sorted(files)],
+        )
     raw = analyzer.load(files[shot])
     result = analyzer.analyze_shot(raw)
     logger.info("previewed %s shot %d of %s with %s", stem, shot, tag, config.name)

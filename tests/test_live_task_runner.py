@@ -374,3 +374,18 @@ def test_options_past_the_group_and_the_day_are_keyword_only(live_day):
     )
     assert [item.name for item in runner.order] == ["ExecutionLog", "UC_TopView", "UC_Spectrometer"]
     runner.close()
+
+
+def test_group_given_as_the_path_of_its_yaml_file_runs_from_that_tree(live_day):
+    """The original's spelling: the group's YAML path, no config_dir (issue 14 item 11)."""
+    day, config_dir, log = live_day
+    runner = LiveTaskRunner(
+        config_dir / "groups" / "log_only.yaml",
+        day.tag(1),
+        data_root=day.data_root,
+        executor="serial",
+        elog_enabled=False,
+    )
+    assert runner.process_new() == 6
+    assert {analyzer for _, analyzer in states(runner)} == {"ExecutionLog"}
+    runner.close()

@@ -79,3 +79,27 @@ def test_a_dynamic_background_is_computed_but_never_saved(fresh_demo_day, tmp_pa
     assert _files_under(fresh_demo_day.data_root) == before
     assert not (tmp_path / "saved").exists()
     assert config.image.background.dynamic_computation.auto_save_path  # caller's config intact
+
+
+def test_a_background_source_is_subtracted_as_in_a_scan_run(fresh_demo_day):
+    from scan_analysis.data.readers import read_shot
+    from scan_analysis.data.shot_files import list_device_files
+
+    day = fresh_demo_day
+    config = load_diagnostic_config(
+        {
+            "name": "UC_TopView",
+            "image": {"background": {"method": "constant", "constant_level": 100}},
+            "scan": {"background_source": {"scan_number": 1}},
+        }
+    )
+    preview = preview_shot(config, day.tag(2), data_root=day.data_root)
+    dark = [
+        read_shot(p) for p in list_device_files(day.day_dir / "scans" / "Scan001", "UC_TopView")
+    ]
+    expected = preview.raw.astype(np.float64) - np.mean(np.stack(dark).astype(np.float64), axis=0)
+    np.testing.assert_allclose(preview.processed, expected, rtol=1e-5, atol=1e-2)
+    missing = config.model_copy(deep=True)
+    missing.scan.background_source.scan_number = 9
+    with pytest.raises(ConfigError, match=r"Scan009/UC_TopView not found"):
+        preview_shot(missing, day.tag(2), data_root=day.data_root)

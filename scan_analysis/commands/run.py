@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     tag = ScanTag.from_date(args.date, number=args.scan, experiment=args.experiment)
     paths = ScanPaths(tag, data_root=args.data_root)
     paths.require_scan()
-    tree = ConfigTree(args.config_dir)
+    tree = ConfigTree.for_group(args.group, args.config_dir)
     resolved = (
         tree.resolve_group(args.group) if args.group else [tree.resolve_analyzer(args.analyzer)]
     )

@@ -40,6 +40,36 @@ def _yaml_files(folder: Path) -> list[Path]:
     )
 
 
+def _group_file(key: str | os.PathLike) -> Path | None:
+    """The file a group name denotes when it is the path of a YAML file that exists."""
+    text = os.fspath(key).strip()
+    if not text.endswith(YAML_SUFFIXES):
+        return None
+    path = Path(text).expanduser()
+    return path.resolve() if path.is_file() else None
+
+
+def group_config_root(group: str | os.PathLike) -> Path | None:
+    """The config root a group file belongs to: the folder holding its ``groups/`` ancestor.
+
+    For a group named by the path of its YAML file (the original's
+    ``load_analysis_group(Path(...))``), so its analyzers are found beside it
+    with no ``config_dir``. None for a group key, or a file under no ``groups/``.
+
+    Examples
+    --------
+    >>> group_config_root("HTU/baseline") is None
+    True
+    """
+    path = _group_file(group)
+    if path is None:
+        return None
+    for ancestor in path.parents:
+        if ancestor.name == "groups":
+            return ancestor.parent
+    return None
+
+
 class ConfigTree:
     """The analyzer and group configs under one config root.
 
@@ -88,6 +118,20 @@ class ConfigTree:
             for path in _yaml_files(groups_dir)
         }
 
+    @classmethod
+    def for_group(
+        cls, group: str | os.PathLike | None, config_dir: str | os.PathLike | None = None
+    ) -> ConfigTree:
+        """The tree to run ``group`` from: ``config_dir``, else the one its YAML file is in.
+
+        A group named by its file (``.../configs/groups/HTU/baseline.yaml``)
+        with no ``config_dir`` takes its analyzers from that file's config root
+        (:func:`group_config_root`); otherwise the usual resolution order.
+        """
+        if config_dir is None and group is not None:
+            config_dir = group_config_root(group)
+        return cls(config_dir)
+
     def __repr__(self) -> str:
         return (
             f"ConfigTree({str(self.root)!r}: {len(self.analyzers)} analyzers, "
@@ -128,15 +172,23 @@ class ConfigTree:
         )
 
     # --- groups ------------------------------------------------------------------------------
-    def group_path(self, key: str) -> Path:
-        """A group's YAML by path key (``HTU/baseline``) or unique stem (``baseline``).
+    def group_path(self, key: str | os.PathLike) -> Path:
+        """A group's YAML by path key (``HTU/baseline``), unique stem (``baseline``) or file.
+
+        A path naming an existing ``.yaml``/``.yml`` file (absolute, or relative
+        to the working directory) is that group, as the original toolkit
+        accepts; its analyzers are found in this tree (see
+        :func:`group_config_root` for the tree a group file belongs to).
 
         Raises
         ------
         ConfigError
             Unknown or ambiguous key, listing the valid keys.
         """
-        key = key.strip().replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
+        as_file = _group_file(key)
+        if as_file is not None:
+            return as_file
+        key = os.fspath(key).strip().replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
         if key in self.groups:
             return self.groups[key]
         by_stem = sorted(k for k in self.groups if k.rsplit("/", 1)[-1] == key)
@@ -155,16 +207,17 @@ class ConfigTree:
             self.root,
         )
 
-    def load_group(self, key: str) -> AnalysisGroupConfig:
+    def load_group(self, key: str | os.PathLike) -> AnalysisGroupConfig:
         """Load and validate a group config by key or unique stem."""
         path = self.group_path(key)
         return load_group_config(load_yaml(path), source=path)
 
-    def resolve_group(self, key: str) -> list[ResolvedDiagnosticConfig]:
+    def resolve_group(self, key: str | os.PathLike) -> list[ResolvedDiagnosticConfig]:
         """The group's enabled analyzers with overrides applied, sorted by priority (stable).
 
         A ``{ref, priority}`` entry replaces the analyzer's own ``scan.priority``
-        in this group only; ``enabled: false`` drops the entry; analyzers of
+        in this group only; ``enabled: false`` drops the entry, and so does
+        ``scan.is_active: false`` in the analyzer's own file; analyzers of
         equal priority keep their order in the group file.
 
         Raises
@@ -188,6 +241,9 @@ class ConfigTree:
             except ConfigError as error:
                 problems += error.problems or [str(error)]
                 continue
+            if not config.scan.is_active:
+                logger.info("group %s: %s has scan.is_active: false, skipping it", key, entry.ref)
+                continue
             priority = entry.priority if entry.priority is not None else config.scan.priority
             resolved.append(
                 ResolvedDiagnosticConfig(
@@ -199,6 +255,18 @@ class ConfigTree:
                 f"group {key} cannot run:\n  " + "\n  ".join(problems), group_file, problems
             )
         return sorted(resolved, key=lambda item: item.priority)  # sorted() is stable
+
+    def group_key(self, key: str | os.PathLike) -> str:
+        """The path key (``HTU/baseline``) of a group named any way :meth:`group_path` takes.
+
+        A group file outside this tree's ``groups/`` keeps its path as its key.
+        """
+        path = self.group_path(key)
+        groups_dir = (self.root / "groups").resolve()
+        try:
+            return path.resolve().relative_to(groups_dir).with_suffix("").as_posix()
+        except ValueError:
+            return str(path)
 
     def unknown_ref_message(self, ref: str) -> str:
         """What to say about a group entry naming no analyzer of the tree (valid names listed)."""

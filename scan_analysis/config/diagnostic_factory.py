@@ -202,7 +202,7 @@ def scan_settings(config: DiagnosticAnalysisConfig) -> dict[str, Any]:
         "directory_suffix": scan.directory_suffix,
         "file_tail": scan.file_tail,
         "mode": scan.mode,
-        "renderer_kwargs": dict(scan.renderer_kwargs),
+        "renderer_kwargs": scan.renderer_kwargs.model_dump(exclude_unset=True),
         "save": scan.save,
         "background_source": scan.background_source,
         "priority": scan.priority,

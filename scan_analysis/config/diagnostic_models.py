@@ -39,6 +39,7 @@ from pydantic import (
     model_validator,
 )
 
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.config.suggestions import did_you_mean
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.config.models import (
@@ -74,7 +75,18 @@ class _Strict(BaseModel):
 
 
 class ClassSpec(_Strict):
-    """A class by import path, with keyword arguments for its constructor."""
+    """A class by import path, with keyword arguments for its constructor.
+
+    Written ``{class: path, kwargs: {...}}``; the original toolkit's forms, a bare
+    class-path string and ``{class_path: path, kwargs: {...}}``, mean the same.
+
+    Examples
+    --------
+    >>> ClassSpec.model_validate("scan_analysis.image.beam_analyzer.BeamAnalyzer").class_path
+    'scan_analysis.image.beam_analyzer.BeamAnalyzer'
+    >>> ClassSpec.model_validate({"class_path": "a.B", "kwargs": {"x": 1}}).kwargs
+    {'x': 1}
+    """
 
     class_path: str = Field(
         alias="class",
@@ -83,6 +95,21 @@ class ClassSpec(_Strict):
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="constructor keyword arguments"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_forms(cls, data: Any) -> Any:
+        return normalize_class_spec(data)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        mapping = handler(core_schema)
+        return {
+            "anyOf": [
+                {"type": "string", "description": "import path (the original's short form)"},
+                mapping,
+            ]
+        }
 
     @field_validator("class_path")
     @classmethod
@@ -97,12 +124,114 @@ class ClassSpec(_Strict):
         return value
 
 
+def normalize_class_spec(data: Any) -> Any:
+    """A class spec in the ``{class, kwargs}`` form, from any form the original accepts.
+
+    A bare string becomes ``{class: string}``; ``class_path`` is renamed
+    ``class``. Anything else is returned as it is (validation reports it).
+
+    Raises
+    ------
+    ValueError
+        Both ``class`` and ``class_path`` given.
+
+    Examples
+    --------
+    >>> normalize_class_spec("pkg.mod.Cls")
+    {'class': 'pkg.mod.Cls'}
+    >>> normalize_class_spec({"class_path": "pkg.mod.Cls"})
+    {'class': 'pkg.mod.Cls'}
+    """
+    if isinstance(data, str):
+        return {"class": data}
+    if isinstance(data, dict) and "class_path" in data:
+        if "class" in data:
+            raise ValueError("give the class path once, as class or as class_path, not both")
+        data = {("class" if key == "class_path" else key): value for key, value in data.items()}
+    return data
+
+
 class ImageAnalyzerSpec(ClassSpec):
     """The ``image_analyzer:`` block: an ImageAnalyzer class path and its kwargs."""
 
 
 class ScanAnalyzerSpec(ClassSpec):
     """The ``scan_analyzer:`` block: a ScanAnalyzer subclass path and its kwargs."""
+
+
+class FromCurrentScan(_Strict):
+    """A per-pixel statistic over this scan's own shots, used as the background."""
+
+    method: Literal["median", "percentile"] = Field(
+        "median", description="median, or the percentile given (per pixel, over the shots)"
+    )
+    percentile: float | None = Field(
+        None, ge=0, le=100, description="which percentile, for method percentile (e.g. 5)"
+    )
+
+    @model_validator(mode="after")
+    def _percentile_with_its_method(self) -> FromCurrentScan:
+        if self.method == "percentile" and self.percentile is None:
+            raise ValueError("method percentile needs percentile: N (0-100), e.g. 5")
+        if self.method == "median" and self.percentile is not None:
+            raise ValueError("percentile is for method percentile; remove it or set that method")
+        return self
+
+    @property
+    def level(self) -> float:
+        """The percentile taken per pixel (50 for the median)."""
+        return 50.0 if self.method == "median" else float(self.percentile)  # type: ignore[arg-type]
+
+
+class AutodetectBackground(_Strict):
+    """Use ``analysis/Scan{NNN}{device}_averaged.<ext>`` of this scan (no options)."""
+
+
+class BackgroundSource(_Strict):
+    """Where a scan's background comes from (``scan.background_source``); exactly one key.
+
+    It replaces the ``image.background`` level or file for every shot of the
+    scan (and is subtracted even when the image block has no background
+    section). A source that cannot be found fails the scan, naming what was
+    looked for: it never falls back to another background.
+
+    Examples
+    --------
+    >>> BackgroundSource.model_validate({"scan_number": 3}).describe()
+    'the average of scan 3'
+    >>> BackgroundSource.model_validate({"from_current_scan": {}}).describe()
+    "the per-pixel median of this scan's shots"
+    """
+
+    scan_number: int | None = Field(
+        None, ge=1, description="the averaged shots of this scan of the same day and device"
+    )
+    from_current_scan: FromCurrentScan | None = Field(
+        None, description="a per-pixel median/percentile over this scan's shots"
+    )
+    autodetect: AutodetectBackground | None = Field(
+        None, description="the file analysis/Scan{NNN}{device}_averaged.<ext> of this scan"
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BackgroundSource:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of scan_number, from_current_scan, autodetect"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    def describe(self) -> str:
+        """The source in words, for log lines and messages."""
+        if self.scan_number is not None:
+            return f"the average of scan {self.scan_number}"
+        if self.from_current_scan is not None:
+            spec = self.from_current_scan
+            what = "median" if spec.method == "median" else f"{spec.percentile:g}th percentile"
+            return f"the per-pixel {what} of this scan's shots"
+        return "the scan's autodetected averaged background file"
 
 
 class ScanRuntimeConfig(_Strict):
@@ -119,10 +248,29 @@ class ScanRuntimeConfig(_Strict):
     file_tail: str | None = Field(None, description="which files, e.g. .png or _postprocessed.png")
     save: bool = Field(True, description="write figures and per-bin arrays")
     gdoc_slot: int | None = Field(None, ge=0, le=3, description="e-log 2x2 grid position (0-3)")
-    renderer_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="figure options: cmap, vmin, vmax, dpi, figsize"
+    renderer_kwargs: RendererOptions = Field(
+        default_factory=RendererOptions,
+        description="figure options (cmap, vmin, vmax, colormap_mode, dpi, figsize, labels, "
+        "mode, animation, duration, ...)",
     )
-    background_source: str | None = Field(None, description="where the background comes from")
+    background_source: BackgroundSource | None = Field(
+        None,
+        description="a background from the scan's context, subtracted from every shot: "
+        "{scan_number: N}, {from_current_scan: {method, percentile}} or {autodetect: {}}",
+    )
+    is_active: bool = Field(
+        True, description="false switches the analyzer off: groups skip it (the original's key)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_spellings(cls, data: Any) -> Any:
+        """``analysis_mode`` (the original's spelling) is ``mode``."""
+        if isinstance(data, dict) and "analysis_mode" in data:
+            if "mode" in data:
+                raise ValueError("give mode or analysis_mode (the same setting), not both")
+            data = {("mode" if key == "analysis_mode" else key): v for key, v in data.items()}
+        return data
 
 
 class DiagnosticAnalysisConfig(_Strict):
@@ -381,6 +529,10 @@ def _declared_config_class(spec: Any) -> type[CameraConfig] | type[LineConfig] |
     Lets a ``LineAnalyzer`` config without ``data_loading`` load as a line
     config. Import problems are reported by the factory and ``configs check``.
     """
+    try:
+        spec = normalize_class_spec(spec)
+    except ValueError:  # reported by validation
+        return None
     if not isinstance(spec, dict) or not isinstance(spec.get("class"), str):
         return None
     module_name, _, attribute = spec["class"].strip().rpartition(".")

@@ -39,7 +39,7 @@ from scan_analysis.image.saturation import (
     count_saturated_pixels,
     saturation_level,
 )
-from scan_analysis.image.steps import percentile_background
+from scan_analysis.image.steps import mean_background, percentile_background
 from scan_analysis.image.trace_layout import as_trace_rows
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,42 @@ class ImageAnalyzer:
         dynamic = background.dynamic_computation if background else None
         if not (background and background.enabled and dynamic and dynamic.enabled):
             return
+        try:
+            self.context.background = self.scan_background(
+                shot_paths, percentile=dynamic.percentile
+            )
+        except ValueError as error:
+            logger.warning(
+                "%s; no dynamic background subtracted for %s",
+                error,
+                self.config.name or type(self).__name__,
+            )
+            return
+        save_to = dynamic.auto_save_path or background.auto_save_path
+        if save_to:
+            self._save_background(expand_path(save_to, self.context))
+
+    def scan_background(
+        self, shot_paths: Sequence[str | os.PathLike], *, percentile: float | None = None
+    ) -> np.ndarray:
+        """A background from a set of shots: the per-pixel percentile, or the mean.
+
+        At most ``MAX_BACKGROUND_SHOTS`` shots, evenly spaced, are read with
+        :meth:`load` (for traces, the y row); unreadable ones are skipped with a
+        WARNING.
+
+        Parameters
+        ----------
+        shot_paths : sequence of paths
+            The shots.
+        percentile : float, optional
+            Per-pixel percentile (50: median); None for the per-pixel mean.
+
+        Raises
+        ------
+        ValueError
+            No readable shot, or shots of different shapes (the message says which).
+        """
         paths = list(shot_paths)
         if len(paths) > MAX_BACKGROUND_SHOTS:
             keep = np.linspace(0, len(paths) - 1, MAX_BACKGROUND_SHOTS).round().astype(int)
@@ -190,19 +226,13 @@ class ImageAnalyzer:
                 continue
             shots.append(shot[1] if self.kind == "1d" else shot)
         if not shots:
-            logger.warning(
-                "no readable shots among %d for the dynamic background of %s; none subtracted",
-                len(paths),
-                self.config.name or type(self).__name__,
-            )
-            return
-        if len({shot.shape for shot in shots}) > 1:
-            logger.warning("shots of different shapes; the dynamic background is skipped")
-            return
-        self.context.background = percentile_background(shots, percentile=dynamic.percentile)
-        save_to = dynamic.auto_save_path or background.auto_save_path
-        if save_to:
-            self._save_background(expand_path(save_to, self.context))
+            raise ValueError(f"no readable shots among {len(paths)} for the background")
+        shapes = sorted({shot.shape for shot in shots})
+        if len(shapes) > 1:
+            raise ValueError(f"shots of different shapes {shapes} for the background")
+        if percentile is None:
+            return mean_background(shots)
+        return percentile_background(shots, percentile=percentile)
 
     def _save_background(self, path: Path) -> None:
         if path.suffix != ".npy":

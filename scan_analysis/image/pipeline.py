@@ -201,10 +201,10 @@ def _crop_like(level: Any, image: np.ndarray, context: ShotContext) -> Any:
 
 
 def _background(image: np.ndarray, config: BackgroundConfig, context: ShotContext):
-    if config.method == "none":
-        return image
-    if context.background is not None:
+    if context.background is not None:  # chosen for the scan: wins over the section's method
         level = context.background
+    elif config.method == "none":
+        return image
     elif config.method == "constant":
         level = config.constant
     elif config.method == "edge":
@@ -333,10 +333,15 @@ LINE_STEPS: dict[str, Callable[[np.ndarray, Any, ShotContext], np.ndarray]] = {
 }
 
 
-def _active_sections(config: CameraConfig | LineConfig, steps: list[str]):
+def _active_sections(
+    config: CameraConfig | LineConfig, steps: list[str], context: PipelineContext | None = None
+):
+    """The steps to run, with their sections; a scan background always runs its step."""
     for step in steps:
         section = getattr(config, step, None)
-        if section is not None and getattr(section, "enabled", True) is not False:
+        if step == "background" and context is not None and context.background is not None:
+            yield step, section if section is not None else BackgroundConfig()
+        elif section is not None and getattr(section, "enabled", True) is not False:
             yield step, section
 
 
@@ -366,7 +371,7 @@ def _run_image_steps(image: np.ndarray, config: CameraConfig, shot: ShotContext)
         result = np.array(image, dtype=config.processing_dtype, copy=True)
     except ValueError as error:
         raise _step_error(config, "roi", error) from error
-    for step, section in _active_sections(config, steps):
+    for step, section in _active_sections(config, steps, shot):
         try:
             result = IMAGE_STEPS[step](result, section, shot)
         except ValueError as error:
@@ -384,7 +389,7 @@ def _run_line_steps(trace: np.ndarray, config: LineConfig, shot: ShotContext) ->
             None,
         ) from None
     result = np.array(rows[:2], dtype=config.processing_dtype, copy=True)
-    for step, section in _active_sections(config, config.steps):
+    for step, section in _active_sections(config, config.steps, shot):
         if step not in LINE_STEPS:
             continue
         try:

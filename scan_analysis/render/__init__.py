@@ -1,7 +1,8 @@
 """Summary figures (matplotlib, Agg, no pyplot global state): logbook-ready PNGs.
 
 One module per kind of figure: ``images`` (averaged image, montage),
-``scalars`` (histories, scalars vs parameter), ``lines`` (waterfall, overlay),
+``scalars`` (histories, scalars vs parameter), ``lines`` (waterfall, overlay, grid),
+``animation`` (a no-scan's shots as a GIF),
 ``scatter`` (two s-file columns coloured by bin).
 """
 
@@ -12,7 +13,7 @@ from scan_analysis.render.images import (
     save_montage,
 )
 from scan_analysis.render.jobs import FigureJob, run_figure_job
-from scan_analysis.render.lines import save_line_overlay, save_waterfall
+from scan_analysis.render.lines import save_line_grid, save_line_overlay, save_waterfall
 from scan_analysis.render.scalars import (
     draw_scalar_histories,
     draw_scalars_vs_parameter,
@@ -31,6 +32,7 @@ __all__ = [
     "draw_scalars_vs_parameter",
     "run_figure_job",
     "save_average_image",
+    "save_line_grid",
     "save_line_overlay",
     "save_montage",
     "save_scalar_histories",

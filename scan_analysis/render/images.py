@@ -14,6 +14,7 @@ from matplotlib.patches import Ellipse, Rectangle
 from scan_analysis.render.style import (
     SATURATION_COLOUR,
     RenderOptions,
+    colour_limits,
     downsample_for_display,
     grid_shape,
     save,
@@ -35,13 +36,7 @@ def _extent(shape, offset, calibration):
 
 
 def _colour_limits(images: Sequence[np.ndarray], options: RenderOptions) -> tuple[float, float]:
-    finite = [image[np.isfinite(image)] for image in images if image is not None and image.size]
-    values = np.concatenate([f.ravel() for f in finite]) if finite else np.array([0.0, 1.0])
-    vmin = options.vmin if options.vmin is not None else float(np.percentile(values, 1))
-    vmax = options.vmax if options.vmax is not None else float(np.percentile(values, 99.9))
-    if vmax <= vmin:
-        vmax = vmin + 1.0
-    return vmin, vmax
+    return colour_limits(images, options)
 
 
 def mark_saturated(axes: Axes, text: str, *, gid: str) -> None:
@@ -122,7 +117,7 @@ def draw_average_image(
         interpolation="nearest",
     )
     colour_bar = figure.colorbar(shown, ax=axes)
-    colour_bar.set_label("counts (average)")
+    colour_bar.set_label(options.colorbar_label or "counts (average)")
     if centroid is not None and np.all(np.isfinite(centroid)):
         scale = calibration * 1e3 if calibration else 1.0
         cx, cy = centroid[0] * scale, centroid[1] * scale
@@ -138,8 +133,8 @@ def draw_average_image(
                     lw=1,
                 )
             )
-    axes.set_xlabel(f"x ({unit})")
-    axes.set_ylabel(f"y ({unit})")
+    axes.set_xlabel(options.xlabel or f"x ({unit})")
+    axes.set_ylabel(options.ylabel or f"y ({unit})")
     axes.set_title(title)
     if saturation:
         mark_saturated(axes, saturation, gid=SATURATED_IMAGE_GID)
@@ -217,13 +212,13 @@ def draw_montage(
         if saturated and key in saturated:
             mark_saturated(axes, saturated[key], gid=SATURATED_PANEL_GID.format(key=key))
         if index % columns == 0:
-            axes.set_ylabel(f"y ({unit})")
+            axes.set_ylabel(options.ylabel or f"y ({unit})")
         if index // columns == rows - 1 or index + columns >= len(keys):
-            axes.set_xlabel(f"x ({unit})")
+            axes.set_xlabel(options.xlabel or f"x ({unit})")
     if shown is not None:
         bar_axes = figure.add_axes(
             (1 - 1.05 / width, 0.55 / height, 0.18 / width, 1 - 1.4 / height)
         )
-        figure.colorbar(shown, cax=bar_axes, label="counts (bin average)")
+        figure.colorbar(shown, cax=bar_axes, label=options.colorbar_label or "counts (bin average)")
     figure.suptitle(suptitle, y=1 - 0.1 / height, va="top")
     return figure

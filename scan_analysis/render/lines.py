@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from scan_analysis.render.style import RenderOptions, save
+from scan_analysis.render.style import RenderOptions, colour_limits, grid_shape, save
 
 
 def save_waterfall(
@@ -29,18 +29,19 @@ def save_waterfall(
     axes = figure.add_subplot()
     rows = np.asarray(row_values, dtype=float)
     edges = _edges(rows)
+    vmin, vmax = colour_limits([np.asarray(lines, dtype=float)], options, unset="range")
     mesh = axes.pcolormesh(
         _edges(np.asarray(x, dtype=float)),
         edges,
         np.asarray(lines),
         cmap=options.cmap,
-        vmin=options.vmin,
-        vmax=options.vmax,
+        vmin=vmin,
+        vmax=vmax,
         shading="flat",
     )
-    figure.colorbar(mesh, ax=axes, label="intensity (average)")
-    axes.set_xlabel(x_label)
-    axes.set_ylabel(row_label)
+    figure.colorbar(mesh, ax=axes, label=options.colorbar_label or "intensity (average)")
+    axes.set_xlabel(options.xlabel or x_label)
+    axes.set_ylabel(options.ylabel or row_label)
     axes.set_title(title)
     return save(figure, path, dpi=options.dpi)
 
@@ -71,10 +72,44 @@ def save_line_overlay(
 
     mappable = ScalarMappable(norm=Normalize(low, high if high > low else low + 1), cmap=colour_map)
     figure.colorbar(mappable, ax=axes, label=row_label)
-    axes.set_xlabel(x_label)
-    axes.set_ylabel("intensity (average)")
+    axes.set_xlabel(options.xlabel or x_label)
+    axes.set_ylabel(options.ylabel or "intensity (average)")
     axes.set_title(title)
     axes.grid(alpha=0.3)
+    return save(figure, path, dpi=options.dpi)
+
+
+def save_line_grid(
+    x: np.ndarray,
+    lines: np.ndarray,
+    row_values: Sequence[float],
+    path: Path,
+    *,
+    x_label: str,
+    row_label: str,
+    title: str,
+    options: RenderOptions | None = None,
+) -> Path:
+    """One small panel per trace (per bin), titled with its parameter value, shared axes."""
+    options = options or RenderOptions()
+    rows, columns = grid_shape(len(lines))
+    figure = Figure(
+        figsize=options.figsize or (2.6 * columns + 0.8, 2.0 * rows + 0.9), layout="constrained"
+    )
+    grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    short = row_label.split(" (")[0]
+    for index, axes in enumerate(grid.ravel()):
+        if index >= len(lines):
+            axes.set_visible(False)
+            continue
+        axes.plot(x, lines[index], lw=1, color=colormaps[options.cmap](0.3))
+        axes.set_title(f"{short} = {row_values[index]:.4g}", fontsize=8)
+        axes.grid(alpha=0.3)
+        if index % columns == 0:
+            axes.set_ylabel(options.ylabel or "intensity", fontsize=8)
+        if index + columns >= len(lines):
+            axes.set_xlabel(options.xlabel or x_label, fontsize=8)
+    figure.suptitle(title)
     return save(figure, path, dpi=options.dpi)
 
 

@@ -3,47 +3,64 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.atomic_files import atomic_output
 
 SATURATION_COLOUR = "#e8000b"
 """The red of every saturation mark (frames, labels, markers)."""
 
 
-@dataclass
-class RenderOptions:
-    """What a config's ``scan.renderer_kwargs`` may set."""
+RenderOptions = RendererOptions
+"""What a config's ``scan.renderer_kwargs`` may set (the config layer's model)."""
 
-    cmap: str = "viridis"
-    vmin: float | None = None
-    vmax: float | None = None
-    dpi: int = 110
-    figsize: tuple[float, float] | None = None
-    max_scalars: int = 6
-    position_unit: str = "px"
 
-    @classmethod
-    def from_kwargs(cls, kwargs: dict[str, Any] | None) -> RenderOptions:
-        """Build from ``renderer_kwargs`` (``colormap`` = ``cmap``); unknown keys raise."""
-        kwargs = dict(kwargs or {})
-        if "colormap" in kwargs:
-            kwargs["cmap"] = kwargs.pop("colormap")
-        known = {f.name for f in fields(cls)}
-        unknown = set(kwargs) - known
-        if unknown:
-            raise ValueError(
-                f"unknown renderer_kwargs {sorted(unknown)}; valid: {', '.join(sorted(known))}"
-            )
-        if kwargs.get("figsize") is not None:
-            kwargs["figsize"] = tuple(kwargs["figsize"])
-        return cls(**kwargs)
+def colour_limits(
+    arrays: Sequence[np.ndarray | None],
+    options: RendererOptions,
+    *,
+    unset: Literal["percentile", "range"] = "percentile",
+) -> tuple[float, float]:
+    """The colour scale of a figure: ``vmin``/``vmax`` given win, else ``colormap_mode``.
+
+    ``sequential``: 0 to the maximum; ``diverging``: symmetric about 0;
+    ``auto``: diverging when the data cross 0, else minimum to maximum;
+    ``custom`` or unset: ``unset`` decides (1st to 99.9th percentile, or the range).
+
+    Examples
+    --------
+    >>> data = [np.array([[-1.0, 4.0]])]
+    >>> colour_limits(data, RenderOptions(colormap_mode="diverging"))
+    (-4.0, 4.0)
+    >>> colour_limits(data, RenderOptions(colormap_mode="sequential", vmax=2))
+    (0.0, 2.0)
+    """
+    finite = [a[np.isfinite(a)] for a in arrays if a is not None and np.size(a)]
+    values = np.concatenate([f.ravel() for f in finite]) if finite else np.array([0.0, 1.0])
+    if not values.size:
+        values = np.array([0.0, 1.0])
+    low, high = float(values.min()), float(values.max())
+    mode = options.colormap_mode
+    if mode == "sequential":
+        vmin, vmax = 0.0, high
+    elif mode == "diverging" or (mode == "auto" and low < 0 < high):
+        edge = max(abs(low), abs(high))
+        vmin, vmax = -edge, edge
+    elif mode == "auto" or unset == "range":
+        vmin, vmax = low, high
+    else:
+        vmin, vmax = float(np.percentile(values, 1)), float(np.percentile(values, 99.9))
+    vmin = float(options.vmin) if options.vmin is not None else vmin
+    vmax = float(options.vmax) if options.vmax is not None else vmax
+    if vmax <= vmin:
+        vmax = vmin + 1.0
+    return vmin, vmax
 
 
 def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> tuple[str, float]:

@@ -453,7 +453,7 @@ def add_saturation(day, number, *, spot_bin, hot_pixel_bin):
 def test_a_saturated_spot_is_counted_marked_on_the_figures_logged_and_in_the_elog(
     fresh_demo_day, caplog, mode
 ):
-    from scan_analysis.elog import ElogEntry, LocalElog
+    from scan_analysis.elog import ElogEntry, LocalElog, standalone_page
     from scan_analysis.elog.google_doc_layout import entry_text
 
     day = fresh_demo_day
@@ -497,6 +497,6 @@ def test_a_saturated_spot_is_counted_marked_on_the_figures_logged_and_in_the_elo
     entry = ElogEntry(experiment="Undulator", date="2026-05-08", scan=2)
     entry.add_outcome("UC_TopView", outcome.status, message=outcome.message, display_files=shown)
     page = LocalElog(day.day_dir / "analysis" / "elog", experiment="Undulator", date="2026-05-08")
-    html = page.write_entry(entry).read_text()
+    html = standalone_page(page.write_entry(entry))
     assert f'<p class="saturated">&#9888; UC_TopView: {clause}' in html
     assert f"SATURATED UC_TopView: {clause}" in entry_text(entry)[1]

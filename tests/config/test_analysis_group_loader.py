@@ -82,6 +82,26 @@ def test_group_by_unique_stem_and_ambiguous_stem(lab_tree):
     assert "HTU/baseline or Undulator/baseline" in str(caught.value)
 
 
+def test_group_named_by_the_path_of_its_yaml_file(lab_tree, tmp_path, monkeypatch):
+    """The original's load_analysis_group(Path(...)): the file, absolute or relative."""
+    group_file = lab_tree / "groups" / "HTU" / "baseline.yaml"
+    tree = ConfigTree.for_group(group_file)  # no config_dir: the file's own config root
+    assert tree.root == lab_tree
+    by_path = [item.name for item in tree.resolve_group(group_file)]
+    assert by_path == [item.name for item in tree.resolve_group("HTU/baseline")]
+    assert tree.group_key(str(group_file)) == "HTU/baseline"
+    monkeypatch.chdir(lab_tree)
+    assert tree.load_group("groups/Undulator/baseline.yaml").name == "u"
+    # a group file kept outside any config tree runs the given tree's analyzers
+    loose = tmp_path / "my_shift.yaml"
+    loose.write_text("name: mine\nanalyzers: [GaiaMode]\n")
+    assert ConfigTree.for_group(loose).root != lab_tree
+    assert [item.name for item in ConfigTree.for_group(loose, lab_tree).resolve_group(loose)] == [
+        "GaiaMode"
+    ]
+    assert ConfigTree(lab_tree).group_key(loose) == str(loose)
+
+
 def test_unknown_group_lists_valid_keys_and_suggests(lab_tree):
     with pytest.raises(ConfigError) as caught:
         ConfigTree(lab_tree).load_group("HTU/baselin")

@@ -209,8 +209,12 @@ def test_unknown_renderer_kwargs_are_caught_by_check_and_factory(make_tree):
     root = make_tree({"analyzers/Diag.yaml": "name: Diag\nscan: {renderer_kwargs: {cmapp: x}}\n"})
     tree = ConfigTree(root)
     [problem] = tree.check()
-    assert problem.startswith(f"{root / 'analyzers/Diag.yaml'}: 'scan.renderer_kwargs'")
-    assert "cmapp" in problem
+    # a model of its own: caught where the file is read, with the key and a suggestion
+    assert problem.startswith(
+        f"{root / 'analyzers/Diag.yaml'}: unknown key 'scan.renderer_kwargs.cmapp' "
+        "(did you mean 'cmap'?)"
+    ), problem
+    assert "colormap_mode" in problem and "figsize_inches" in problem
     with pytest.raises(ConfigError, match="cmapp"):
         create_diagnostic_analyzer(tree.resolve_analyzer("Diag"))
 

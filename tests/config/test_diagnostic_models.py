@@ -45,7 +45,8 @@ def test_defaults_of_a_minimal_diagnostic():
         "",
         True,
     )
-    assert scan.file_tail is None and scan.gdoc_slot is None and scan.renderer_kwargs == {}
+    assert scan.file_tail is None and scan.gdoc_slot is None
+    assert scan.renderer_kwargs.model_fields_set == set()  # every figure option at its default
 
 
 def test_scan_block_and_class_spec_are_read():
@@ -327,9 +328,88 @@ def test_json_schema_uses_the_keys_written_in_files():
         "image",
         "scan",
     }
-    assert "class" in diagnostic["$defs"]["ImageAnalyzerSpec"]["properties"]
+    # a mapping with the key class, or the original's bare string
+    assert "class" in diagnostic["$defs"]["ImageAnalyzerSpec"]["anyOf"][1]["properties"]
     assert diagnostic["$defs"]["ScanRuntimeConfig"]["additionalProperties"] is False
     assert "upload_to_scan-log" in group["properties"]
     entry = group["$defs"]["AnalyzerRef"]["anyOf"]
     assert {"type": "string", "description": "analyzer name"} in entry
     json.dumps(diagnostic)  # serialisable for editors
+
+
+# --- the original toolkit's spellings (issue 14 item 4) ------------------------------------------
+@pytest.mark.parametrize(
+    "written",
+    [
+        "image_analyzer: scan_analysis.image.beam_analyzer.BeamAnalyzer\n",
+        "image_analyzer:\n  class_path: scan_analysis.image.beam_analyzer.BeamAnalyzer\n"
+        "  kwargs: {}\n",
+        "image_analyzer:\n  class: scan_analysis.image.beam_analyzer.BeamAnalyzer\n",
+    ],
+    ids=["bare string", "class_path", "class"],
+)
+def test_image_analyzer_in_each_form_the_original_accepts(written, make_tree):
+    from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+
+    root = make_tree({"analyzers/UC_TopView.yaml": "name: UC_TopView\n" + written})
+    tree = ConfigTree(root)
+    config = tree.load_analyzer("UC_TopView")
+    assert config.image_analyzer.class_path == "scan_analysis.image.beam_analyzer.BeamAnalyzer"
+    analyzer = create_diagnostic_analyzer(tree.resolve_analyzer("UC_TopView"))
+    assert type(analyzer.image_analyzer).__name__ == "BeamAnalyzer"
+    assert tree.check() == []
+    schema = DiagnosticAnalysisConfig.model_json_schema(by_alias=True)["$defs"]
+    assert {"type": "string"}.items() <= schema["ImageAnalyzerSpec"]["anyOf"][0].items()
+
+
+def test_a_line_analyzer_named_by_bare_string_makes_a_line_config(make_tree):
+    from scan_analysis.config import ConfigTree
+
+    root = make_tree(
+        {
+            "analyzers/Spec.yaml": "name: Spec\n"
+            "image_analyzer: scan_analysis.image.line_analyzer.LineAnalyzer\n"
+            "image: {roi: {x_min: 1}}\n"
+        }
+    )
+    assert ConfigTree(root).load_analyzer("Spec").shot_kind == "1d"
+
+
+def test_class_and_class_path_together_are_refused_naming_the_file(make_tree):
+    from scan_analysis.config import ConfigTree
+
+    root = make_tree(
+        {"analyzers/D.yaml": "name: D\nimage_analyzer: {class: a.B, class_path: a.B}\n"}
+    )
+    with pytest.raises(ConfigError, match=r"D\.yaml: 'image_analyzer': give the class path once"):
+        ConfigTree(root).load_analyzer("D")
+
+
+def test_analysis_mode_is_the_original_spelling_of_mode():
+    config = load_diagnostic_config({"name": "D", "scan": {"analysis_mode": "per_bin"}})
+    assert config.scan.mode == "per_bin"
+    with pytest.raises(ConfigError, match="mode or analysis_mode"):
+        load_diagnostic_config(
+            {"name": "D", "scan": {"analysis_mode": "per_bin", "mode": "per_shot"}}
+        )
+    with pytest.raises(ConfigError, match="scan.mode"):
+        load_diagnostic_config({"name": "D", "scan": {"analysis_mode": "per_frame"}})
+
+
+def test_is_active_false_switches_an_analyzer_off_in_its_groups(make_tree, caplog):
+    from scan_analysis.config import ConfigTree
+
+    root = make_tree(
+        {
+            "analyzers/Kept.yaml": "name: Kept\n",
+            "analyzers/Spare.yaml": "name: Spare\nscan:\n  is_active: false\n",
+            "groups/g.yaml": "name: g\nanalyzers: [Kept, Spare]\n",
+        }
+    )
+    tree = ConfigTree(root)
+    with caplog.at_level("INFO"):
+        assert [item.name for item in tree.resolve_group("g")] == ["Kept"]
+    assert "Spare has scan.is_active: false" in caplog.text
+    from scan_analysis.config.diagnostic_models import ScanRuntimeConfig
+
+    assert "is_active" in ScanRuntimeConfig.model_json_schema()["properties"]

@@ -24,6 +24,7 @@ from scan_analysis.config.diagnostic_models import (
     DiagnosticAnalysisConfig,
     ScanRuntimeConfig,
 )
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.image.config.models import CameraConfig, LineConfig
 
 REPO_CONFIGS = Path(__file__).resolve().parents[2] / "scan_analysis_configs"
@@ -105,16 +106,20 @@ def test_every_key_of_the_models_has_a_control_with_its_description(config_root)
         model = CameraConfig.model_fields[section].annotation.__args__[0]
         expect(model, f"image.{section}")
     assert editor.field("image.crosshair_masking.crosshairs.0.center").value == "[192, 64]"
+    expect(RendererOptions, "scan.renderer_kwargs")  # a model: one control per figure option
     kinds = {
         "scan.mode": "Dropdown",
         "scan.save": "Checkbox",
         "scan.priority": "Text",
         "image.pipeline.steps": "TagsInput",
-        "scan.renderer_kwargs": "Text",
+        "scan.renderer_kwargs.cmap": "Text",
+        "scan.renderer_kwargs.colormap_mode": "Dropdown",
+        "scan.renderer_kwargs.animation": "Checkbox",
     }
     for key, kind in kinds.items():
         assert type(editor.field(key)).__name__ == kind, key
-    assert editor.field("scan.renderer_kwargs").value == "{cmap: viridis, dpi: 110}"
+    assert editor.field("scan.renderer_kwargs.cmap").value == "viridis"
+    assert editor.field("scan.renderer_kwargs.dpi").value == "110"
     assert [value for _, value in editor.field("scan.mode").options[1:]] == ["per_shot", "per_bin"]
 
 

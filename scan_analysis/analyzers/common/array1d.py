@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicLineAnalyzer
 from scan_analysis.render import (
     FigureJob,
+    save_line_grid,
     save_line_overlay,
     save_scalar_histories,
     save_waterfall,
@@ -22,7 +22,9 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
     """Analyse a trace device over a scan.
 
     1-D scan: waterfall of per-bin average traces against the parameter, the
-    overlay of those averages, and scalars against the parameter. No-scan:
+    overlay of those averages (``renderer_kwargs`` ``mode``: ``waterfall`` or
+    ``overlay`` alone, or ``grid``, a panel per bin), and scalars against the
+    parameter. No-scan:
     waterfall of every shot's trace, the average, and scalar histories.
 
     Without ``image_analyzer`` the device's line config is used (its
@@ -41,7 +43,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
     def _render(self) -> list[Path]:
         metadata = self.image_analyzer.config.metadata
         unit = metadata.x_units if metadata and metadata.x_units else "x units"
-        options = dataclasses.replace(self.render_options, position_unit=unit)
+        options = self.render_options.replace(position_unit=unit)
         numbers, values, label = self._parameter_axis()
         out = self.output_dir
         jobs: list[FigureJob] = []
@@ -84,20 +86,31 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             rows = np.array([values[numbers.index(n)] for n in present])
             lines = np.vstack([averages[n] for n in present])
             common = {"x_label": x_label, "row_label": label, "options": options}
-            jobs.append(
-                FigureJob(
-                    save_waterfall,
-                    (x, lines, rows, out / f"{self.analyzer_id}_waterfall.png"),
-                    {**common, "title": self._figure_title(f"bin averages vs {label}")},
+            mode = options.mode  # unset: waterfall and overlay
+            if mode in (None, "waterfall"):
+                jobs.append(
+                    FigureJob(
+                        save_waterfall,
+                        (x, lines, rows, out / f"{self.analyzer_id}_waterfall.png"),
+                        {**common, "title": self._figure_title(f"bin averages vs {label}")},
+                    )
                 )
-            )
-            jobs.append(
-                FigureJob(
-                    save_line_overlay,
-                    (x, lines, rows, out / f"{self.analyzer_id}_overlay.png"),
-                    {**common, "title": self._figure_title("bin averages")},
+            if mode in (None, "overlay"):
+                jobs.append(
+                    FigureJob(
+                        save_line_overlay,
+                        (x, lines, rows, out / f"{self.analyzer_id}_overlay.png"),
+                        {**common, "title": self._figure_title("bin averages")},
+                    )
                 )
-            )
+            if mode == "grid":
+                jobs.append(
+                    FigureJob(
+                        save_line_grid,
+                        (x, lines, rows, out / f"{self.analyzer_id}_grid.png"),
+                        {**common, "title": self._figure_title("bin averages")},
+                    )
+                )
             jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
         # the parent writes the per-bin arrays while the workers draw
         return self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))

@@ -15,13 +15,20 @@ from scan_analysis.render import (
     save_montage,
     save_scalar_histories,
 )
-from scan_analysis.render.style import downsample_for_display
+from scan_analysis.render.animation import (
+    DEFAULT_FRAME_INCHES,
+    FrameJob,
+    encode_frames,
+    save_gif,
+)
+from scan_analysis.render.style import colour_limits, downsample_for_display
 
 
 class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
     """Analyse a camera over a scan.
 
-    No-scan: the averaged image with colour bar and the scalar histories. 1-D
+    No-scan: the averaged image with colour bar and the scalar histories (and,
+    with ``renderer_kwargs: {animation: true}``, a GIF of the shots). 1-D
     or optimization scan: a montage of per-bin averages on one colour scale
     titled with the parameter values, and scalars against the parameter with
     error bars. Per-bin averages are saved as ``{analyzer_id}_bin_averages.npz``.
@@ -124,7 +131,53 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                 )
             jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
         # the parent writes the per-bin arrays while the workers draw
-        return self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))
+        files = self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))
+        if self.bins.kind is ScanKind.NOSCAN and options.animation and averages:
+            animation = self._save_animation(next(iter(averages.values())))
+            files += [animation] if animation else []
+        return files
+
+    def _save_animation(self, average: np.ndarray) -> Path | None:
+        """The no-scan's shots as a GIF (``renderer_kwargs: {animation: true}``).
+
+        At most ``max_frames`` shots, evenly spaced, of the averaged shape; the
+        colour scale of the average image; frames made on the worker pool.
+        """
+        options = self.render_options
+        shots = [s for s in sorted(self.shot_shapes) if self.shot_shapes[s] == self.averaged_shape]
+        shots = [s for s in shots if s in self.shot_files]
+        if not shots:
+            return None
+        if len(shots) > options.max_frames:
+            keep = np.linspace(0, len(shots) - 1, options.max_frames).round().astype(int)
+            shots = [shots[i] for i in keep]
+        vmin, vmax = colour_limits([average], options)
+        side = round((options.figsize_inches or DEFAULT_FRAME_INCHES) * options.dpi)
+        items = list(enumerate(shots))
+        per_job = max(1, -(-len(items) // 8))  # about 8 jobs: every worker busy, few pickles
+        jobs = [
+            FrameJob(
+                self.image_analyzer,
+                [(index, self.shot_files[shot]) for index, shot in items[i : i + per_job]],
+                vmin,
+                vmax,
+                side,
+            )
+            for i in range(0, len(items), per_job)
+        ]
+        encoded: dict[int, np.ndarray] = {}
+        for frames in self.executor.map_unordered(encode_frames, jobs):
+            encoded.update((index, frame) for index, frame in frames if frame is not None)
+        order = sorted(encoded)
+        if not order:
+            return None
+        return save_gif(
+            [encoded[i] for i in order],
+            self.output_dir / f"{self.analyzer_id}_shots.gif",
+            cmap=options.cmap,
+            duration=options.duration,
+            labels=[f"shot {shots[i]}" for i in order],
+        )
 
     def _panel_title(self, number: int, label: str) -> str:
         shots = self.accumulator.bins[number].shots

@@ -16,6 +16,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from scan_analysis.accumulators import RunningStats, ScanAccumulator, Shape
+from scan_analysis.analyzers.common.background_source import (
+    BackgroundSourceError,
+    resolve_background_source,
+)
 from scan_analysis.analyzers.common.saturation_summary import (
     saturated_shots,
     saturation_by_bin,
@@ -30,7 +34,8 @@ from scan_analysis.analyzers.common.shot_work import (
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.config.device_configs import KIND_WORDS, DeviceConfigSearch, choose_device_config
 from scan_analysis.config.diagnostic_factory import create_image_analyzer, scan_settings
-from scan_analysis.config.diagnostic_models import ResolvedDiagnosticConfig
+from scan_analysis.config.diagnostic_models import BackgroundSource, ResolvedDiagnosticConfig
+from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
@@ -107,12 +112,20 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         shots and analyse the average once (its scalars go to every shot of the
         bin). Default: the config's, else ``"per_shot"``.
     renderer_kwargs : dict, optional
-        ``cmap``, ``vmin``, ``vmax``, ``dpi``, ``figsize``, ``max_scalars``; merged
-        over the config's.
+        Figure options (:class:`~scan_analysis.config.renderer_options.RendererOptions`:
+        ``cmap``/``colormap``, ``vmin``, ``vmax``, ``colormap_mode``, ``dpi``,
+        ``figsize``, ``xlabel``, ``ylabel``, ``colorbar_label``, ``mode``,
+        ``animation``, ``duration``, ``figsize_inches``, ``max_frames``, ...);
+        merged over the config's.
     save : bool, optional
         Write figures and per-bin arrays (scalars are always merged). Default True.
-    background_source : str, optional
-        Recorded for the config system; the image config's background block decides.
+    background_source : BackgroundSource or dict, optional
+        A background from the scan's context, subtracted from every shot instead
+        of the image config's: ``{"scan_number": 3}`` (the average of scan 3's
+        shots of this device), ``{"from_current_scan": {"method": "median"}}``
+        (or ``"percentile"`` with ``"percentile": 5``) over this scan's shots,
+        or ``{"autodetect": {}}`` (``analysis/Scan{NNN}{device}_averaged.<ext>``).
+        A source that cannot be found fails the scan, saying what was looked for.
     priority, gdoc_slot : optional
         Scheduling and e-log placement, used by the live runner.
     executor : str or executor, optional
@@ -138,9 +151,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         directory_suffix: str | None = None,
         file_tail: str | None = None,
         mode: Mode | None = None,
-        renderer_kwargs: dict[str, Any] | None = None,
+        renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
-        background_source: str | None = None,
+        background_source: BackgroundSource | dict | None = None,
         priority: int | None = None,
         gdoc_slot: int | None = None,
         executor: str | ShotExecutor | None = None,
@@ -153,9 +166,17 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
             "mode": mode,
-            "renderer_kwargs": renderer_kwargs,
+            "renderer_kwargs": (  # a config's RendererOptions counts as the options it set
+                renderer_kwargs.model_dump(exclude_unset=True)
+                if isinstance(renderer_kwargs, RendererOptions)
+                else renderer_kwargs
+            ),
             "save": save,
-            "background_source": background_source,
+            "background_source": (
+                BackgroundSource.model_validate(background_source)
+                if background_source is not None
+                else None
+            ),
             "priority": priority,
             "gdoc_slot": gdoc_slot,
         }
@@ -197,7 +218,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.file_tail: str | None = settings["file_tail"]
         self.mode: Mode = settings["mode"]
         self.save: bool = settings["save"]
-        self.background_source: str | None = settings["background_source"]
+        self.background_source: BackgroundSource | None = settings["background_source"]
         self.priority: int = settings["priority"]
         self.gdoc_slot: int | None = settings["gdoc_slot"]
 
@@ -342,6 +363,10 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         """Folder and file stem: device name + directory suffix."""
         return f"{self.device_name}{self.directory_suffix}"
 
+    def _prepare_restore(self) -> None:
+        """The output folder a restore reads follows the config, as a run's would."""
+        self._settle_config()
+
     # --- the core ---------------------------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
         self._settle_config()
@@ -354,6 +379,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             file_tail=self.file_tail,
             scan_number=self.tag.number,
         )
+        #: this scan's shot files by shot number
+        self.shot_files: dict[int, Path] = files
         if not files:
             folder = self.paths.device_dir(self.stem)
             reason = (
@@ -371,6 +398,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             scan_dir=self.paths.scan_dir,
             analysis_dir=self.output_dir,
         )
+        if self.background_source is not None:
+            self._use_background_source(files)
         restarted = self._analyse_shots_with_one_retry(files)
         self._keep_majority_shape()
         if self.mode == "per_bin":
@@ -393,6 +422,26 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             shots_left_out=len(self.left_out),
         )
         return display
+
+    def _use_background_source(self, files: dict[int, Path]) -> None:
+        """Put the background ``scan.background_source`` names in place for this scan's shots."""
+        config = getattr(self.image_analyzer, "config", None)
+        if config is not None and "background" not in config.steps:
+            raise BackgroundSourceError(
+                f"{self.config_source or self.analyzer_id}: scan.background_source is set but "
+                "image.pipeline.steps leaves out background; add background to the steps",
+                self.config_source,
+            )
+        self.image_analyzer.context.background = resolve_background_source(
+            self.background_source,  # type: ignore[arg-type]
+            self.image_analyzer,
+            paths=self.paths,
+            scan_number=self.tag.number,
+            device=self.device_name,
+            directory_suffix=self.directory_suffix,
+            file_tail=self.file_tail,
+            shot_files=[files[shot] for shot in sorted(files)],
+        )
 
     def _outcome_message(
         self, analysed: int, shots_total: int, with_files: int, restarted: bool

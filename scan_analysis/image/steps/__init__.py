@@ -6,6 +6,7 @@ them in the order a config's ``pipeline.steps`` gives.
 
 from scan_analysis.image.steps.background import (
     edge_background,
+    mean_background,
     percentile_background,
     subtract_background,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "filter_line",
     "gaussian_smooth",
     "mask_crosshairs",
+    "mean_background",
     "median_smooth",
     "normalize",
     "percentile_background",

@@ -70,3 +70,29 @@ def percentile_background(images: Iterable[np.ndarray], *, percentile: float = 5
         chunk = slice(start, start + rows_per_chunk)
         result[chunk] = np.percentile(stack[:, chunk], percentile, axis=0)
     return result
+
+
+def mean_background(images: Iterable[np.ndarray]) -> np.ndarray:
+    """Per-pixel mean over a set of shots (the averaged image of a background scan).
+
+    Summed one shot at a time, so memory stays at one float64 frame.
+
+    Examples
+    --------
+    >>> mean_background([np.full((1, 2), v, dtype=np.uint16) for v in (1, 2, 6)])
+    array([[3., 3.]], dtype=float32)
+    """
+    total: np.ndarray | None = None
+    count = 0
+    for image in images:
+        array = np.asarray(image, dtype=np.float64)
+        if total is None:
+            total = array.copy()
+        elif array.shape != total.shape:
+            raise ValueError(f"shots of shapes {total.shape} and {array.shape} cannot be averaged")
+        else:
+            total += array
+        count += 1
+    if total is None:
+        raise ValueError("an averaged background needs at least one shot")
+    return (total / count).astype(np.float32)

@@ -1,0 +1,101 @@
+"""renderer_kwargs as the original's users write them, honoured by the scan analyzers."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
+from scan_analysis.config import ConfigTree, create_diagnostic_analyzer
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_a_noscan_renders_a_gif_of_its_shots(fresh_demo_day, tmp_path, executor):
+    day = fresh_demo_day
+    root = tmp_path / "configs"
+    (root / "analyzers").mkdir(parents=True)
+    (root / "analyzers" / "UC_TopView.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: UC_TopView
+            image_analyzer: scan_analysis.image.beam_analyzer.BeamAnalyzer
+            image:
+              background: {method: constant, constant_level: 100}
+              roi: {x_min: 8, x_max: 88, y_min: 8, y_max: 72}
+            scan:
+              renderer_kwargs:
+                colormap: magma
+                animation: true
+                duration: 50
+                figsize_inches: 2
+                dpi: 60
+                max_frames: 8
+            """
+        )
+    )
+    analyzer = create_diagnostic_analyzer(
+        ConfigTree(root).resolve_analyzer("UC_TopView"), executor=executor, progress=False
+    )
+    try:
+        files = analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    finally:
+        analyzer.close()
+    assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+    [gif] = [f for f in files if f.suffix == ".gif"]
+    assert gif.name == "UC_TopView_shots.gif" and gif.parent.name == "UC_TopView"
+    with Image.open(gif) as movie:
+        assert movie.n_frames == 8  # 20 shots, bounded to max_frames, evenly spaced
+        assert movie.info["duration"] == 50 and movie.info.get("loop") == 0
+        assert movie.size == (120, 96)  # ROI 80x64, longer side 2 in x 60 dpi
+        first = np.asarray(movie.convert("RGB"))
+        movie.seek(4)
+        middle = np.asarray(movie.convert("RGB"))
+    assert first.std() > 0 and not np.array_equal(first, middle)  # shots, not one still
+    # frames are the processed shots on the magma scale: the corner (dark) is magma's black end
+    assert first[-1, -1].max() < 40
+
+
+def test_mode_grid_replaces_waterfall_and_overlay_for_a_trace_scan(fresh_demo_day):
+    day = fresh_demo_day
+    analyzer = Array1DScanAnalyzer(
+        "UC_Spectrometer",
+        directory_suffix="-interpSpec",
+        renderer_kwargs={"mode": "grid", "xlabel": "wavelength (nm)"},
+        executor="serial",
+        progress=False,
+    )
+    files = analyzer.run_analysis(day.tag(3), data_root=day.data_root)
+    names = [f.name.removeprefix(f"{analyzer.analyzer_id}_") for f in files]
+    assert names == ["grid.png", "scalars_vs_parameter.png"]
+    only_overlay = Array1DScanAnalyzer(
+        "UC_Spectrometer",
+        directory_suffix="-interpSpec",
+        renderer_kwargs={"mode": "overlay"},
+        executor="serial",
+        progress=False,
+        save=True,
+    )
+    files = only_overlay.run_analysis(day.tag(3), data_root=day.data_root)
+    assert [f.name.rsplit("_", 1)[-1] for f in files] == ["overlay.png", "parameter.png"]
+
+
+def test_an_unknown_renderer_option_is_refused_at_construction():
+    with pytest.raises(
+        ValueError, match=r"unknown renderer_kwargs \['color_mode'\].*colormap_mode"
+    ):
+        Array2DScanAnalyzer("UC_TopView", renderer_kwargs={"color_mode": "auto"})
+
+
+def test_a_configs_renderer_options_can_be_passed_on_as_renderer_kwargs():
+    """What the basic_usage notebooks do: renderer_kwargs=config.scan.renderer_kwargs."""
+    from scan_analysis.config.diagnostic_models import load_diagnostic_config
+
+    config = load_diagnostic_config(
+        {"name": "UC_TopView", "scan": {"renderer_kwargs": {"cmap": "gray", "dpi": 50}}}
+    )
+    analyzer = Array2DScanAnalyzer("UC_TopView", renderer_kwargs=config.scan.renderer_kwargs)
+    assert analyzer.given_settings["renderer_kwargs"] == {"cmap": "gray", "dpi": 50}
+    assert (analyzer.render_options.cmap, analyzer.render_options.dpi) == ("gray", 50)

@@ -30,6 +30,7 @@ from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
     Executor,
+    Future,
     ThreadPoolExecutor,
     wait,
 )
@@ -46,7 +47,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 EXECUTOR_KINDS = ("serial", "threads", "processes", "dask")
-WORKER_PRELOAD = ("scan_analysis.analyzers.common.shot_work", "scan_analysis.render")
+WORKER_PRELOAD = ("scan_analysis.analyzers.common.shot_work",)
+"""Imported by each new worker: what analysing shots needs (numpy, Pillow, the pipeline).
+
+matplotlib (``scan_analysis.render``), pandas and scipy are left to the work that
+needs them (a figure job, a filter), so a pool is ready in about a third of the time.
+"""
 
 
 class ShotExecutor(Protocol):
@@ -239,22 +245,62 @@ class ProcessPoolShotExecutor(_PoolExecutor):
         super().__init__()
         self.workers = max_workers or default_workers()
         self._fallback: ThreadPoolShotExecutor | None = None
+        #: a pool started by :meth:`start` whose workers may still be importing, and its probe
+        self._starting: tuple[Executor, Future] | None = None
 
     @staticmethod
     def _shut_down(pool: Executor, *, wait: bool = True, kill: bool = False) -> None:
         pool.shutdown(wait=wait, kill_workers=kill)  # type: ignore[call-arg]
 
+    def start(self) -> None:
+        """Start the worker processes now and return at once; they get ready meanwhile.
+
+        A new worker takes about a second to import what it needs; a scan
+        calls this before reading its s-file and mapping its shots, so that
+        happens alongside. The first :meth:`map_unordered` waits for the
+        workers (and falls back to threads if they could not start). Does
+        nothing when the pool is already running or starting.
+        """
+        if self._pool is not None or self._starting is not None or self._fallback is not None:
+            return
+        try:
+            pool, probe = self._launch()
+        except (BrokenExecutor, OSError) as error:  # said, and handled, on first use
+            logger.debug("starting worker processes early: %s", error)
+            return
+        self._starting = (pool, probe)
+        # until first use, the finalizer shuts down this pool if the executor is dropped
+        self._finalizer = weakref.finalize(self, self._shut_down, pool, wait=False)
+
+    @property
+    def started(self) -> bool:
+        """Whether worker processes are running or starting (not on threads, not closed)."""
+        return self._pool is not None or self._starting is not None
+
+    def _launch(self) -> tuple[Executor, Future]:
+        """Create the loky pool and send a probe, without waiting for the workers."""
+        # the resource trackers unblock Ctrl-C after starting themselves: start them first
+        multiprocessing_resource_tracker.ensure_running()
+        loky_resource_tracker.ensure_running()
+        with _sigint_blocked():  # the workers start during these calls
+            pool = loky.ProcessPoolExecutor(max_workers=self.workers, initializer=_prepare_worker)
+            try:
+                probe = pool.submit(_worker_pid)
+            except BaseException:
+                self._shut_down(pool, wait=False, kill=True)
+                raise
+        return pool, probe
+
     def _make_pool(self) -> Executor:
         pool = None
         try:
-            # the resource trackers unblock Ctrl-C after starting themselves: start them first
-            multiprocessing_resource_tracker.ensure_running()
-            loky_resource_tracker.ensure_running()
-            with _sigint_blocked():  # the workers start during these calls
-                pool = loky.ProcessPoolExecutor(
-                    max_workers=self.workers, initializer=_prepare_worker
-                )
-                probe = pool.submit(_worker_pid)
+            if self._starting is not None:  # started early: take it over from its finalizer
+                (pool, probe), self._starting = self._starting, None
+                if self._finalizer is not None:
+                    self._finalizer.detach()
+                    self._finalizer = None
+            else:
+                pool, probe = self._launch()
             probe.result()  # a worker that cannot start shows here
         except (BrokenExecutor, OSError) as error:
             if pool is not None:
@@ -294,6 +340,12 @@ class ProcessPoolShotExecutor(_PoolExecutor):
 
     def close(self) -> None:
         """Shut the workers (or the fallback threads) down; they restart on next use."""
+        if self._starting is not None:
+            (pool, _), self._starting = self._starting, None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
+            self._shut_down(pool, wait=True)
         super().close()
         if self._fallback is not None:
             self._fallback.close()

@@ -268,3 +268,68 @@ def test_pool_processes_leave_ctrl_c_to_the_parent(tmp_path):
     bit = 1 << (signal.SIGINT - 1)
     born = [int(line.split(":")[1], 16) for line in record.read_text().splitlines()]
     assert len(born) == 2 and all(mask & bit for mask in born), born
+
+
+def loaded_modules(prefixes):
+    import sys
+
+    return sorted({name.split(".")[0] for name in sys.modules if name.startswith(prefixes)})
+
+
+def test_new_workers_import_what_shots_need_and_leave_figures_and_filters_for_later():
+    """Issue 18: a worker starts with the shot work only (matplotlib, pandas, scipy wait)."""
+    with ProcessPoolShotExecutor(1) as executor:
+        (loaded,) = executor.map_unordered(loaded_modules, [("matplotlib", "pandas", "scipy")])
+        assert loaded == []
+        (ready,) = executor.map_unordered(loaded_modules, [("scan_analysis", "PIL", "numpy")])
+    assert ready == ["PIL", "numpy", "scan_analysis"]
+
+
+def loky_workers() -> set[int]:
+    import psutil
+
+    return {
+        child.pid
+        for child in psutil.Process().children()
+        if "popen_loky_posix" in " ".join(child.cmdline())
+    }
+
+
+def test_a_pool_started_early_is_the_one_that_works_and_close_ends_it():
+    """Issue 18: start() returns at once; the first map uses those workers, close() ends them."""
+    import psutil
+
+    before = loky_workers()
+    executor = ProcessPoolShotExecutor(2)
+    executor.start()
+    assert executor.started
+    started = loky_workers() - before
+    assert len(started) == 2
+    executor.start()  # already starting: nothing new
+    assert loky_workers() - before == started
+    pids = {pid for _, pid in executor.map_unordered(square, range(16))}
+    assert pids <= started and loky_workers() - before == started
+    processes = [psutil.Process(pid) for pid in started]
+    executor.close()
+    assert not executor.started
+    gone, alive = psutil.wait_procs(processes, timeout=120)
+    assert not alive, f"workers still running: {alive}"
+
+
+def test_a_pool_started_but_never_used_ends_on_close_or_when_dropped():
+    import gc
+
+    import psutil
+
+    before = loky_workers()
+    closed = ProcessPoolShotExecutor(2)
+    closed.start()
+    dropped = ProcessPoolShotExecutor(2)
+    dropped.start()
+    workers = [psutil.Process(pid) for pid in loky_workers() - before]
+    assert len(workers) == 4
+    closed.close()
+    del dropped
+    gc.collect()
+    gone, alive = psutil.wait_procs(workers, timeout=120)
+    assert not alive, f"workers still running: {alive}"

@@ -102,3 +102,79 @@ def test_result_warnings_and_metadata_travel_from_the_workers_to_the_log_and_out
     logged = [r.getMessage() for r in caplog.records if "fit skipped" in r.getMessage()]
     assert len(logged) == 1 and "Warned" in logged[0]  # one line per message, not per shot
     assert len(metadata) == 20 and os.getpid() not in {m["pid"] for m in metadata.values()}
+
+
+def test_the_workers_start_before_the_shots_are_mapped_and_analyse_the_scan(
+    fresh_demo_day, monkeypatch
+):
+    """Issue 18: the pool starts when the run begins (its workers import while the parent reads
+    the s-file and maps the shots); that pool analyses this scan and the next, close() ends it."""
+    import psutil
+
+    import scan_analysis.analyzers.common.single_device as single_device
+
+    def loky_workers():
+        return {
+            child.pid
+            for child in psutil.Process().children()
+            if "popen_loky_posix" in " ".join(child.cmdline())
+        }
+
+    before = loky_workers()
+    events, at_start = [], []
+    real_start, real_map = ProcessPoolShotExecutor.start, single_device.map_shots_to_files
+
+    def start(self):
+        events.append("start")
+        real_start(self)
+        at_start.append(loky_workers() - before)
+
+    def map_shots(*args, **kwargs):
+        events.append("map")
+        return real_map(*args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolShotExecutor, "start", start)
+    monkeypatch.setattr(single_device, "map_shots_to_files", map_shots)
+    day = fresh_demo_day
+    analyzer = Array2DScanAnalyzer("UC_TopView", progress=False)
+    try:
+        analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+        assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+        assert events == ["start", "map"]
+        workers = at_start[0]
+        assert workers and loky_workers() - before == workers  # no other pool was started
+        analyzer.run_analysis(day.tag(5), data_root=day.data_root)
+        assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+        assert events == ["start", "map", "start", "map"]
+        assert loky_workers() - before == workers  # the next scan: the same workers
+        processes = [psutil.Process(pid) for pid in workers]
+    finally:
+        analyzer.close()
+    gone, alive = psutil.wait_procs(processes, timeout=120)
+    assert not alive, f"workers still running: {alive}"
+
+
+def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(fresh_demo_day):
+    """Issue 18: the workers draw while this process writes the per-bin arrays; what is written
+    is the same, byte for byte, as when everything runs one after the other."""
+    day = fresh_demo_day
+    written = {}
+    for executor in ("serial", "processes"):
+        with Array2DScanAnalyzer(
+            "UC_TopView", analyzer_id="UC_TopView", executor=executor, progress=False
+        ) as analyzer:
+            shown = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+        assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+        written[executor] = {
+            path.name: path.read_bytes()
+            for path in sorted(shown[0].parent.iterdir())
+            if path.suffix in (".png", ".npz")
+        }
+    assert set(written["serial"]) == {
+        "UC_TopView_montage.png",
+        "UC_TopView_scalars_vs_parameter.png",
+        "UC_TopView_bin_averages.npz",
+    }
+    assert written["processes"].keys() == written["serial"].keys()
+    for name, content in written["serial"].items():
+        assert written["processes"][name] == content, name

@@ -52,9 +52,9 @@ MANY_BINS, ONE_BIN, PARTIAL = 7, 8, 9
 class FigureRecorder:
     """Keeps the figure jobs an analyzer draws, so the test can draw them again as Figures."""
 
-    def _draw(self, jobs):
+    def _draw(self, jobs, **drawing):
         self.recorded_jobs = list(jobs)
-        return super()._draw(jobs)
+        return super()._draw(jobs, **drawing)
 
 
 class RecordingArray2D(FigureRecorder, Array2DScanAnalyzer):

@@ -118,6 +118,5 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
                     )
                 )
             jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
-        files = self._draw(jobs)
-        self._save_bin_arrays(numbers, values)
-        return files
+        # the parent writes the per-bin arrays while the workers draw
+        return self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))

@@ -130,11 +130,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                     )
                 )
             jobs += self._scalars_vs_parameter_jobs(numbers, values, label, options)
-        files = self._draw(jobs)
+        # the parent writes the per-bin arrays while the workers draw
+        files = self._draw(jobs, meanwhile=lambda: self._save_bin_arrays(numbers, values))
         if self.bins.kind is ScanKind.NOSCAN and options.animation and averages:
             animation = self._save_animation(next(iter(averages.values())))
             files += [animation] if animation else []
-        self._save_bin_arrays(numbers, values)
         return files
 
     def _save_animation(self, average: np.ndarray) -> Path | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -383,6 +385,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self._executor = make_executor(choice)
         return self._executor
 
+    def _start_workers(self) -> None:
+        """Start the worker processes now; they import while this process maps the shots.
+
+        Executors without a ``start`` (serial, threads, Dask, the caller's own)
+        start on first use as before.
+        """
+        start = getattr(self.executor, "start", None)
+        if callable(start):
+            start()
+
     def close(self) -> None:
         """Shut down the worker pool (one passed in by the caller is left to the caller).
 
@@ -444,6 +456,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     # --- the core ---------------------------------------------------------------------------
     def _run_analysis_core(self) -> list[Path]:
         self._settle_config()
+        self._start_workers()
         files = map_shots_to_files(
             self.sfile,
             self.paths.scan_dir,
@@ -918,8 +931,29 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             )
         ]
 
-    def _draw(self, jobs: list[FigureJob]) -> list[Path]:
+    def _draw(
+        self, jobs: list[FigureJob], *, meanwhile: Callable[[], object] | None = None
+    ) -> list[Path]:
         """Draw figure jobs, in parallel on the workers when there are several; paths in order.
+
+        ``meanwhile`` (e.g. writing the per-bin arrays) runs in a thread of this
+        process while the figures are drawn, and is finished when this returns
+        (an error in it is raised here).
+        """
+        if meanwhile is None:
+            return self._draw_jobs(jobs)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meanwhile") as side:
+            alongside = side.submit(meanwhile)
+            try:
+                files = self._draw_jobs(jobs)
+            finally:
+                error = alongside.exception()  # wait for it either way
+            if error is not None:
+                raise error
+        return files
+
+    def _draw_jobs(self, jobs: list[FigureJob]) -> list[Path]:
+        """Draw the jobs (see :meth:`_draw`).
 
         The scan's progress goes on over the figures: after the shots, one step each.
         A partial scan's figures are all marked so (``partial=`` of each drawing).

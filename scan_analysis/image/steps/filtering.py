@@ -1,9 +1,13 @@
-"""Smoothing filters for images and traces."""
+"""Smoothing filters for images and traces.
+
+scipy is imported when a filter first needs it (about 1 s of imports in a new
+worker process, most of it ``scipy.signal``), so shots analysed without
+filters never pay for it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage, signal
 
 
 def filter_image(
@@ -37,9 +41,12 @@ def gaussian_smooth(image: np.ndarray, *, sigma: float, truncate: float = 4.0) -
     --------
     >>> image = np.zeros((5, 5), dtype=np.float32); image[2, 2] = 1.0
     >>> smoothed = gaussian_smooth(image, sigma=1.0)
+    >>> from scipy import ndimage
     >>> bool(np.allclose(smoothed, ndimage.gaussian_filter(image, 1.0), atol=1e-7))
     True
     """
+    from scipy import ndimage
+
     radius = int(truncate * sigma + 0.5)
     if image.ndim != 2 or image.dtype.kind != "f" or image.shape[0] <= radius:
         return ndimage.gaussian_filter(image, sigma=sigma, truncate=truncate)
@@ -80,6 +87,8 @@ def filter_line(
     """
     if method in (None, "none"):
         return y
+    from scipy import ndimage, signal
+
     if method == "gaussian":
         return ndimage.gaussian_filter1d(y, sigma=float(sigma or 1.0))
     if method == "median":
@@ -98,20 +107,15 @@ def _require_odd(size: int | None) -> int | None:
     return size
 
 
-# Devillard's median-of-9 exchange network: after these compare-exchanges
-# element 4 holds the median of the nine.
-_MEDIAN_OF_9 = (
-    (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3),
-    (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
-)  # fmt: skip
-
-
 def median_smooth(image: np.ndarray, *, size: int) -> np.ndarray:
     """Median filter, the same as ``scipy.ndimage.median_filter`` (mode ``reflect``).
 
-    The common 3x3 case on a 2-D image runs as a min/max exchange network on
-    bands of rows that fit in the CPU cache (several times faster than scipy);
-    other sizes use scipy.
+    The common 3x3 case on a 2-D image runs on bands of rows that fit in the
+    CPU cache: each column's three values are sorted once, then the median of
+    the nine is the median of (largest of the three minima, median of the
+    three middles, smallest of the three maxima), 18 elementwise min/max
+    passes in all. Identical to scipy, which takes about ten times longer on a
+    full frame; other sizes use scipy.
 
     Examples
     --------
@@ -120,25 +124,41 @@ def median_smooth(image: np.ndarray, *, size: int) -> np.ndarray:
     0.0
     """
     if size != 3 or image.ndim != 2 or min(image.shape) < 2:
+        from scipy import ndimage
+
         return ndimage.median_filter(image, size=size)
-    padded = np.pad(image, 1, mode="symmetric")
+    padded = np.pad(image, 1, mode="symmetric")  # "symmetric" repeats the edge, as "reflect"
     result = np.empty_like(image)
-    rows_per_band = max(1, (1 << 16) // image.shape[1])  # nine bands stay in the CPU cache
+    rows_per_band = max(1, (1 << 16) // image.shape[1])  # a band's few arrays stay in cache
     for start in range(0, image.shape[0], rows_per_band):
         stop = min(start + rows_per_band, image.shape[0])
-        result[start:stop] = _median_of_3x3(padded[start : stop + 2])
+        _median_of_3x3(padded[start : stop + 2], out=result[start:stop])
     return result
 
 
-def _median_of_3x3(padded: np.ndarray) -> np.ndarray:
-    """3x3 median of the interior of a band padded by one pixel on each side."""
-    rows, columns = padded.shape[0] - 2, padded.shape[1] - 2
-    values = [
-        padded[dy : dy + rows, dx : dx + columns].copy() for dy in range(3) for dx in range(3)
-    ]
-    low = np.empty_like(values[0])
-    for a, b in _MEDIAN_OF_9:
-        np.minimum(values[a], values[b], out=low)
-        np.maximum(values[a], values[b], out=values[b])
-        values[a], low = low, values[a]
-    return values[4]
+def _median_of_3x3(padded: np.ndarray, *, out: np.ndarray) -> None:
+    """3x3 median of the interior of a band padded by one pixel on each side, into ``out``."""
+    above, middle, below = padded[:-2], padded[1:-1], padded[2:]
+    # sort each column's three values: low <= mid <= high
+    low = np.minimum(above, middle)
+    high = np.maximum(above, middle)
+    mid = np.minimum(high, below)
+    np.maximum(high, below, out=high)
+    swap = np.maximum(low, mid)
+    np.minimum(low, mid, out=low)
+    mid = swap
+    # across each pixel's three columns: largest low, middle mid, smallest high
+    largest_low = np.maximum(low[:, :-2], low[:, 1:-1])
+    np.maximum(largest_low, low[:, 2:], out=largest_low)
+    smallest_high = np.minimum(high[:, :-2], high[:, 1:-1])
+    np.minimum(smallest_high, high[:, 2:], out=smallest_high)
+    middle_mid = _median_of_three(mid[:, :-2], mid[:, 1:-1], mid[:, 2:])
+    out[...] = _median_of_three(largest_low, middle_mid, smallest_high)
+
+
+def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Elementwise median of three arrays: max(min(a, b), min(max(a, b), c)) (a new array)."""
+    smaller = np.minimum(a, b)
+    larger = np.maximum(a, b)
+    np.minimum(larger, c, out=larger)
+    return np.maximum(smaller, larger, out=smaller)

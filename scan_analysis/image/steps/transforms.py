@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 
 def transform_image(
@@ -30,6 +29,8 @@ def transform_image(
         if exact and (int(quarter_turns) % 2 == 0 or image.shape[0] == image.shape[1]):
             result = np.rot90(result, k=int(quarter_turns))  # same shape: exact
         else:
+            from scipy import ndimage  # on demand: workers that never rotate skip its import
+
             result = ndimage.rotate(result, rotation_angle, reshape=False, order=1, mode="constant")
     if flip_horizontal:
         result = result[:, ::-1]

@@ -85,3 +85,21 @@ def test_line_unknown_method():
 def test_an_even_window_is_refused_not_rounded(smooth):
     with pytest.raises(ValueError, match="even"):
         smooth()
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 2), (2, 9), (5, 5), (64, 33), (130, 1030)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_fast_median_3x3_equals_scipy_on_random_frames_with_ties(shape, dtype):
+    """Issue 18: the column-sort median is scipy's median, ties and edges included."""
+    rng = np.random.default_rng(sum(shape))
+    few_levels = rng.integers(0, 4, shape).astype(dtype)  # mostly ties
+    noise = (rng.normal(100.0, 30.0, shape).clip(0)).astype(dtype)
+    hot = noise.copy()
+    hot.flat[rng.choice(hot.size, size=max(1, hot.size // 50), replace=False)] = 250
+    for image in (few_levels, noise, hot):
+        np.testing.assert_array_equal(median_smooth(image, size=3), ndimage.median_filter(image, 3))
+
+
+def test_fast_median_3x3_equals_scipy_on_a_full_camera_frame():
+    image = np.random.default_rng(7).normal(300.0, 40.0, (1024, 1024)).astype(np.float32)
+    np.testing.assert_array_equal(median_smooth(image, size=3), ndimage.median_filter(image, 3))

@@ -36,6 +36,9 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
         (default ``{analyzer_id}_scatter``).
     title : str, optional
         Figure title (default ``{analyzer_id}: {scan}``).
+    priority, gdoc_slot : optional
+        Accepted as the original's constructor takes them, and not used here:
+        set ``scan.priority`` and ``scan.gdoc_slot`` in the analyzer's config.
     """
 
     def __init__(
@@ -68,8 +71,10 @@ class ScatterPlotterAnalysis(ScanAnalyzer):
         self.render_options = RenderOptions.from_kwargs(renderer_kwargs)
         #: the column the last run put on the x axis
         self.plotted_x_column: str | None = None
-        self.priority = priority
-        self.gdoc_slot = gdoc_slot
+        # priority and gdoc_slot are taken for the original's constructor calls; what is
+        # scheduled when, and where its figure goes in the e-log, comes from the config's
+        # scan block (scan.priority, scan.gdoc_slot), which the live runner reads
+        del priority, gdoc_slot
 
     def input_analyzers(self, analyzer_ids: Iterable[str] | Mapping[str, str]) -> set[str]:
         """The analyzers among ``analyzer_ids`` whose s-file columns this scatter plots.

@@ -157,6 +157,7 @@ def build_runner_parts(options: RunnerOptions, *, stop: threading.Event) -> Runn
         queue=queue,
         analyzers=analyzers,
         order=[item.name for item in order],
+        priorities={item.name: item.priority for item in order},
         inputs=inputs,
         date_tag=tag,
         day_dir=day_dir,

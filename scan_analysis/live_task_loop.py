@@ -85,6 +85,7 @@ class TaskLoop:
         queue: TaskQueue,
         analyzers: Mapping[str, ScanAnalyzer],
         order: list[str],
+        priorities: Mapping[str, int],
         inputs: Mapping[str, set[str]],
         date_tag: ScanTag,
         day_dir: Path,
@@ -99,6 +100,8 @@ class TaskLoop:
         self.queue = queue
         self.analyzers = analyzers
         self.order = order
+        self.priorities = priorities
+        """Each analyzer's effective priority (the group's, else its config's ``scan.priority``)."""
         self.inputs = inputs
         self.date_tag = date_tag
         self.day_dir = day_dir
@@ -166,19 +169,16 @@ class TaskLoop:
 
         Examples
         --------
-        >>> from types import SimpleNamespace as Analyzer
         >>> loop = TaskLoop.__new__(TaskLoop)
         >>> loop.order = ["camera", "spectrometer", "scatter"]
-        >>> loop.analyzers = {"camera": Analyzer(priority=10),
-        ...                   "spectrometer": Analyzer(priority=10),
-        ...                   "scatter": Analyzer(priority=50)}
+        >>> loop.priorities = {"camera": 10, "spectrometer": 10, "scatter": 50}
         >>> loop.priority_levels()
         [['camera', 'spectrometer'], ['scatter']]
         """
         levels: list[list[str]] = []
         previous = object()
         for name in self.order:
-            priority = getattr(self.analyzers[name], "priority", None)
+            priority = self.priorities.get(name)
             if not levels or priority != previous:
                 levels.append([])
             levels[-1].append(name)

@@ -263,7 +263,7 @@ class ScanInfo:
         Examples
         --------
         >>> ScanInfo(None, parameter="J:X", start=4, end=6, step_size=0.2222,
-        ...          scan_mode=ScanMode.ONE_D).expected_steps
+        ...          scan_mode=ScanKind.ONE_D).expected_steps
         10
         """
         if self.kind is not ScanKind.ONE_D or None in (self.start, self.end, self.step_size):

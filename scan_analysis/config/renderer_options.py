@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from scan_analysis.validation_messages import describe_validation_error
+
 DIVERGING_CMAP = "RdBu_r"
 """The colour map of ``colormap_mode: diverging`` when no ``cmap`` is given."""
 
@@ -81,22 +83,15 @@ class RendererOptions(BaseModel):
     def from_kwargs(cls, kwargs: dict[str, Any] | RendererOptions | None) -> RendererOptions:
         """Build from ``renderer_kwargs``; unknown keys and bad values raise ValueError.
 
-        The message lists the valid keys.
+        The message (the project's one wording of validation errors) lists the valid keys.
         """
         if isinstance(kwargs, RendererOptions):
             return kwargs
         try:
             return cls.model_validate(dict(kwargs or {}))
         except ValidationError as error:
-            problems = []
-            for item in error.errors():
-                key = ".".join(str(part) for part in item["loc"]) or "renderer_kwargs"
-                if item["type"] == "extra_forbidden":
-                    problems.append(f"unknown renderer_kwargs [{key!r}]")
-                else:
-                    problems.append(f"{key}: {item['msg'].removeprefix('Value error, ')}")
-            valid = ", ".join(sorted({"colormap", *cls.model_fields}))
-            raise ValueError(f"{'; '.join(problems)}; valid: {valid}") from None
+            problems = describe_validation_error(error, cls, key_prefix=("renderer_kwargs",))
+            raise ValueError("; ".join(problems)) from None
 
     def replace(self, **changes: Any) -> RendererOptions:
         """A copy with some options changed (validated)."""

@@ -218,7 +218,7 @@ def test_renderer_kwargs_are_honoured(fresh_demo_day):
     small_file = small.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)[0]
     big_file = big.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)[0]
     assert Image.open(small_file).size[0] * 3 < Image.open(big_file).size[0]
-    with pytest.raises(ValueError, match="unknown renderer_kwargs"):
+    with pytest.raises(ValueError, match="unknown key 'renderer_kwargs.colour'"):
         beam_analyzer(renderer_kwargs={"colour": "red"})
 
 

@@ -85,7 +85,8 @@ def test_mode_grid_replaces_waterfall_and_overlay_for_a_trace_scan(fresh_demo_da
 
 def test_an_unknown_renderer_option_is_refused_at_construction():
     with pytest.raises(
-        ValueError, match=r"unknown renderer_kwargs \['color_mode'\].*colormap_mode"
+        ValueError,
+        match=r"unknown key 'renderer_kwargs.color_mode' \(did you mean 'colormap_mode'\?\)",
     ):
         Array2DScanAnalyzer("UC_TopView", renderer_kwargs={"color_mode": "auto"})
 

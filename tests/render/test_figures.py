@@ -19,7 +19,7 @@ def test_options_from_renderer_kwargs():
         {"colormap": "magma", "vmin": 0, "figsize": [4, 3], "dpi": 50}
     )
     assert (options.cmap, options.vmin, options.figsize, options.dpi) == ("magma", 0, (4, 3), 50)
-    with pytest.raises(ValueError, match="unknown renderer_kwargs.*valid"):
+    with pytest.raises(ValueError, match="unknown key 'renderer_kwargs.*valid keys"):
         RenderOptions.from_kwargs({"colour": "red"})
 
 

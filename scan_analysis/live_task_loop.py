@@ -32,6 +32,7 @@ from scan_analysis.data.scan_paths import list_completed_scans
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.live_progress import LiveProgress
 from scan_analysis.scan_watcher import ScanReadiness
+from scan_analysis.task_execution import record_outcome
 from scan_analysis.task_queue import Claim, TaskQueue, TaskState, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -268,17 +269,7 @@ class TaskLoop:
         except Exception as error:  # an analyzer bug must not kill the runner
             logger.exception("%s on %s raised", name, tag)
             return self.queue.fail_attempt(claim, f"{type(error).__name__}: {error}")
-        if outcome.status == "failed":
-            status = self.queue.fail_attempt(claim, outcome.message)
-        else:
-            status = self.queue.complete(
-                claim,
-                TaskState(outcome.status),
-                message=outcome.message,
-                display_files=outcome.display_files,
-                scalars=outcome.scalars,
-                scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
-            )
+        status = record_outcome(self.queue, claim, outcome)
         self.tasks_run += 1
         # why a task had no data or failed was logged once by the analyzer; not repeated here
         said = f" ({outcome.message})" if outcome.status == "done" and outcome.message else ""

@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from scan_analysis.base import ScanAnalyzer
+from scan_analysis.base import ScanAnalyzer, ScanOutcome
 from scan_analysis.data.file_lock import lease_guard
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.task_queue import Claim, TaskQueue, TaskState, TaskStatus
@@ -91,15 +91,19 @@ def run_claimed_task(
         message = f"{type(error).__name__}: {error}"
         status = queue.fail_attempt(claim, message)
         return TaskRun(status, message, time.perf_counter() - started)
-    if outcome.status == "failed":
-        status = queue.fail_attempt(claim, outcome.message)
-    else:
-        status = queue.complete(
-            claim,
-            TaskState(outcome.status),
-            message=outcome.message,
-            display_files=outcome.display_files,
-            scalars=outcome.scalars,
-            scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
-        )
+    status = record_outcome(queue, claim, outcome)
     return TaskRun(status, outcome.message, time.perf_counter() - started)
+
+
+def record_outcome(queue: TaskQueue, claim: Claim, outcome: ScanOutcome) -> TaskStatus:
+    """Write an analysis outcome as the claimed task's status: a failed attempt, or finished."""
+    if outcome.status == "failed":
+        return queue.fail_attempt(claim, outcome.message)
+    return queue.complete(
+        claim,
+        TaskState(outcome.status),
+        message=outcome.message,
+        display_files=outcome.display_files,
+        scalars=outcome.scalars,
+        scalar_table=outcome.scalar_table.to_dict() if outcome.scalar_table else None,
+    )

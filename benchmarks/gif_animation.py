@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from timing import median_time
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.executors import SerialExecutor, make_executor
@@ -112,15 +111,6 @@ def ours_from_memory(processed: list[np.ndarray], out: Path) -> None:
     )
 
 
-def timed(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=100)
@@ -136,10 +126,14 @@ def main() -> None:
         list(pool.map_unordered(encode_frames, [FrameJob(analyzer, [], 0, 1, SIDE)] * 2))  # start
         serial = SerialExecutor()
         per_100 = 100 / args.shots
-        t_pool = timed(lambda: ours(analyzer, paths, pool, folder / "ours.gif"), args.repeats)
-        t_serial = timed(lambda: ours(analyzer, paths, serial, folder / "s.gif"), args.repeats)
-        t_memory = timed(lambda: ours_from_memory(processed, folder / "m.gif"), args.repeats)
-        t_base = timed(lambda: baseline(processed, folder / "base.gif"), max(1, args.repeats // 3))
+        t_pool = median_time(lambda: ours(analyzer, paths, pool, folder / "ours.gif"), args.repeats)
+        t_serial = median_time(
+            lambda: ours(analyzer, paths, serial, folder / "s.gif"), args.repeats
+        )
+        t_memory = median_time(lambda: ours_from_memory(processed, folder / "m.gif"), args.repeats)
+        t_base = median_time(
+            lambda: baseline(processed, folder / "base.gif"), max(1, args.repeats // 3)
+        )
         pool.close()
         size_ours = (folder / "ours.gif").stat().st_size / 1e6
         size_base = (folder / "base.gif").stat().st_size / 1e6

@@ -10,13 +10,12 @@ in the same run, and their ratio (target: analysis / decode < 1).
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from timing import median_time
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.data.readers import read_shot
@@ -34,15 +33,6 @@ CONFIG = {
     "transforms": {"flip_vertical": True},
     "metadata": {"spatial_calibration": 2.5e-5},
 }
-
-
-def median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

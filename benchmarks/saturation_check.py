@@ -13,13 +13,12 @@ worst case of hot pixels spread over the whole sensor.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from timing import median_time
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.data.readers import read_shot
@@ -34,16 +33,6 @@ PIPELINE = {
     "thresholding": {"method": "absolute", "value": 20, "mode": "to_zero"},
     "filtering": {"median_kernel_size": 3},
 }
-
-
-def median_time(function, repeats: int) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -63,14 +52,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "UC_TopView_3861020001.000.png"
         Image.fromarray(clean).save(path, compress_level=1)
-        decode = median_time(lambda: read_shot(path), args.repeats)
+        decode = median_time(lambda: read_shot(path), args.repeats, warm_up=True)
     analyzer = BeamAnalyzer(PIPELINE)
-    analyse = median_time(lambda: analyzer.analyze_image(clean), args.repeats)
+    analyse = median_time(lambda: analyzer.analyze_image(clean), args.repeats, warm_up=True)
+    frames = (
+        ("nothing saturated", clean),
+        ("a saturated spot", spot),
+        ("hot pixels everywhere", spread),
+    )
     counts = {
-        name: median_time(lambda f=frame: count_saturated_pixels(f, level=LEVEL), args.repeats)
-        for name, frame in (("nothing saturated", clean), ("a saturated spot", spot),
-                            ("hot pixels everywhere", spread))
-    }  # fmt: skip
+        name: median_time(
+            lambda f=frame: count_saturated_pixels(f, level=LEVEL), args.repeats, warm_up=True
+        )
+        for name, frame in frames
+    }
     print(f"frame: {shape[1]}x{shape[0]} uint16, {args.repeats} repeats, medians")
     print(f"decode PNG:                          {decode * 1e3:7.2f} ms")
     print(f"pipeline + BeamAnalyzer (800x800):   {analyse * 1e3:7.2f} ms")

@@ -1,0 +1,17 @@
+"""Timing helper shared by the benchmark scripts (imported as a sibling module)."""
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_time(function: Callable[[], object], repeats: int, *, warm_up: bool = False) -> float:
+    """Median wall time of ``repeats`` calls of ``function`` (after one untimed call if asked)."""
+    if warm_up:
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -53,7 +53,7 @@ test: setup browser
 bench: SHELL := /bin/bash
 bench: setup
 	@set -o pipefail; out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
-	for script in benchmarks/*.py; do \
+	for script in benchmarks/[!_]*.py; do \
 	  echo "== $$script"; \
 	  $(BIN)/python "$$script" | tee "$$out/$$(basename "$$script" .py)" || exit 1; \
 	done; \

@@ -15,7 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
-from timing import median_time
+from _timing import median_time
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.data.readers import read_shot

@@ -1,4 +1,4 @@
-"""Timing helper shared by the benchmark scripts (imported as a sibling module)."""
+"""Timing helper shared by the benchmark scripts (imported as a sibling module; make bench runs every script but this one)."""
 
 import statistics
 import time

@@ -1,4 +1,7 @@
-"""Timing helper shared by the benchmark scripts (imported as a sibling module; make bench runs every script but this one)."""
+"""Timing helper shared by the benchmark scripts.
+
+Imported as a sibling module; ``make bench`` runs every script in this folder but this one.
+"""
 
 import statistics
 import time

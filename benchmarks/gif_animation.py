@@ -23,10 +23,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from _timing import median_time
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
-from _timing import median_time
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.executors import SerialExecutor, make_executor

@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from _timing import median_time
+from PIL import Image
 
 from scan_analysis.data.demo import beam_truth, render_beam_image
 from scan_analysis.data.readers import read_shot

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -292,10 +293,33 @@ def save(figure: Figure, path: Path, *, dpi: int, **savefig_kwargs: Any) -> Path
     figure where the e-log and the apps look for it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as stream:
+    with atomic_output(path) as stream, _laid_out_once(figure, dpi):
         # layouts are set per figure; a "tight" bbox would draw twice
         figure.savefig(stream, format="png", dpi=dpi, **savefig_kwargs)
     return path
+
+
+@contextmanager
+def _laid_out_once(figure: Figure, dpi: float) -> Iterator[None]:
+    """Run the figure's layout engine once, at the output ``dpi``, then draw without it.
+
+    ``savefig`` of a figure with a layout engine draws it twice (once, not
+    rendered, to lay it out; then for real, laying it out again); laid out
+    here, the figure is drawn once. The engine and dpi are put back afterwards.
+    """
+    engine = figure.get_layout_engine()
+    if engine is None or not figure.axes:
+        yield
+        return
+    old_dpi = figure.dpi
+    figure.set_dpi(dpi)
+    try:
+        engine.execute(figure)
+        figure.set_layout_engine(None)
+        yield
+    finally:
+        figure._layout_engine = engine  # set_layout_engine refuses an engine after "none"
+        figure.set_dpi(old_dpi)
 
 
 def save_arrays(path: Path, **arrays: Any) -> Path:

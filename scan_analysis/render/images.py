@@ -234,7 +234,9 @@ def draw_montage(
         if centroids and key in centroids and np.all(np.isfinite(centroids[key])):
             scale = calibration * 1e3 if calibration else 1.0
             axes.plot(centroids[key][0] * scale, centroids[key][1] * scale, "w+", markersize=8)
-        axes.set_title(panel_titles[key], fontsize=PANEL_TITLE_FONT_SIZE)
+        # placed, not searched for: nothing is drawn above a panel (its ticks are below, on
+        # the left) and matplotlib's search measures every panel's ticks on each draw
+        axes.set_title(panel_titles[key], fontsize=PANEL_TITLE_FONT_SIZE, y=1.0)
         if saturated and key in saturated:
             mark_saturated(axes, saturated[key], gid=SATURATED_PANEL_GID.format(key=key))
         if index % columns == 0:

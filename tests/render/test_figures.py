@@ -42,6 +42,21 @@ def test_downsample_keeps_the_mean():
     assert small.mean() == pytest.approx(image.mean(), rel=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("shape", "dtype", "max_pixels"),
+    [((1024, 1024), np.float32, 640), ((1000, 1301), np.uint16, 320), ((90, 70), np.float64, 20)],
+)
+def test_downsample_is_the_mean_of_each_block(shape, dtype, max_pixels):
+    image = (np.random.default_rng(3).random(shape) * 4000).astype(dtype)
+    image.flat[777] = np.nan if image.dtype.kind == "f" else image.flat[777]
+    small, factor = downsample_for_display(image, max_pixels=max_pixels)
+    height, width = shape[0] // factor * factor, shape[1] // factor * factor
+    blocks = image[:height, :width].reshape(height // factor, factor, width // factor, factor)
+    expected = blocks.mean(axis=(1, 3))
+    assert small.dtype == expected.dtype and small.shape == expected.shape
+    np.testing.assert_allclose(small, expected, rtol=1e-6)  # NaN where the block has one
+
+
 def test_every_figure_writes_a_png_at_the_asked_dpi(tmp_path):
     options = RenderOptions(dpi=40)
     images = {n: np.random.default_rng(n).random((32, 32)) for n in (1, 2, 3)}

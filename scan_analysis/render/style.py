@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 

@@ -73,6 +73,54 @@ def _projection_statistics(coordinates: np.ndarray, projection: np.ndarray) -> l
     return [centre, rms, fwhm(coordinates, projection), float(peak)]
 
 
+_BAND_ROWS = 64
+"""Rows handled per step by :func:`_projections` (the band's buffer stays in the CPU cache)."""
+
+
+def _projections(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Column, row and both diagonal sums of a 2-D image, in float64, in one pass.
+
+    Returns ``(columns, rows, x_45, y_45)``: ``x_45[x - y + height - 1]`` and
+    ``y_45[x + y]`` are the diagonal sums. The image is taken in bands of rows,
+    each copied once (as float64) into the middle of a buffer padded with as
+    many zeros as the band has rows on both sides; viewing that buffer with a
+    row stride one element shorter shifts row ``i`` right by ``i`` (its NE-SW
+    diagonals line up in columns), one element longer shifts it left (the NW-SE
+    diagonals), so every sum is a plain column sum of a view. About a tenth of
+    the cost of per-pixel index arrays with ``bincount``.
+    """
+    height, width = data.shape
+    size = height + width - 1
+    columns = np.zeros(width, dtype=np.float64)
+    rows_sums = np.empty(height, dtype=np.float64)
+    x_45 = np.zeros(size, dtype=np.float64)
+    y_45 = np.zeros(size, dtype=np.float64)
+    buffer = None
+    for first in range(0, height, _BAND_ROWS):
+        band = data[first : first + _BAND_ROWS]
+        rows = band.shape[0]
+        length = width + 2 * rows  # each buffer row: rows zeros, the image row, rows zeros
+        if buffer is None or buffer.shape[0] != rows:
+            buffer = np.zeros((rows, length), dtype=np.float64)
+        inner = buffer[:, rows : rows + width]
+        inner[...] = band
+        columns += inner.sum(axis=0)
+        rows_sums[first : first + rows] = inner.sum(axis=1)
+        step = buffer.strides[1]
+        # right[i, j] = buffer[i, j - i]: image pixel (x, y=first+i) sits at j = x + i + rows
+        right = np.lib.stride_tricks.as_strided(
+            buffer, shape=(rows, width + 2 * rows - 1), strides=((length - 1) * step, step)
+        )
+        y_45[first : first + rows + width - 1] += right.sum(axis=0)[rows:]
+        # left[i, j] = buffer[i, i + j]: image pixel (x, y=first+i) sits at j = x - i + rows
+        left = np.lib.stride_tricks.as_strided(
+            buffer, shape=(rows, width + rows), strides=((length + 1) * step, step)
+        )
+        start = height - first - rows  # x - y + height - 1 of j = 1
+        x_45[start : start + rows + width - 1] += left.sum(axis=0)[1:]
+    return columns, rows_sums, x_45, y_45
+
+
 def diagonal_projections(
     image: np.ndarray, *, offset: tuple[int, int] = (0, 0)
 ) -> dict[str, np.ndarray]:
@@ -91,14 +139,16 @@ def diagonal_projections(
     >>> diagonal_projections(image, offset=(10, 0))["y_45"].tolist()
     [[10.0, 11.0, 12.0], [1.0, 5.0, 4.0]]
     """
-    data = np.asarray(image, dtype=np.float64)
-    height, width = data.shape
-    rows, columns = np.indices(data.shape)
-    difference = (columns - rows + height - 1).ravel()  # 0 .. height + width - 2
-    total = (columns + rows).ravel()
+    data = np.asarray(image)
+    _, _, x_45, y_45 = _projections(data)
+    return _diagonal_rows(data.shape, x_45, y_45, offset)
+
+
+def _diagonal_rows(
+    shape: tuple[int, int], x_45: np.ndarray, y_45: np.ndarray, offset: tuple[int, int]
+) -> dict[str, np.ndarray]:
+    height, width = shape
     size = height + width - 1
-    x_45 = np.bincount(difference, weights=data.ravel(), minlength=size)
-    y_45 = np.bincount(total, weights=data.ravel(), minlength=size)
     x_origin = offset[0] - offset[1] - (height - 1)
     y_origin = offset[0] + offset[1]
     return {
@@ -140,8 +190,11 @@ def beam_statistics(
     (13.0, 2.0, 4.0, 11.0)
     """
     data = np.asarray(image)
-    projection_x = data.sum(axis=0, dtype=np.float64)
-    projection_y = data.sum(axis=1, dtype=np.float64)
+    if data.size:
+        projection_x, projection_y, x_45, y_45 = _projections(data)
+    else:
+        projection_x = data.sum(axis=0, dtype=np.float64)
+        projection_y = data.sum(axis=1, dtype=np.float64)
     x = np.arange(data.shape[1], dtype=np.float64) + offset[0]
     y = np.arange(data.shape[0], dtype=np.float64) + offset[1]
     scalars = {
@@ -152,7 +205,7 @@ def beam_statistics(
     if data.size:
         projections.update(
             (name, (rows[0], rows[1]))
-            for name, rows in diagonal_projections(data, offset=offset).items()
+            for name, rows in _diagonal_rows(data.shape, x_45, y_45, offset).items()
         )
     for name in BEAM_PROJECTIONS:
         values = (

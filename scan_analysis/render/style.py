@@ -333,7 +333,7 @@ def _laid_out_once(figure: Figure, dpi: float) -> Iterator[None]:
         figure.set_layout_engine(None)
         yield
     finally:
-        figure._layout_engine = engine  # set_layout_engine refuses an engine after "none"
+        figure.set_layout_engine(engine)
         figure.set_dpi(old_dpi)
 
 

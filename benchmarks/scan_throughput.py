@@ -7,8 +7,9 @@
    (cold: default analyzer, full frame, figures, s-file merge), then the same
    call again (warm), then, on the same warm workers, the ROI config and a
    full-frame median 3x3 + Gaussian sigma=1 config (each run once untimed, then
-   timed). Baseline: a bare read + decode of the same files (``read_shot``) on a
-   started 2-process pool in this process, measured right before and after
+   timed). Baseline: a bare read + decode of the same files with Pillow on a
+   started 2-process pool in this process (the library's own reader, faster on
+   camera PNGs, is timed too and reported beside it), measured right before and after
    each child; each figure is reported as a ratio to it. The child also
    reports where the time went (library import, until the first shot starts
    on a worker, the shots, and after the last shot: figures, per-bin arrays,
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from _timing import pillow_decode
 
 from scan_analysis.data.demo import write_demo_scan
 from scan_analysis.data.readers import read_shot
@@ -112,19 +114,28 @@ def tree_cpu_seconds(process: psutil.Process | None = None, *, own: bool = True)
 
 
 def decode_chunk(paths: list[str]) -> int:
-    """The bare baseline: read and decode every file, keep nothing."""
+    """The bare baseline: read and decode every file with Pillow, keep nothing."""
+    for path in paths:
+        pillow_decode(path)
+    return len(paths)
+
+
+def library_decode_chunk(paths: list[str]) -> int:
+    """The library's own reader (faster than Pillow on camera PNGs): for comparison only."""
     for path in paths:
         read_shot(path)
     return len(paths)
 
 
-def bare_decode(executor: ProcessPoolShotExecutor, files: list[str]) -> tuple[float, float]:
+def bare_decode(
+    executor: ProcessPoolShotExecutor, files: list[str], decode=decode_chunk
+) -> tuple[float, float]:
     """Shots/s of a bare read + decode of ``files`` on the (started) pool, and the CPU
     milliseconds per shot it used (this process and its workers)."""
     chunks = [files[i : i + 8] for i in range(0, len(files), 8)]
     cpu = tree_cpu_seconds()
     start = time.perf_counter()
-    decoded = sum(executor.map_unordered(decode_chunk, chunks))
+    decoded = sum(executor.map_unordered(decode, chunks))
     elapsed = time.perf_counter() - start
     return decoded / elapsed, (tree_cpu_seconds() - cpu) / decoded * 1000
 
@@ -250,12 +261,14 @@ def throughput(
                 before, cpu_before = bare_decode(executor, files)
                 child = run_child(root, 1, size, tree)
                 after, cpu_after = bare_decode(executor, files)
+                library, _ = bare_decode(executor, files, library_decode_chunk)
                 bare = (before + after) / 2
                 row = {
                     "load": load,
                     "bare": bare,
                     "bare_range": (before, after),
                     "bare_cpu_ms": (cpu_before + cpu_after) / 2,
+                    "library_decode": library,
                     "child": child,
                 }
                 for case in CASES:
@@ -330,9 +343,11 @@ def report(results: list[dict]) -> str:
     """Print the per-case ranges and phases; returns the summary line."""
     loads = [row["load"] for row in results]
     bares = [value for row in results for value in row["bare_range"]]
+    library = float(np.median([row["library_decode"] / row["bare"] for row in results]))
     print(
-        f"  load average {min(loads):.1f}-{max(loads):.1f}; bare read+decode "
-        f"{min(bares):.0f}-{max(bares):.0f} shots/s (2 workers)"
+        f"  load average {min(loads):.1f}-{max(loads):.1f}; bare read+decode with Pillow "
+        f"{min(bares):.0f}-{max(bares):.0f} shots/s (2 workers); the library's own reader "
+        f"decodes {library:.2f}x as fast"
     )
     print(f"  {'case':<9} {'shots/s':>13} {'ratio to bare':>15}  goal   phases (s, median)")
     summary = []

@@ -419,6 +419,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_failures: dict[int, ShotFailure] = {}
         self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
+        #: animation frames by shot, for the shots :meth:`_frame_request` asked for
+        self.shot_frames: dict[int, np.ndarray] = {}
         #: the image analyzer's warnings, by shot (``per_bin``: the shots of the bin)
         self.shot_warnings: dict[int, list[str]] = {}
         #: the image analyzer's result metadata, by shot (``per_bin``: by bin number)
@@ -664,6 +666,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         for shot in sorted(files):
             by_bin.setdefault(self.bins.bin_of_shot.get(shot, 1), []).append((shot, files[shot]))
         keep_lines = self.bins.kind is ScanKind.NOSCAN and len(files) <= MAX_WATERFALL_LINES
+        frame_shots, frame_side = self._frame_request(files)
         return [
             ShotChunk(
                 self.image_analyzer,
@@ -671,10 +674,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
                 shots[start : start + CHUNK_SIZE],
                 self.mode,
                 keep_lines,
+                frozenset(s for s, _ in shots[start : start + CHUNK_SIZE] if s in frame_shots),
+                frame_side,
             )
             for number, shots in sorted(by_bin.items())
             for start in range(0, len(shots), CHUNK_SIZE)
         ]
+
+    def _frame_request(self, files: dict[int, Path]) -> tuple[frozenset[int], int]:
+        """Shots whose animation frame the workers return, and the frame's side (none here)."""
+        return frozenset(), 0
 
     def _analyse_shots_with_one_retry(self, files: dict[int, Path]) -> bool:
         """Analyse the shots; when a worker process dies, once more on fresh workers.
@@ -734,6 +743,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_saturation.update(result.saturated)
         self.shot_warnings.update(result.warnings)
         self.shot_metadata.update(result.metadata)
+        self.shot_frames.update(result.frames)
         accumulator.failed += len(result.failures)
         self.shot_shapes.update(result.shapes)
         lines = dict(result.lines)

@@ -224,7 +224,12 @@ def test_upload_to_scanlog_is_the_originals_spelling_of_the_upload_switch(value)
     """The original's group key, with its meaning: upload the group's outputs to the scan log."""
     group = load_group_config({"name": "g", "upload_to_scanlog": value, "analyzers": ["A"]})
     assert group.upload_to_scan_log is value
-    both = {"name": "g", "upload_to_scanlog": value, "upload_to_scan-log": value, "analyzers": ["A"]}
+    both = {
+        "name": "g",
+        "upload_to_scanlog": value,
+        "upload_to_scan-log": value,
+        "analyzers": ["A"],
+    }
     assert load_group_config(both).upload_to_scan_log is value  # agreeing: fine
 
 

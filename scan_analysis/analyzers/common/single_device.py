@@ -117,6 +117,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Analyse every shot then aggregate per bin, or average each bin's raw
         shots and analyse the average once (its scalars go to every shot of the
         bin). Default: the config's, else ``"per_shot"``.
+    analysis_mode : ``"per_shot"`` or ``"per_bin"``, optional
+        The original's name of ``mode`` (the same setting); giving both with
+        different values is a ``ValueError``.
     renderer_kwargs : dict, optional
         Figure options (:class:`~scan_analysis.config.renderer_options.RendererOptions`:
         ``cmap``/``colormap``, ``vmin``, ``vmax``, ``colormap_mode``, ``dpi``,
@@ -170,6 +173,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         directory_suffix: str | None = None,
         file_tail: str | None = None,
         mode: Mode | None = None,
+        analysis_mode: Mode | None = None,
         renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
         background_source: BackgroundSource | dict | None = None,
@@ -183,6 +187,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     ) -> None:
         # a wrong renderer key is an error here, not mid-run, with the valid keys listed
         options_given = RenderOptions.from_kwargs(renderer_kwargs).model_dump(exclude_unset=True)
+        if analysis_mode is not None:  # the original's keyword
+            if mode is not None and mode != analysis_mode:
+                raise ValueError(
+                    f"{type(self).__name__}(mode={mode!r}, analysis_mode={analysis_mode!r}): "
+                    "the same setting given twice with different values; give one of them"
+                )
+            mode = analysis_mode
         given = {
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
@@ -255,6 +266,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     def mode(self) -> Mode:
         """``per_shot`` or ``per_bin`` (``scan.mode``)."""
         return self.scan_config.mode
+
+    @property
+    def analysis_mode(self) -> Mode:
+        """:attr:`mode` by the original's name."""
+        return self.mode
 
     @property
     def save(self) -> bool:

@@ -136,8 +136,11 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         """A no-scan with ``animation: true``: at most ``max_frames`` shots, evenly spaced.
 
         Chosen among the shots with files before the analysis, so the workers
-        return these shots' frames with their results and no shot is read twice;
-        the parent holds at most ``max_frames`` small frames.
+        return these shots' frames with their results and no shot is read twice.
+        A frame is float32 at the GIF's size (its longer side ``figsize_inches``
+        x ``dpi``), so the parent holds at most ``max_frames`` x side² x 4 bytes
+        (the defaults, 100 frames of at most 440x440: under 78 MB) whatever the
+        number of shots; frames of other shots are never made.
         """
         options = self.render_options
         if self.bins.kind is not ScanKind.NOSCAN or not options.animation or not self.save:

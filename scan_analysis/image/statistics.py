@@ -73,6 +73,28 @@ def _projection_statistics(coordinates: np.ndarray, projection: np.ndarray) -> l
     return [centre, rms, fwhm(coordinates, projection), float(peak)]
 
 
+_DIAGONAL_BAND = 64
+"""Rows summed per step along the diagonals (the band's buffer stays in the CPU cache)."""
+
+
+def _shifted_row_sums(band: np.ndarray) -> np.ndarray:
+    """Sum of the band's rows, row ``i`` shifted right by ``i``: ``rows + width - 1`` values.
+
+    The rows are copied into a zero-padded buffer whose rows are one element
+    longer than the view read back, so that viewing it with a row stride one
+    shorter shifts each row right by its index (the skew of the band).
+    """
+    rows, width = band.shape
+    length = width + rows  # each buffer row: the image row, then at least ``rows`` zeros
+    buffer = np.zeros((rows, length), dtype=np.float64)
+    buffer[:, :width] = band
+    step = buffer.strides[1]
+    skewed = np.lib.stride_tricks.as_strided(
+        buffer, shape=(rows, length - 1), strides=((length - 1) * step, step), writeable=False
+    )
+    return skewed.sum(axis=0)[: rows + width - 1]
+
+
 def diagonal_projections(
     image: np.ndarray, *, offset: tuple[int, int] = (0, 0)
 ) -> dict[str, np.ndarray]:
@@ -91,14 +113,18 @@ def diagonal_projections(
     >>> diagonal_projections(image, offset=(10, 0))["y_45"].tolist()
     [[10.0, 11.0, 12.0], [1.0, 5.0, 4.0]]
     """
-    data = np.asarray(image, dtype=np.float64)
+    data = np.asarray(image)
     height, width = data.shape
-    rows, columns = np.indices(data.shape)
-    difference = (columns - rows + height - 1).ravel()  # 0 .. height + width - 2
-    total = (columns + rows).ravel()
     size = height + width - 1
-    x_45 = np.bincount(difference, weights=data.ravel(), minlength=size)
-    y_45 = np.bincount(total, weights=data.ravel(), minlength=size)
+    x_45 = np.zeros(size, dtype=np.float64)  # at x - y + height - 1 = 0 .. size - 1
+    y_45 = np.zeros(size, dtype=np.float64)  # at x + y
+    for first in range(0, height, _DIAGONAL_BAND):
+        band = data[first : first + _DIAGONAL_BAND]
+        # row i of the band lands at x + y = first + i + x: shifted right by i
+        y_45[first : first + band.shape[0] + width - 1] += _shifted_row_sums(band)
+        # and at x - y + height - 1 = height - 1 - first - i + x: the band upside down
+        start = height - first - band.shape[0]
+        x_45[start : start + band.shape[0] + width - 1] += _shifted_row_sums(band[::-1])
     x_origin = offset[0] - offset[1] - (height - 1)
     y_origin = offset[0] + offset[1]
     return {

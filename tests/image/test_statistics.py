@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from scan_analysis.image.statistics import beam_statistics, fwhm, line_statistics
+from scan_analysis.image.statistics import (
+    beam_statistics,
+    diagonal_projections,
+    fwhm,
+    line_statistics,
+)
 
 FWHM_PER_SIGMA = 2 * np.sqrt(2 * np.log(2))
 
@@ -54,3 +59,27 @@ def test_line_statistics_in_x_units():
     assert stats["fwhm"] == pytest.approx(1.5 * FWHM_PER_SIGMA, rel=1e-3)
     assert stats["peak_value"] == pytest.approx(3.0) and stats["peak_location"] == 8.0
     assert stats["integrated_intensity"] == pytest.approx(3.0 * 1.5 * np.sqrt(2 * np.pi), rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 1), (1, 9), (9, 1), (5, 7), (63, 3), (64, 3), (65, 130), (300, 17), (257, 1024)]
+)
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32, np.float64])
+def test_diagonal_sums_equal_summing_each_pixel_at_its_diagonal(shape, dtype):
+    # the definition, pixel by pixel: x_45 at x - y, y_45 at x + y (full-sensor, offset added)
+    image = (np.random.default_rng(7).random(shape) * 4000).astype(dtype)
+    offset = (30, 12)
+    height, width = shape
+    size = height + width - 1
+    expected_x45, expected_y45 = np.zeros(size), np.zeros(size)
+    rows, columns = np.indices(shape)
+    np.add.at(expected_x45, (columns - rows + height - 1).ravel(), image.ravel().astype(float))
+    np.add.at(expected_y45, (columns + rows).ravel(), image.ravel().astype(float))
+
+    projections = diagonal_projections(image, offset=offset)
+
+    x_45, y_45 = projections["x_45"], projections["y_45"]
+    assert x_45[0].tolist() == [offset[0] - offset[1] - (height - 1) + k for k in range(size)]
+    assert y_45[0].tolist() == [offset[0] + offset[1] + k for k in range(size)]
+    np.testing.assert_allclose(x_45[1], expected_x45, rtol=1e-12)
+    np.testing.assert_allclose(y_45[1], expected_y45, rtol=1e-12)

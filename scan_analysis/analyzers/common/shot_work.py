@@ -134,7 +134,8 @@ def _add(result: ChunkResult, prepared: _ShotArray, offset: tuple[int, int]) -> 
     if prepared.x is not None:
         result.x.setdefault(prepared.shape, prepared.x)
     result.offsets.setdefault(prepared.shape, offset)
-    result.sums.setdefault(prepared.shape, ArraySum()).add(prepared.values)
+    # a chunk holds a few shots: summed in float32 (their precision), the scan's sum is float64
+    result.sums.setdefault(prepared.shape, ArraySum(dtype=np.float32)).add(prepared.values)
 
 
 def _describe(path: Path, error: BaseException) -> str:

@@ -18,3 +18,17 @@ def median_time(function: Callable[[], object], repeats: int, *, warm_up: bool =
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def pillow_decode(path: object) -> object:
+    """The baseline decode of the performance goals: a bare Pillow read of a PNG into numpy.
+
+    The library's own reader (``read_shot``) decodes GEECS camera PNGs faster than this
+    (data/readers/png.py); the goals are stated against Pillow, so the scripts time both.
+    """
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        return np.asarray(image)

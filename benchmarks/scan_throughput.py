@@ -7,8 +7,9 @@
    (cold: default analyzer, full frame, figures, s-file merge), then the same
    call again (warm), then, on the same warm workers, the ROI config and a
    full-frame median 3x3 + Gaussian sigma=1 config (each run once untimed, then
-   timed). Baseline: a bare read + decode of the same files (``read_shot``) on a
-   started 2-process pool in this process, measured right before and after
+   timed). Baseline: a bare read + decode of the same files with Pillow on a
+   started 2-process pool in this process (the library's own reader, faster on
+   camera PNGs, is timed too and reported beside it), measured right before and after
    each child; each figure is reported as a ratio to it. The child also
    reports where the time went (library import, until the first shot starts
    on a worker, the shots, and after the last shot: figures, per-bin arrays,
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from _timing import pillow_decode
 
 from scan_analysis.data.demo import write_demo_scan
 from scan_analysis.data.readers import read_shot
@@ -97,19 +99,45 @@ def make_scan(root: Path, number: int, shots: int, size: int) -> Path:
     return day_dir
 
 
+def tree_cpu_seconds(process: psutil.Process | None = None, *, own: bool = True) -> float:
+    """CPU seconds (user + system) used so far by ``process`` (default: this one, if ``own``)
+    and all its live descendants (the worker processes)."""
+    process = process or psutil.Process()
+    total = 0.0
+    for member in ([process] if own else []) + process.children(recursive=True):
+        try:
+            times = member.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
 def decode_chunk(paths: list[str]) -> int:
-    """The bare baseline: read and decode every file, keep nothing."""
+    """The bare baseline: read and decode every file with Pillow, keep nothing."""
+    for path in paths:
+        pillow_decode(path)
+    return len(paths)
+
+
+def library_decode_chunk(paths: list[str]) -> int:
+    """The library's own reader (faster than Pillow on camera PNGs): for comparison only."""
     for path in paths:
         read_shot(path)
     return len(paths)
 
 
-def bare_decode(executor: ProcessPoolShotExecutor, files: list[str]) -> float:
-    """Shots/s of a bare read + decode of ``files`` on the (started) pool."""
+def bare_decode(
+    executor: ProcessPoolShotExecutor, files: list[str], decode=decode_chunk
+) -> tuple[float, float]:
+    """Shots/s of a bare read + decode of ``files`` on the (started) pool, and the CPU
+    milliseconds per shot it used (this process and its workers)."""
     chunks = [files[i : i + 8] for i in range(0, len(files), 8)]
+    cpu = tree_cpu_seconds()
     start = time.perf_counter()
-    decoded = sum(executor.map_unordered(decode_chunk, chunks))
-    return decoded / (time.perf_counter() - start)
+    decoded = sum(executor.map_unordered(decode, chunks))
+    elapsed = time.perf_counter() - start
+    return decoded / elapsed, (tree_cpu_seconds() - cpu) / decoded * 1000
 
 
 # The fresh process: the clock starts before the library is imported. Chunk and figure
@@ -149,7 +177,7 @@ single_device.analyze_chunk = timed_chunk
 single_device.SingleDeviceScanAnalyzer._collect = collect
 
 sys.path.insert(0, sys.argv[3])
-from scan_throughput import beam_config, filtered_config
+from scan_throughput import beam_config, filtered_config, tree_cpu_seconds
 
 size = int(sys.argv[2])
 tag = ScanTag.from_date("2026-05-08", number=int(sys.argv[1]), experiment="Bench")
@@ -159,9 +187,11 @@ out = {"import_s": imported - started}
 
 def timed(name, analyzer):
     chunks.clear()
+    cpu = tree_cpu_seconds()
     begin_wall, begin = time.time(), time.perf_counter()
     analyzer.run_analysis(tag, data_root=root)
     elapsed = time.perf_counter() - begin
+    cpu = tree_cpu_seconds() - cpu
     end_wall = time.time()
     outcome = analyzer.last_outcome
     assert outcome.status == "done", outcome.message
@@ -169,6 +199,7 @@ def timed(name, analyzer):
     last = max(stop for _, stop in chunks)
     out[name] = {
         "seconds": elapsed,
+        "cpu_ms_per_shot": cpu / outcome.shots_analysed * 1000,
         "shots": outcome.shots_analysed,
         "until_first_shot_s": first - begin_wall,
         "shots_s": last - first,
@@ -227,11 +258,19 @@ def throughput(
         for repeat in range(repeats):
             for index, tree in enumerate(trees):
                 load = os.getloadavg()[0]
-                before = bare_decode(executor, files)
+                before, cpu_before = bare_decode(executor, files)
                 child = run_child(root, 1, size, tree)
-                after = bare_decode(executor, files)
+                after, cpu_after = bare_decode(executor, files)
+                library, _ = bare_decode(executor, files, library_decode_chunk)
                 bare = (before + after) / 2
-                row = {"load": load, "bare": bare, "bare_range": (before, after), "child": child}
+                row = {
+                    "load": load,
+                    "bare": bare,
+                    "bare_range": (before, after),
+                    "bare_cpu_ms": (cpu_before + cpu_after) / 2,
+                    "library_decode": library,
+                    "child": child,
+                }
                 for case in CASES:
                     row[case] = child[case]["shots"] / child[case]["seconds"]
                 results[index].append(row)
@@ -304,9 +343,11 @@ def report(results: list[dict]) -> str:
     """Print the per-case ranges and phases; returns the summary line."""
     loads = [row["load"] for row in results]
     bares = [value for row in results for value in row["bare_range"]]
+    library = float(np.median([row["library_decode"] / row["bare"] for row in results]))
     print(
-        f"  load average {min(loads):.1f}-{max(loads):.1f}; bare read+decode "
-        f"{min(bares):.0f}-{max(bares):.0f} shots/s (2 workers)"
+        f"  load average {min(loads):.1f}-{max(loads):.1f}; bare read+decode with Pillow "
+        f"{min(bares):.0f}-{max(bares):.0f} shots/s (2 workers); the library's own reader "
+        f"decodes {library:.2f}x as fast"
     )
     print(f"  {'case':<9} {'shots/s':>13} {'ratio to bare':>15}  goal   phases (s, median)")
     summary = []
@@ -323,6 +364,18 @@ def report(results: list[dict]) -> str:
             f"shots {phases['shots_s']:.2f}, after {phases['after_last_shot_s']:.2f}"
         )
         summary.append(f"{case} {float(np.median(ratios)):.2f}")
+    bare_cpu = float(np.median([row["bare_cpu_ms"] for row in results]))
+    case_cpu = {
+        case: float(np.median([row["child"][case]["cpu_ms_per_shot"] for row in results]))
+        for case in CASES
+    }
+    print(
+        "  CPU ms per shot, all processes (less sensitive to other load than wall time): "
+        f"bare decode {bare_cpu:.1f}; "
+        + ", ".join(
+            f"{case} {case_cpu[case]:.1f} ({bare_cpu / case_cpu[case]:.2f})" for case in CASES
+        )
+    )
     imports = [row["child"]["import_s"] for row in results]
     print(f"  library import in the fresh process: {min(imports):.2f}-{max(imports):.2f} s")
     return "median ratios to bare decode: " + ", ".join(summary)

@@ -73,26 +73,52 @@ def _projection_statistics(coordinates: np.ndarray, projection: np.ndarray) -> l
     return [centre, rms, fwhm(coordinates, projection), float(peak)]
 
 
-_DIAGONAL_BAND = 64
-"""Rows summed per step along the diagonals (the band's buffer stays in the CPU cache)."""
+_BAND_ROWS = 64
+"""Rows handled per step by :func:`_projections` (the band's buffer stays in the CPU cache)."""
 
 
-def _shifted_row_sums(band: np.ndarray) -> np.ndarray:
-    """Sum of the band's rows, row ``i`` shifted right by ``i``: ``rows + width - 1`` values.
+def _projections(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Column, row and both diagonal sums of a 2-D image, in float64, in one pass.
 
-    The rows are copied into a zero-padded buffer whose rows are one element
-    longer than the view read back, so that viewing it with a row stride one
-    shorter shifts each row right by its index (the skew of the band).
+    Returns ``(columns, rows, x_45, y_45)``: ``x_45[x - y + height - 1]`` and
+    ``y_45[x + y]`` are the diagonal sums. The image is taken in bands of rows,
+    each copied once (as float64) into the middle of a buffer padded with as
+    many zeros as the band has rows on both sides; viewing that buffer with a
+    row stride one element shorter shifts row ``i`` right by ``i`` (its NE-SW
+    diagonals line up in columns), one element longer shifts it left (the NW-SE
+    diagonals), so every sum is a plain column sum of a view. About a tenth of
+    the cost of per-pixel index arrays with ``bincount``.
     """
-    rows, width = band.shape
-    length = width + rows  # each buffer row: the image row, then at least ``rows`` zeros
-    buffer = np.zeros((rows, length), dtype=np.float64)
-    buffer[:, :width] = band
-    step = buffer.strides[1]
-    skewed = np.lib.stride_tricks.as_strided(
-        buffer, shape=(rows, length - 1), strides=((length - 1) * step, step), writeable=False
-    )
-    return skewed.sum(axis=0)[: rows + width - 1]
+    height, width = data.shape
+    size = height + width - 1
+    columns = np.zeros(width, dtype=np.float64)
+    rows_sums = np.empty(height, dtype=np.float64)
+    x_45 = np.zeros(size, dtype=np.float64)
+    y_45 = np.zeros(size, dtype=np.float64)
+    buffer = None
+    for first in range(0, height, _BAND_ROWS):
+        band = data[first : first + _BAND_ROWS]
+        rows = band.shape[0]
+        length = width + 2 * rows  # each buffer row: rows zeros, the image row, rows zeros
+        if buffer is None or buffer.shape[0] != rows:
+            buffer = np.zeros((rows, length), dtype=np.float64)
+        inner = buffer[:, rows : rows + width]
+        inner[...] = band
+        columns += inner.sum(axis=0)
+        rows_sums[first : first + rows] = inner.sum(axis=1)
+        step = buffer.strides[1]
+        # right[i, j] = buffer[i, j - i]: image pixel (x, y=first+i) sits at j = x + i + rows
+        right = np.lib.stride_tricks.as_strided(
+            buffer, shape=(rows, width + 2 * rows - 1), strides=((length - 1) * step, step)
+        )
+        y_45[first : first + rows + width - 1] += right.sum(axis=0)[rows:]
+        # left[i, j] = buffer[i, i + j]: image pixel (x, y=first+i) sits at j = x - i + rows
+        left = np.lib.stride_tricks.as_strided(
+            buffer, shape=(rows, width + rows), strides=((length + 1) * step, step)
+        )
+        start = height - first - rows  # x - y + height - 1 of j = 1
+        x_45[start : start + rows + width - 1] += left.sum(axis=0)[1:]
+    return columns, rows_sums, x_45, y_45
 
 
 def diagonal_projections(
@@ -114,17 +140,15 @@ def diagonal_projections(
     [[10.0, 11.0, 12.0], [1.0, 5.0, 4.0]]
     """
     data = np.asarray(image)
-    height, width = data.shape
+    _, _, x_45, y_45 = _projections(data)
+    return _diagonal_rows(data.shape, x_45, y_45, offset)
+
+
+def _diagonal_rows(
+    shape: tuple[int, int], x_45: np.ndarray, y_45: np.ndarray, offset: tuple[int, int]
+) -> dict[str, np.ndarray]:
+    height, width = shape
     size = height + width - 1
-    x_45 = np.zeros(size, dtype=np.float64)  # at x - y + height - 1 = 0 .. size - 1
-    y_45 = np.zeros(size, dtype=np.float64)  # at x + y
-    for first in range(0, height, _DIAGONAL_BAND):
-        band = data[first : first + _DIAGONAL_BAND]
-        # row i of the band lands at x + y = first + i + x: shifted right by i
-        y_45[first : first + band.shape[0] + width - 1] += _shifted_row_sums(band)
-        # and at x - y + height - 1 = height - 1 - first - i + x: the band upside down
-        start = height - first - band.shape[0]
-        x_45[start : start + band.shape[0] + width - 1] += _shifted_row_sums(band[::-1])
     x_origin = offset[0] - offset[1] - (height - 1)
     y_origin = offset[0] + offset[1]
     return {
@@ -166,8 +190,11 @@ def beam_statistics(
     (13.0, 2.0, 4.0, 11.0)
     """
     data = np.asarray(image)
-    projection_x = data.sum(axis=0, dtype=np.float64)
-    projection_y = data.sum(axis=1, dtype=np.float64)
+    if data.size:
+        projection_x, projection_y, x_45, y_45 = _projections(data)
+    else:
+        projection_x = data.sum(axis=0, dtype=np.float64)
+        projection_y = data.sum(axis=1, dtype=np.float64)
     x = np.arange(data.shape[1], dtype=np.float64) + offset[0]
     y = np.arange(data.shape[0], dtype=np.float64) + offset[1]
     scalars = {
@@ -178,7 +205,7 @@ def beam_statistics(
     if data.size:
         projections.update(
             (name, (rows[0], rows[1]))
-            for name, rows in diagonal_projections(data, offset=offset).items()
+            for name, rows in _diagonal_rows(data.shape, x_45, y_45, offset).items()
         )
     for name in BEAM_PROJECTIONS:
         values = (

@@ -159,3 +159,94 @@ def test_h5py_and_nptdms_are_imported_only_by_their_readers(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["[]", "['h5py']"]
+
+
+# --- PNG: the unfiltered-greyscale fast path gives exactly what Pillow gives ------------------
+def png_bytes(image, *, filter_types=None, level=1, idat_parts=1, extra_chunks=()):
+    """A PNG built by hand, as a GEECS camera writes it: greyscale, rows unfiltered (or
+    with ``filter_types``, one per row; only 0 and 1 = Sub here), deflate ``level``, the
+    IDAT data split in ``idat_parts`` chunks, ancillary chunks (sBIT, tEXt) before it."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    height, width = image.shape
+    depth = image.dtype.itemsize * 8
+    samples = image.astype(">u2" if depth == 16 else np.uint8).view(np.uint8).reshape(height, -1)
+    rows = []
+    for index, row in enumerate(samples):
+        kind = filter_types[index] if filter_types else 0
+        if kind == 1:  # Sub: each byte minus the byte one sample to its left
+            step = depth // 8
+            row = row.copy()
+            row[step:] = (row[step:].astype(np.int16) - samples[index, :-step]) % 256
+        rows.append(bytes([kind]) + row.tobytes())
+    stream = zlib.compress(b"".join(rows), level)
+    size = -(-len(stream) // idat_parts)
+    idats = [chunk(b"IDAT", stream[i : i + size]) for i in range(0, len(stream), size)]
+    header = struct.pack(">IIBBBBB", width, height, depth, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + b"".join(chunk(kind, body) for kind, body in extra_chunks)
+        + b"".join(idats)
+        + chunk(b"IEND", b"")
+    )
+
+
+def pillow_array(path):
+    with Image.open(path) as image:
+        return np.asarray(image).astype(np.uint16 if image.mode.startswith("I") else np.uint8)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("idat_parts", [1, 3])
+def test_camera_png_decodes_as_pillow_does(tmp_path, dtype, idat_parts):
+    from scan_analysis.data.readers.png import decode_unfiltered_greyscale
+
+    image = (IMAGE16[:, :63] % 256).astype(dtype) if dtype == np.uint8 else IMAGE16[:, :63] << 4
+    data = png_bytes(
+        image,
+        idat_parts=idat_parts,
+        extra_chunks=[(b"sBIT", bytes([12])), (b"tEXt", b"Comment\x00UC_TopView")],
+    )
+    path = tmp_path / "UC_TopView_001.png"
+    path.write_bytes(data)
+
+    assert decode_unfiltered_greyscale(data) is not None  # the fast path took it
+    result = read_shot(path)
+    assert result.dtype == dtype and np.array_equal(result, image)
+    assert np.array_equal(result, pillow_array(path))
+
+
+def test_png_with_filtered_rows_is_left_to_pillow_and_reads_the_same(tmp_path):
+    from scan_analysis.data.readers.png import decode_unfiltered_greyscale
+
+    filters = [index % 2 for index in range(IMAGE16.shape[0])]  # every other row Sub-filtered
+    data = png_bytes(IMAGE16, filter_types=filters)
+    path = tmp_path / "filtered.png"
+    path.write_bytes(data)
+
+    assert decode_unfiltered_greyscale(data) is None
+    assert np.array_equal(read_shot(path), IMAGE16)
+
+
+def test_colour_png_still_reads_as_its_channel_mean(tmp_path):
+    rgb = np.stack([IMAGE16 % 256, (IMAGE16 // 16) % 256, np.zeros_like(IMAGE16)], axis=-1)
+    path = tmp_path / "colour.png"
+    Image.fromarray(rgb.astype(np.uint8)).save(path)
+    expected = rgb.astype(np.uint8)[..., :3].mean(axis=-1).astype(np.uint8)
+    assert np.array_equal(read_shot(path), expected)
+
+
+def test_camera_png_with_damaged_pixel_data_is_a_clear_error(tmp_path):
+    data = bytearray(png_bytes(IMAGE16))
+    data[len(data) // 2] ^= 0xFF  # inside the IDAT data
+    path = tmp_path / "UC_TopView_002.png"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ShotReadError, match="UC_TopView_002.png") as error:
+        read_shot(path)
+    assert "corrupt or truncated" in str(error.value)

@@ -83,3 +83,8 @@ def test_diagonal_sums_equal_summing_each_pixel_at_its_diagonal(shape, dtype):
     assert y_45[0].tolist() == [offset[0] + offset[1] + k for k in range(size)]
     np.testing.assert_allclose(x_45[1], expected_x45, rtol=1e-12)
     np.testing.assert_allclose(y_45[1], expected_y45, rtol=1e-12)
+    # the column and row sums come out of the same pass
+    scalars, lineouts = beam_statistics(image, offset=offset)
+    np.testing.assert_allclose(lineouts["projection_x"][1], image.sum(axis=0, dtype=float))
+    np.testing.assert_allclose(lineouts["projection_y"][1], image.sum(axis=1, dtype=float))
+    assert scalars["image_total"] == pytest.approx(image.sum(dtype=float), rel=1e-12)

@@ -17,12 +17,14 @@ import os
 import typing
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from scan_analysis.suggestions import did_you_mean
+
+if TYPE_CHECKING:  # imported where YAML is read: worker processes start without it
+    import yaml
 
 Location = tuple[int, int]  # 1-based line and column
 
@@ -109,12 +111,15 @@ def describe_yaml_error(error: yaml.YAMLError, *, source: str | os.PathLike | No
 
     Examples
     --------
+    >>> import yaml
     >>> try:
     ...     yaml.safe_load("a: [1, 2\\n")
     ... except yaml.YAMLError as error:
     ...     print(describe_yaml_error(error, source="g.yaml"))  # doctest: +ELLIPSIS
     g.yaml:2:1: malformed YAML: expected ',' or ']', but got '<stream end>' (check ...)
     """
+    import yaml
+
     mark = error.problem_mark if isinstance(error, yaml.MarkedYAMLError) else None
     if source is None:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the text"
@@ -143,6 +148,8 @@ def locate_key(yaml_text: str, path: Sequence[str | int]) -> Location | None:
     >>> locate_key("steps: [a, b]\\n", ("steps", 1))
     (1, 12)
     """
+    import yaml
+
     try:
         node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:

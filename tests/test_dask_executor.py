@@ -111,3 +111,20 @@ except ImportError as error:
     )
     assert result.returncode == 0, result.stderr
     assert "pip install 'scan-analysis[dask]'" in result.stdout
+
+
+def malloc_settings() -> dict[str, str | None]:
+    import os
+
+    return {
+        name: os.environ.get(name) for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    }
+
+
+def test_workers_of_the_local_cluster_keep_freed_memory_for_the_next_shot(cluster):
+    """Issue 18: Dask's default (trim at 64 KiB) gave every array of every shot fresh pages."""
+    from scan_analysis.dask_executor import LOCAL_WORKER_MALLOC
+
+    settings = cluster.run(malloc_settings)
+    assert len(settings) == 2
+    assert all(value == LOCAL_WORKER_MALLOC for value in settings.values())

@@ -277,9 +277,12 @@ def loaded_modules(prefixes):
 
 
 def test_new_workers_import_what_shots_need_and_leave_figures_and_filters_for_later():
-    """Issue 18: a worker starts with the shot work only (matplotlib, pandas, scipy wait)."""
+    """Issue 18: a worker starts with the shot work only (matplotlib, pandas, scipy, the TIFF
+    reader and YAML wait until something needs them)."""
     with ProcessPoolShotExecutor(1) as executor:
-        (loaded,) = executor.map_unordered(loaded_modules, [("matplotlib", "pandas", "scipy")])
+        (loaded,) = executor.map_unordered(
+            loaded_modules, [("matplotlib", "pandas", "scipy", "tifffile", "yaml")]
+        )
         assert loaded == []
         (ready,) = executor.map_unordered(loaded_modules, [("scan_analysis", "PIL", "numpy")])
     assert ready == ["PIL", "numpy", "scan_analysis"]

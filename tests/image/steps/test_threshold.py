@@ -67,3 +67,26 @@ def test_a_value_at_the_threshold_counts_as_reaching_it(mode, invert, expected):
     """The original toolkit's convention: to_zero zeroes values below, keeps values equal."""
     result = apply_threshold(np.array([1.0, 4.0, 9.0]), level=4, mode=mode, invert=invert)
     np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["to_zero", "to_zero_inv"])
+@pytest.mark.parametrize("invert", [False, True])
+def test_zeroing_on_a_noisy_frame_matches_the_per_pixel_rule(dtype, mode, invert):
+    # a ragged mask (noise around the level) with NaN, infinities and -0.0 in it
+    image = (np.random.default_rng(5).normal(30.0, 10.0, (64, 96))).astype(dtype)
+    image[::7, ::5] = np.nan
+    image[1, 1], image[2, 2], image[3, 3] = np.inf, -np.inf, -0.0
+    reached = image >= 30.0
+    if invert:
+        reached = ~reached
+    zeroed = ~reached if mode == "to_zero" else reached
+    expected = image.copy()
+    expected[zeroed] = 0.0
+
+    result = apply_threshold(image, level=30.0, mode=mode, invert=invert)
+
+    assert result.dtype == dtype
+    np.testing.assert_array_equal(result, expected)
+    assert not np.signbit(result[zeroed]).any()  # zeroed pixels are +0.0
+    assert np.isnan(image[::7, ::5]).all()  # the input is untouched

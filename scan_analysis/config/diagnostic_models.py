@@ -405,6 +405,30 @@ class AnalysisGroupConfig(_Strict):
         min_length=1, description="analyzer names or {ref, priority, enabled}"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _original_spellings(cls, data: Any) -> Any:
+        """``upload_to_scanlog`` (the original's spelling, same meaning) is ``upload_to_scan-log``.
+
+        Both given: accepted when they agree, refused when they do not.
+        """
+        if not isinstance(data, dict) or "upload_to_scanlog" not in data:
+            return data
+        original = data["upload_to_scanlog"]
+        if not isinstance(original, bool):
+            raise ValueError(f"upload_to_scanlog is true or false, not {original!r}")
+        for ours in ("upload_to_scan-log", "upload_to_scan_log"):
+            if ours in data and data[ours] != original:
+                raise ValueError(
+                    f"upload_to_scanlog: {str(original).lower()} and {ours}: "
+                    f"{str(data[ours]).lower()} disagree (the same setting: the original's "
+                    "spelling and this project's); keep one of them"
+                )
+        data = {key: value for key, value in data.items() if key != "upload_to_scanlog"}
+        if not any(key in data for key in ("upload_to_scan-log", "upload_to_scan_log")):
+            data["upload_to_scan-log"] = original
+        return data
+
     @field_validator("analyzers")
     @classmethod
     def _each_once(cls, entries: list[AnalyzerRef]) -> list[AnalyzerRef]:

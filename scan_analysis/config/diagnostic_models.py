@@ -25,7 +25,7 @@ import importlib
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -236,6 +236,10 @@ class BackgroundSource(_Strict):
 class ScanRuntimeConfig(_Strict):
     """The ``scan:`` block: how the analyzer runs over a scan."""
 
+    original_spellings: ClassVar[dict[str, str]] = {"mode": "analysis_mode"}
+    """Keys of this block that a file written for the original may spell its way (editors
+    show and edit the spelling the file uses)."""
+
     priority: int = Field(100, ge=0, description="lower runs first (default 100)")
     mode: Literal["per_shot", "per_bin"] = Field(
         "per_shot", description="analyse each shot, or each bin's average once"
@@ -395,6 +399,9 @@ class AnalyzerRef(_Strict):
 
 class AnalysisGroupConfig(_Strict):
     """A group: which analyzers run together (e.g. a shift's standard set)."""
+
+    original_spellings: ClassVar[dict[str, str]] = {"upload_to_scan-log": "upload_to_scanlog"}
+    """Keys a file written for the original may spell its way (see ScanRuntimeConfig)."""
 
     name: str = Field(description="group name")
     description: str | None = Field(None, description="what the group is for")

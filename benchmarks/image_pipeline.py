@@ -3,7 +3,8 @@
 Prints the median time to decode the shot from PNG (a bare Pillow decode, the
 unit of the goals, and the library's own reader) and the median time to run
 the whole processing pipeline and BeamAnalyzer on the decoded image, measured
-in the same run, and their ratio (target: analysis / Pillow decode < 1).
+in the same run, and their ratio (target: analysis / Pillow decode < 1). Memory is
+kept for reuse as in the worker processes (``keep_freed_memory``).
 
     python benchmarks/image_pipeline.py [--repeats 30] [--size 1024]
 """
@@ -20,6 +21,7 @@ from _timing import median_time, pillow_decode
 
 from scan_analysis.data.demo import beam_truth, encode_png, render_beam_image
 from scan_analysis.data.readers import read_shot
+from scan_analysis.executors import keep_freed_memory
 from scan_analysis.image import BeamAnalyzer
 
 CONFIG = {
@@ -41,6 +43,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--size", type=int, default=1024)
     args = parser.parse_args()
+    keep_freed_memory()  # as in the worker processes that analyse shots
     shape = (args.size, args.size)
     image = render_beam_image(beam_truth(0.5, shape), shape, np.random.default_rng(0))
     with tempfile.TemporaryDirectory() as folder:

@@ -24,6 +24,12 @@ the config root likewise (--config-dir, $SCAN_ANALYSIS_CONFIG_DIR, ...).
 A 1-D scan whose s-file holds fewer bins than its ini range (the DAQ still
 writing, or stopped early) is refused; --allow-partial analyses it anyway and
 marks every figure "partial: 4 of 10 bins".
+
+When the DAQ wrote the s-file again (its derived columns are gone), put them
+back without analysing: each analyzer's scalars.csv, saved beside its figures
+by the last run, is merged into the s-file:
+  scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo \
+      --restore-scalars
 """
 
 
@@ -63,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="analyse a scan whose s-file holds fewer bins than its ini range "
         "(its figures are marked partial)",
     )
+    parser.add_argument(
+        "--restore-scalars",
+        action="store_true",
+        help="do not analyse: merge the scalars each analyzer's last run saved in "
+        "analysis/ScanNNN/{analyzer}/scalars.csv back into the s-file (use it when the DAQ "
+        "wrote the s-file again and the derived columns are gone); lists that run's figures",
+    )
     parser.set_defaults(func=run)
 
 
@@ -96,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     paths = ScanPaths(tag, data_root=args.data_root)
     paths.require_scan()
     paths.require_writable_output()  # said once here, not once per analyzer
-    partial = partial_scan_problem(paths)
+    partial = None if args.restore_scalars else partial_scan_problem(paths)  # nothing analysed
     if partial and not args.allow_partial:
         print(
             f"error: {tag} is {partial} (its ini range has more): the DAQ may still be "
@@ -119,7 +132,12 @@ def run(args: argparse.Namespace) -> int:
         for item, analyzer in analyzers:
             print(f"- {item.name} (priority {item.priority}) ...", flush=True)
             started = time.perf_counter()
-            files = analyzer.run_analysis(tag, data_root=paths.data_root, config_dir=tree.root)
+            files = analyzer.run_analysis(
+                tag,
+                data_root=paths.data_root,
+                config_dir=tree.root,
+                restore_scalars=args.restore_scalars,
+            )
             outcome = analyzer.last_outcome
             statuses.append(outcome.status)
             # why an analyzer had no data or failed is logged once by the analyzer itself

@@ -25,7 +25,7 @@ import importlib
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -236,6 +236,10 @@ class BackgroundSource(_Strict):
 class ScanRuntimeConfig(_Strict):
     """The ``scan:`` block: how the analyzer runs over a scan."""
 
+    original_spellings: ClassVar[dict[str, str]] = {"mode": "analysis_mode"}
+    """Keys of this block that a file written for the original may spell its way (editors
+    show and edit the spelling the file uses)."""
+
     priority: int = Field(100, ge=0, description="lower runs first (default 100)")
     mode: Literal["per_shot", "per_bin"] = Field(
         "per_shot", description="analyse each shot, or each bin's average once"
@@ -396,6 +400,9 @@ class AnalyzerRef(_Strict):
 class AnalysisGroupConfig(_Strict):
     """A group: which analyzers run together (e.g. a shift's standard set)."""
 
+    original_spellings: ClassVar[dict[str, str]] = {"upload_to_scan-log": "upload_to_scanlog"}
+    """Keys a file written for the original may spell its way (see ScanRuntimeConfig)."""
+
     name: str = Field(description="group name")
     description: str | None = Field(None, description="what the group is for")
     upload_to_scan_log: bool = Field(
@@ -404,6 +411,30 @@ class AnalysisGroupConfig(_Strict):
     analyzers: list[AnalyzerRef] = Field(
         min_length=1, description="analyzer names or {ref, priority, enabled}"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_spellings(cls, data: Any) -> Any:
+        """``upload_to_scanlog`` (the original's spelling, same meaning) is ``upload_to_scan-log``.
+
+        Both given: accepted when they agree, refused when they do not.
+        """
+        if not isinstance(data, dict) or "upload_to_scanlog" not in data:
+            return data
+        original = data["upload_to_scanlog"]
+        if not isinstance(original, bool):
+            raise ValueError(f"upload_to_scanlog is true or false, not {original!r}")
+        for ours in ("upload_to_scan-log", "upload_to_scan_log"):
+            if ours in data and data[ours] != original:
+                raise ValueError(
+                    f"upload_to_scanlog: {str(original).lower()} and {ours}: "
+                    f"{str(data[ours]).lower()} disagree (the same setting: the original's "
+                    "spelling and this project's); keep one of them"
+                )
+        data = {key: value for key, value in data.items() if key != "upload_to_scanlog"}
+        if not any(key in data for key in ("upload_to_scan-log", "upload_to_scan_log")):
+            data["upload_to_scan-log"] = original
+        return data
 
     @field_validator("analyzers")
     @classmethod

@@ -213,6 +213,7 @@ def write_demo_scan(
     n_bins: int = 10,
     shots_per_bin: int = 10,
     defects: bool = True,
+    noscan_shots: int | None = None,
 ) -> DemoScanInfo:
     """Write one scan into a day folder as the DAQ would (s-file last).
 
@@ -234,6 +235,8 @@ def write_demo_scan(
     defects : bool
         For ``jet_scan``: three shots without files, one shot missing from the
         s-file, one corrupt PNG, a blank and a ``nan`` cell.
+    noscan_shots : int, optional
+        Shots of a ``noscan`` or ``no_camera`` scan (default 20 and 10).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown demo scan kind {kind!r}; choose from {', '.join(KINDS)}")
@@ -263,7 +266,7 @@ def write_demo_scan(
         parameter, column, start, end = JET_PARAMETER, "U_ESP_JetXYZ Position.Axis 1", 4.0, 6.0
         devices, mode = [CAMERA], None
     else:  # noscan, no_camera
-        bins_count, per_bin = 1, 20 if kind == "noscan" else 10
+        bins_count, per_bin = 1, noscan_shots or (20 if kind == "noscan" else 10)
         parameter, column, start, end = "Shotnumber", None, 0.0, 0.0
         devices, mode = ([CAMERA, SPECTROMETER] if kind == "noscan" else [SPECTROMETER]), "noscan"
 

@@ -1,24 +1,34 @@
 """Animated GIF of a no-scan's shots, cheap enough to write for every scan.
 
-Each frame is a processed shot mapped through the colour map's 256-entry
-table straight to palette indices: no matplotlib figure per frame and no colour
-quantisation, so a frame costs about a millisecond. Frames are made where the
-shots are analysed (worker processes, :func:`encode_frames`) and written by
-:func:`save_gif` in one pass.
+The frames come out of the analysis itself: the worker that analyses a shot
+shrinks its processed image to the frame size
+(:func:`scan_analysis.image.animation_frames.shrink_to_frame`), so no shot is
+read twice. Here each frame is mapped through the colour map's 256-entry table
+straight to palette indices (:func:`palette_indices`, on the colour scale
+shared by all frames): no matplotlib figure per frame and no colour
+quantisation. :func:`save_gif` writes them in one pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
 from scan_analysis.data.atomic_files import atomic_output
+from scan_analysis.image.animation_frames import frame_shape, shrink_to_frame
+
+__all__ = [
+    "DEFAULT_FRAME_INCHES",
+    "colour_table",
+    "frame_shape",
+    "palette_indices",
+    "save_gif",
+    "shrink_to_frame",
+]
 
 DEFAULT_FRAME_INCHES = 4.0
 """Side of a frame when ``figsize_inches`` is not set (at the figure ``dpi``)."""
@@ -43,53 +53,6 @@ def colour_table(cmap: str) -> list[int]:
     return (rgb * 255 + 0.5).astype(np.uint8).ravel().tolist()
 
 
-def frame_shape(shape: Sequence[int], side: int) -> tuple[int, int]:
-    """(width, height) of a frame whose longer side is ``side`` pixels, aspect kept."""
-    height, width = int(shape[0]), int(shape[1])
-    scale = side / max(height, width)
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-@dataclass
-class FrameJob:
-    """Shots to turn into frames in one worker call (sent with the analyzer that processes them).
-
-    Attributes
-    ----------
-    analyzer : ImageAnalyzer
-        Loads and processes each shot as the analysis did (its scan context included).
-    shots : list of (int, Path)
-        Frame index and shot file.
-    vmin, vmax : float
-        The shared colour scale.
-    side : int
-        Longer side of a frame, in pixels.
-    """
-
-    analyzer: Any
-    shots: list[tuple[int, Path]]
-    vmin: float
-    vmax: float
-    side: int
-
-
-def encode_frames(job: FrameJob) -> list[tuple[int, np.ndarray | None]]:
-    """Load, process and index every shot of ``job`` (None for a shot that fails)."""
-    frames: list[tuple[int, np.ndarray | None]] = []
-    for index, path in job.shots:
-        try:
-            processed = job.analyzer.process(job.analyzer.load(path)).data
-        except Exception:  # that shot failed in the analysis too: it is left out
-            frames.append((index, None))
-            continue
-        indices = palette_indices(processed, vmin=job.vmin, vmax=job.vmax)
-        size = frame_shape(indices.shape, job.side)
-        if size != (indices.shape[1], indices.shape[0]):
-            indices = np.asarray(Image.fromarray(indices).resize(size, Image.Resampling.NEAREST))
-        frames.append((index, indices))
-    return frames
-
-
 def save_gif(
     frames: Sequence[np.ndarray],
     path: Path,
@@ -103,7 +66,7 @@ def save_gif(
     Parameters
     ----------
     frames : sequence of 2-D uint8 arrays
-        From :func:`encode_frames` (all the same shape).
+        Palette indices (:func:`palette_indices` of the frames), all the same shape.
     path : Path
         The ``.gif`` to write.
     cmap : str

@@ -162,9 +162,11 @@ def test_default_analyzer_without_config(fresh_demo_day):
     )
 
 
-def test_per_bin_mode_analyses_bin_averages(fresh_demo_day):
+@pytest.mark.parametrize("keyword", ["mode", "analysis_mode"])  # analysis_mode: the original's
+def test_per_bin_mode_analyses_bin_averages(fresh_demo_day, keyword):
     day, scan = fresh_demo_day, fresh_demo_day.scans[2]
-    analyzer = beam_analyzer(mode="per_bin")
+    analyzer = beam_analyzer(**{keyword: "per_bin"})
+    assert analyzer.mode == analyzer.analysis_mode == "per_bin"
     analyzer.run_analysis(day.tag(2), data_root=day.data_root)
     assert analyzer.last_outcome.status == "done"
     frame = read_sfile(day.day_dir / "analysis" / "s2.txt")

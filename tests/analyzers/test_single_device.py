@@ -4,9 +4,10 @@ import logging
 import os
 
 import numpy as np
+import pytest
 from crashing_analyzers import AlwaysDies, DiesOnce
 
-from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.executors import ProcessPoolShotExecutor
 
@@ -178,3 +179,16 @@ def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(fr
     assert written["processes"].keys() == written["serial"].keys()
     for name, content in written["serial"].items():
         assert written["processes"][name] == content, name
+
+
+@pytest.mark.parametrize("cls", [Array2DScanAnalyzer, Array1DScanAnalyzer])
+def test_analysis_mode_is_the_originals_keyword_for_mode(cls):
+    """``analysis_mode=`` as the original's subclasses take it; both given must agree."""
+    analyzer = cls("UC_TopView", analysis_mode="per_bin")
+    assert analyzer.mode == analyzer.analysis_mode == "per_bin"
+    assert analyzer.given_settings["mode"] == "per_bin"  # it wins over a config's, as mode does
+    assert cls("UC_TopView", mode="per_bin", analysis_mode="per_bin").mode == "per_bin"
+    with pytest.raises(ValueError, match=r"mode='per_shot', analysis_mode='per_bin'.*give one"):
+        cls("UC_TopView", mode="per_shot", analysis_mode="per_bin")
+    with pytest.raises(ValueError, match="per_frame"):
+        cls("UC_TopView", analysis_mode="per_frame")

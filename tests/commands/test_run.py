@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scan_analysis.data.demo import DemoDay, build_demo_day
@@ -248,3 +249,44 @@ def test_run_reports_every_bad_class_path_as_configs_check_does(
     )
     assert "LineAnalyser" in checked[0]
     assert run.stdout == ""  # nothing ran
+
+
+def test_restore_scalars_puts_the_derived_columns_back_into_a_regenerated_sfile(
+    fresh_demo_day, console_script, subprocess_env
+):
+    """The CLI twin of run_analysis(tag, restore_scalars=True): nothing analysed, columns back."""
+    day = fresh_demo_day
+    sfile = day.day_dir / "analysis" / "s1.txt"
+    as_the_daq_wrote_it = sfile.read_text()
+    where = [*DAY, "--scan", "1", "--group", "demo", "--data-root", str(day.data_root)]
+    analysed = run_cli(console_script, subprocess_env, "run", *where, "--executor", "serial")
+    assert analysed.returncode == 0, analysed.stdout + analysed.stderr
+    with_derived = read_sfile(sfile)
+    daq_columns = as_the_daq_wrote_it.splitlines()[0].split("\t")
+    derived = [c for c in with_derived.columns if c not in daq_columns]
+    assert any(c.startswith("UC_TopView_") for c in derived)
+    assert any(c.startswith("UC_Spectrometer_") for c in derived)
+    figures = sorted(printed_paths(analysed.stdout))
+
+    sfile.write_text(as_the_daq_wrote_it)  # the DAQ writes the s-file again
+    restored = run_cli(console_script, subprocess_env, "run", *where, "--restore-scalars")
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    out = restored.stdout
+    assert out.count("; restored ") == 3 and "3 done, 0 no_data, 0 failed" in out  # per analyzer
+    assert "UC_TopView: done in" in out and "scalars.csv" in out
+    assert sorted(printed_paths(restored.stdout)) == figures  # the last run's figures, listed
+    back = read_sfile(sfile)
+    pd.testing.assert_frame_equal(back[derived], with_derived[derived])  # values exactly
+    # the DAQ's columns keep their bytes, cell by cell
+    daq_rows = [line.split("\t") for line in as_the_daq_wrote_it.splitlines()]
+    rows = [line.split("\t") for line in sfile.read_text().splitlines()]
+    assert rows[0][: len(daq_columns)] == daq_columns
+    assert [row[: len(daq_columns)] for row in rows] == daq_rows
+
+
+def test_restore_scalars_is_explained_in_the_help(console_script, subprocess_env):
+    result = run_cli(console_script, subprocess_env, "run", "--help")
+    assert result.returncode == 0
+    help_text = " ".join(result.stdout.split())
+    assert "--restore-scalars do not analyse" in help_text
+    assert "the DAQ wrote the s-file again" in help_text

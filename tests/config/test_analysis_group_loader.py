@@ -230,3 +230,35 @@ def test_shipped_tree_is_valid_and_holds_the_demo_and_htu_groups():
     assert not any(
         ref.ref == item.name for ref in baseline.analyzers if not ref.enabled for item in resolved
     )
+
+
+def test_a_group_file_written_for_the_original_uploads_to_the_scan_log(make_tree):
+    """``upload_to_scanlog: true`` in an original group file switches the e-log entry on."""
+    root = make_tree(
+        {
+            "analyzers/UC_TopView.yaml": camera("UC_TopView"),
+            "groups/HTU/original.yaml": """
+                name: HTU_original
+                upload_to_scanlog: true
+                analyzers: [UC_TopView]
+            """,
+            "groups/HTU/quiet.yaml": """
+                name: HTU_quiet
+                upload_to_scanlog: false
+                analyzers: [UC_TopView]
+            """,
+            "groups/HTU/torn.yaml": """
+                name: HTU_torn
+                upload_to_scanlog: true
+                upload_to_scan-log: false
+                analyzers: [UC_TopView]
+            """,
+        }
+    )
+    tree = ConfigTree(root)
+    assert tree.load_group("HTU/original").upload_to_scan_log is True
+    assert tree.load_group("HTU/quiet").upload_to_scan_log is False
+    with pytest.raises(ConfigError, match="disagree") as caught:
+        tree.load_group("HTU/torn")
+    assert caught.value.path == root / "groups/HTU/torn.yaml"
+    assert str(root / "groups/HTU/torn.yaml") in str(caught.value)

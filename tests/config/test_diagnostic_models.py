@@ -211,12 +211,37 @@ def test_group_accepts_bare_names_and_override_mappings():
 def test_group_upload_switch_defaults_off_and_misspelling_is_named():
     assert load_group_config({"name": "g", "analyzers": ["A"]}).upload_to_scan_log is False
     problems = problems_of(
-        load_group_config, {"name": "g", "upload_to_scanlog": True, "analyzers": ["A"]}, "g.yaml"
+        load_group_config, {"name": "g", "upload_to_scan_logs": True, "analyzers": ["A"]}, "g.yaml"
     )
     assert problems == [
-        "g.yaml: unknown key 'upload_to_scanlog' (did you mean 'upload_to_scan-log'?); "
+        "g.yaml: unknown key 'upload_to_scan_logs' (did you mean 'upload_to_scan-log'?); "
         "valid keys here: name, description, upload_to_scan-log, analyzers"
     ]
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_upload_to_scanlog_is_the_originals_spelling_of_the_upload_switch(value):
+    """The original's group key, with its meaning: upload the group's outputs to the scan log."""
+    group = load_group_config({"name": "g", "upload_to_scanlog": value, "analyzers": ["A"]})
+    assert group.upload_to_scan_log is value
+    both = {
+        "name": "g",
+        "upload_to_scanlog": value,
+        "upload_to_scan-log": value,
+        "analyzers": ["A"],
+    }
+    assert load_group_config(both).upload_to_scan_log is value  # agreeing: fine
+
+
+def test_upload_to_scanlog_and_upload_to_scan_log_that_disagree_are_refused_naming_the_file():
+    data = {"name": "g", "upload_to_scanlog": False, "upload_to_scan-log": True, "analyzers": ["A"]}
+    [problem] = problems_of(load_group_config, data, "groups/g.yaml")
+    assert problem.startswith("groups/g.yaml: ")
+    assert "upload_to_scanlog: false and upload_to_scan-log: true disagree" in problem
+    [problem] = problems_of(
+        load_group_config, {"name": "g", "upload_to_scanlog": "yes", "analyzers": ["A"]}, "g.yaml"
+    )
+    assert "upload_to_scanlog is true or false, not 'yes'" in problem
 
 
 @pytest.mark.parametrize(

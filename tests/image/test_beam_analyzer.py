@@ -199,3 +199,73 @@ def test_enabled_stats_and_compute_slopes_as_the_original_spells_them(make_spot)
 def test_an_unknown_analysis_key_names_it():
     with pytest.raises(ConfigError, match=r"analysis\.compute_slope: Extra inputs"):
         BeamAnalyzer({"name": "UC_Cam", "analysis": {"compute_slope": True}})
+
+
+def original_diagonal_statistics(cropped: np.ndarray) -> dict[str, float]:
+    """The original's x_45 / y_45 statistics, written from its documentation (not imported).
+
+    ImageAnalysis ``basic_beam_stats``: ``x_45`` is the projection on the NW-SE
+    diagonals of the cropped image, ``np.diag(image, k)`` for ``k = -(h-1) .. w-1``,
+    ``y_45`` the same on the left-right flipped image (the NE-SW anti-diagonals);
+    each is indexed 0, 1, 2, ... (no ROI offset). On that index: CoM = sum(i p) /
+    sum(p), rms about it, FWHM after subtracting the profile's minimum (first and
+    last samples at or above half, edges linearly interpolated), peak = argmax.
+    """
+    height, width = cropped.shape
+
+    def projection(image):
+        return np.array([np.diag(image, k=k).sum() for k in range(-(height - 1), width)])
+
+    def fwhm(profile):
+        profile = profile - profile.min()
+        half = profile.max() / 2
+        above = np.nonzero(profile >= half)[0]
+        left, right = above[0], above[-1]
+
+        def edge(i, j):
+            return i + (half - profile[i]) / (profile[j] - profile[i])
+
+        return edge(right, right + 1) - edge(left - 1, left)
+
+    statistics = {}
+    for name, image in (("x_45", cropped), ("y_45", np.fliplr(cropped))):
+        profile = projection(image)
+        index = np.arange(profile.size)
+        com = (index * profile).sum() / profile.sum()
+        statistics[f"{name}_CoM"] = com
+        statistics[f"{name}_rms"] = np.sqrt(((index - com) ** 2 * profile).sum() / profile.sum())
+        statistics[f"{name}_fwhm"] = fwhm(profile)
+        statistics[f"{name}_peak_location"] = float(np.argmax(profile))
+    return statistics
+
+
+def test_diagonal_positions_convert_to_the_originals_as_migrating_says():
+    """docs/MIGRATING.md's one-line conversions of x_45 / y_45 to the original's columns."""
+    y, x = np.indices((120, 160), dtype=np.float64)
+    # an elongated, tilted spot (the two diagonals differ), no background: moments agree
+    u, v = (x - 95) * 0.8 + (y - 52) * 0.6, -(x - 95) * 0.6 + (y - 52) * 0.8
+    frame = 3000 * np.exp(-0.5 * ((u / 11.0) ** 2 + (v / 4.0) ** 2))
+    x_min, x_max, y_min, y_max = 41, 141, 17, 93  # the ROI: width 100, height 76
+    roi_width, roi_height = x_max - x_min, y_max - y_min
+    ours = (
+        BeamAnalyzer({"roi": {"x_min": x_min, "x_max": x_max, "y_min": y_min, "y_max": y_max}})
+        .analyze_image(frame)
+        .scalars
+    )
+    original = original_diagonal_statistics(frame[y_min:y_max, x_min:x_max])
+
+    for stat in ("CoM", "peak_location"):
+        # original x_45 = x_45 - x_min + y_min + roi_height - 1
+        assert ours[f"x_45_{stat}"] - x_min + y_min + roi_height - 1 == pytest.approx(
+            original[f"x_45_{stat}"], abs=1e-9
+        )
+        # original y_45 = roi_width + roi_height - 2 - (y_45 - x_min - y_min)  (reversed axis)
+        assert roi_width + roi_height - 2 - (ours[f"y_45_{stat}"] - x_min - y_min) == (
+            pytest.approx(original[f"y_45_{stat}"], abs=1e-9)
+        )
+    # widths: the same numbers, no sqrt(2) between them (the original's FWHM subtracts the
+    # profile's tiny minimum first, hence not to the last digit)
+    for stat in ("rms", "fwhm"):
+        assert ours[f"x_45_{stat}"] == pytest.approx(original[f"x_45_{stat}"], rel=1e-6)
+        assert ours[f"y_45_{stat}"] == pytest.approx(original[f"y_45_{stat}"], rel=1e-6)
+    assert ours["x_45_rms"] != pytest.approx(ours["y_45_rms"], rel=0.1)  # a real test: they differ

@@ -327,6 +327,33 @@ def test_a_config_symlinked_from_outside_the_root_opens_but_is_never_written(con
 
 
 # --- groups ---------------------------------------------------------------------------------------
+def test_a_group_written_for_the_original_shows_and_keeps_its_own_spellings(config_root):
+    """Issue 14: ``upload_to_scanlog`` (and ``analysis_mode`` in a scan block) load as their
+    meaning; the editor shows the file's value under the file's key and edits that key."""
+    group = config_root / "groups" / "original.yaml"
+    group.write_text("name: original\nupload_to_scanlog: true\nanalyzers:\n  - UC_TopView\n")
+    editor = ConfigEditor(config_root, open_file="original")
+    assert editor.field("upload_to_scanlog").value is True
+    editor.field("upload_to_scanlog").value = False
+    assert editor.valid, editor.problems
+    assert editor.save()
+    assert group.read_text() == (
+        "name: original\nupload_to_scanlog: false\nanalyzers:\n  - UC_TopView\n"
+    )
+    assert ConfigTree(config_root).load_group("original").upload_to_scan_log is False
+
+    analyzer = config_root / "analyzers" / "OriginalCam.yaml"
+    analyzer.write_text(
+        "name: OriginalCam\nscan:\n  analysis_mode: per_bin\nimage:\n  bit_depth: 12\n"
+    )
+    editor = ConfigEditor(config_root, open_file="OriginalCam")
+    assert editor.field("scan.analysis_mode").value == "per_bin"
+    editor.field("scan.analysis_mode").value = "per_shot"
+    assert editor.save()
+    assert "  analysis_mode: per_shot\n" in analyzer.read_text()
+    assert "mode: per_bin" not in analyzer.read_text()
+
+
 def test_group_edits_round_trip(config_root):
     editor = ConfigEditor(config_root, open_file="HTU/baseline")
     view = editor.group_view

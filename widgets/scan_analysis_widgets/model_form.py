@@ -575,9 +575,17 @@ class ModelForm(ipywidgets.VBox):
         rank = {key: index for index, key in enumerate(order)}
         simple: list[tuple[int, ipywidgets.Widget]] = []
         nested: list[tuple[int, ipywidgets.Widget]] = []
+        spellings = getattr(model, "original_spellings", {})
         for name, info in model.model_fields.items():
             key = yaml_key(name, info)
-            position = rank.get(key, len(rank))
+            original = spellings.get(key)
+            if (
+                original
+                and not self.document.has((*path, key))
+                and self.document.has((*path, original))
+            ):  # a file written for the original toolkit: show and edit its own key
+                key = original
+            position = rank.get(key, rank.get(yaml_key(name, info), len(rank)))
             child = (*path, key)
             override = self.overrides.get(dotted(child))
             if override is not None:

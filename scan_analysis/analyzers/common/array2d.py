@@ -15,12 +15,7 @@ from scan_analysis.render import (
     save_montage,
     save_scalar_histories,
 )
-from scan_analysis.render.animation import (
-    DEFAULT_FRAME_INCHES,
-    FrameJob,
-    encode_frames,
-    save_gif,
-)
+from scan_analysis.render.animation import DEFAULT_FRAME_INCHES, palette_indices, save_gif
 from scan_analysis.render.style import colour_limits, downsample_for_display, format_parameter_value
 
 
@@ -137,46 +132,49 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             files += [animation] if animation else []
         return files
 
-    def _save_animation(self, average: np.ndarray) -> Path | None:
-        """The no-scan's shots as a GIF (``renderer_kwargs: {animation: true}``).
+    def _frame_request(self, files: dict[int, Path]) -> tuple[frozenset[int], int]:
+        """A no-scan with ``animation: true``: at most ``max_frames`` shots, evenly spaced.
 
-        At most ``max_frames`` shots, evenly spaced, of the averaged shape; the
-        colour scale of the average image; frames made on the worker pool.
+        Chosen among the shots with files before the analysis, so the workers
+        return these shots' frames with their results and no shot is read twice.
+        A frame is float32 at the GIF's size (its longer side ``figsize_inches``
+        x ``dpi``), so the parent holds at most ``max_frames`` x side² x 4 bytes
+        (the defaults, 100 frames of at most 440x440: under 78 MB) whatever the
+        number of shots; frames of other shots are never made.
         """
         options = self.render_options
-        shots = [s for s in sorted(self.shot_shapes) if self.shot_shapes[s] == self.averaged_shape]
-        shots = [s for s in shots if s in self.shot_files]
-        if not shots:
-            return None
+        if self.bins.kind is not ScanKind.NOSCAN or not options.animation or not self.save:
+            return frozenset(), 0
+        shots = sorted(files)
         if len(shots) > options.max_frames:
             keep = np.linspace(0, len(shots) - 1, options.max_frames).round().astype(int)
             shots = [shots[i] for i in keep]
-        vmin, vmax = colour_limits([average], options)
         side = round((options.figsize_inches or DEFAULT_FRAME_INCHES) * options.dpi)
-        items = list(enumerate(shots))
-        per_job = max(1, -(-len(items) // 8))  # about 8 jobs: every worker busy, few pickles
-        jobs = [
-            FrameJob(
-                self.image_analyzer,
-                [(index, self.shot_files[shot]) for index, shot in items[i : i + per_job]],
-                vmin,
-                vmax,
-                side,
-            )
-            for i in range(0, len(items), per_job)
+        return frozenset(shots), side
+
+    def _save_animation(self, average: np.ndarray) -> Path | None:
+        """The no-scan's shots as a GIF (``renderer_kwargs: {animation: true}``).
+
+        The frames came back from the analysis with the shots (see
+        :meth:`_frame_request`), in data units; they are mapped to colours here,
+        on the colour scale of the average image (known only once every shot is
+        in). Shots that failed or are not of the averaged shape are left out.
+        """
+        options = self.render_options
+        shots = [
+            s for s in sorted(self.shot_frames) if self.shot_shapes.get(s) == self.averaged_shape
         ]
-        encoded: dict[int, np.ndarray] = {}
-        for frames in self.executor.map_unordered(encode_frames, jobs):
-            encoded.update((index, frame) for index, frame in frames if frame is not None)
-        order = sorted(encoded)
-        if not order:
+        if not shots:
             return None
+        vmin, vmax = colour_limits([average], options)
+        frames = [palette_indices(self.shot_frames[s], vmin=vmin, vmax=vmax) for s in shots]
+        self.shot_frames = {}  # written once; no need to hold them until the next scan
         return save_gif(
-            [encoded[i] for i in order],
+            frames,
             self.output_dir / f"{self.analyzer_id}_shots.gif",
             cmap=options.cmap,
             duration=options.duration,
-            labels=[f"shot {shots[i]}" for i in order],
+            labels=[f"shot {s}" for s in shots],
         )
 
     def _panel_title(self, number: int, label: str) -> str:

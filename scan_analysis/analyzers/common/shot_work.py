@@ -1,8 +1,10 @@
 """The work sent to executor workers: a chunk of one bin's shots in, partial sums out.
 
 Workers return per-shot scalars, the bin's partial image (or trace) sums, one
-per shape, and, for traces, the per-shot lines a no-scan waterfall needs; never
-one array per shot, so the parent's memory grows with bins, not shots.
+per shape, for traces the per-shot lines a no-scan waterfall needs, and for a
+no-scan's animation the small frames of the shots asked for (at most
+``max_frames`` of them); never a full array per shot, so the parent's memory
+grows with bins, not shots.
 
 Each shot has exactly one outcome: either everything it gives (scalars, its
 share of the sums, its line) is recorded, or nothing is and it is a
@@ -20,6 +22,7 @@ import numpy as np
 
 from scan_analysis.accumulators import ArraySum, Shape
 from scan_analysis.errors import ScanAnalysisError
+from scan_analysis.image.animation_frames import shrink_to_frame
 from scan_analysis.image.base import ImageAnalyzer
 
 logger = logging.getLogger(__name__)
@@ -27,13 +30,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ShotChunk:
-    """Shots of one bin, analysed together by one worker call."""
+    """Shots of one bin, analysed together by one worker call.
+
+    ``frame_shots`` are the shots whose animation frame (the processed image
+    shrunk to ``frame_side`` pixels, :func:`shrink_to_frame`) comes back too.
+    """
 
     analyzer: ImageAnalyzer
     bin: int
     shots: list[tuple[int, Path]]
     mode: str = "per_shot"
     keep_lines: bool = False
+    frame_shots: frozenset[int] = frozenset()
+    frame_side: int = 0
 
 
 @dataclass
@@ -77,6 +86,8 @@ class ChunkResult:
     """The analyzer's ``ImageAnalyzerResult.warnings`` of each shot that had any."""
     metadata: dict[int, dict] = field(default_factory=dict)
     """The analyzer's ``ImageAnalyzerResult.metadata`` of each shot that had any."""
+    frames: dict[int, np.ndarray] = field(default_factory=dict)
+    """Animation frames (float32, data units) of the chunk's ``frame_shots`` that were analysed."""
 
     @property
     def finished(self) -> int:
@@ -171,6 +182,7 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
         except Exception as error:  # an analyzer failing on one shot never stops the scan
             result.failures[shot] = ShotFailure(_describe(path, error), traceback=_trace())
             continue
+        frame = _frame(chunk, shot, data, prepared) if shot in chunk.frame_shots else None
         # everything for this shot is known: record all of it, and only now
         _add(result, prepared, offset)
         result.shapes[shot] = prepared.shape
@@ -184,7 +196,25 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
             result.metadata[shot] = metadata
         if chunk.keep_lines and is_trace:
             result.lines[shot] = prepared.values
+        if frame is not None:
+            result.frames[shot] = frame
     return result
+
+
+def _frame(
+    chunk: ShotChunk, shot: int, data: np.ndarray, prepared: _ShotArray
+) -> np.ndarray | None:
+    """The shot's animation frame; None when it cannot be made (the shot's analysis stands).
+
+    ``per_shot``: the processed image the analysis already made. ``per_bin``
+    sums raw shots, so the frame's shot is processed here (its only processing).
+    """
+    try:
+        image = prepared.values if chunk.mode == "per_shot" else chunk.analyzer.process(data).data
+        return shrink_to_frame(image, chunk.frame_side)
+    except Exception as error:  # a frame is a picture: it never fails the shot
+        logger.warning("shot %d: no animation frame (%s: %s)", shot, type(error).__name__, error)
+        return None
 
 
 def _trace() -> str:

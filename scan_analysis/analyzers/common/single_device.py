@@ -117,6 +117,9 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         Analyse every shot then aggregate per bin, or average each bin's raw
         shots and analyse the average once (its scalars go to every shot of the
         bin). Default: the config's, else ``"per_shot"``.
+    analysis_mode : ``"per_shot"`` or ``"per_bin"``, optional
+        The original's name of ``mode`` (the same setting); giving both with
+        different values is a ``ValueError``.
     renderer_kwargs : dict, optional
         Figure options (:class:`~scan_analysis.config.renderer_options.RendererOptions`:
         ``cmap``/``colormap``, ``vmin``, ``vmax``, ``colormap_mode``, ``dpi``,
@@ -170,6 +173,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         directory_suffix: str | None = None,
         file_tail: str | None = None,
         mode: Mode | None = None,
+        analysis_mode: Mode | None = None,
         renderer_kwargs: dict[str, Any] | RendererOptions | None = None,
         save: bool | None = None,
         background_source: BackgroundSource | dict | None = None,
@@ -183,6 +187,13 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     ) -> None:
         # a wrong renderer key is an error here, not mid-run, with the valid keys listed
         options_given = RenderOptions.from_kwargs(renderer_kwargs).model_dump(exclude_unset=True)
+        if analysis_mode is not None:  # the original's keyword
+            if mode is not None and mode != analysis_mode:
+                raise ValueError(
+                    f"{type(self).__name__}(mode={mode!r}, analysis_mode={analysis_mode!r}): "
+                    "the same setting given twice with different values; give one of them"
+                )
+            mode = analysis_mode
         given = {
             "directory_suffix": directory_suffix,
             "file_tail": file_tail,
@@ -255,6 +266,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
     def mode(self) -> Mode:
         """``per_shot`` or ``per_bin`` (``scan.mode``)."""
         return self.scan_config.mode
+
+    @property
+    def analysis_mode(self) -> Mode:
+        """:attr:`mode` by the original's name."""
+        return self.mode
 
     @property
     def save(self) -> bool:
@@ -419,6 +435,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_failures: dict[int, ShotFailure] = {}
         self.shot_shapes: dict[int, Shape] = {}
         self.shot_lines: dict[int, np.ndarray] = {}
+        #: animation frames by shot, for the shots :meth:`_frame_request` asked for
+        self.shot_frames: dict[int, np.ndarray] = {}
         #: the image analyzer's warnings, by shot (``per_bin``: the shots of the bin)
         self.shot_warnings: dict[int, list[str]] = {}
         #: the image analyzer's result metadata, by shot (``per_bin``: by bin number)
@@ -664,6 +682,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         for shot in sorted(files):
             by_bin.setdefault(self.bins.bin_of_shot.get(shot, 1), []).append((shot, files[shot]))
         keep_lines = self.bins.kind is ScanKind.NOSCAN and len(files) <= MAX_WATERFALL_LINES
+        frame_shots, frame_side = self._frame_request(files)
         return [
             ShotChunk(
                 self.image_analyzer,
@@ -671,10 +690,16 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
                 shots[start : start + CHUNK_SIZE],
                 self.mode,
                 keep_lines,
+                frozenset(s for s, _ in shots[start : start + CHUNK_SIZE] if s in frame_shots),
+                frame_side,
             )
             for number, shots in sorted(by_bin.items())
             for start in range(0, len(shots), CHUNK_SIZE)
         ]
+
+    def _frame_request(self, files: dict[int, Path]) -> tuple[frozenset[int], int]:
+        """Shots whose animation frame the workers return, and the frame's side (none here)."""
+        return frozenset(), 0
 
     def _analyse_shots_with_one_retry(self, files: dict[int, Path]) -> bool:
         """Analyse the shots; when a worker process dies, once more on fresh workers.
@@ -734,6 +759,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.shot_saturation.update(result.saturated)
         self.shot_warnings.update(result.warnings)
         self.shot_metadata.update(result.metadata)
+        self.shot_frames.update(result.frames)
         accumulator.failed += len(result.failures)
         self.shot_shapes.update(result.shapes)
         lines = dict(result.lines)

@@ -214,14 +214,18 @@ def draw_montage(
         # room for a row's panel titles above it (as a fraction of the panel height)
         hspace=min(0.9, (0.12 + 0.16 * title_lines) / max(panel_height - 0.3, 0.5)),
     )
-    grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    # axes for the panels only (an empty grid cell costs an axes' ticks to make), sharing
+    # the first one's limits; tick labels on the outer panels only (below: bottom ones)
+    cells = figure.add_gridspec(rows, columns)
+    first = None
     vmin, vmax = _colour_limits([images[k] for k in keys], options)
     shown = None
-    for index, axes in enumerate(grid.ravel()):
-        if index >= len(keys):
-            axes.set_visible(False)
-            continue
-        key = keys[index]
+    for index, key in enumerate(keys):
+        axes = figure.add_subplot(
+            cells[index // columns, index % columns], sharex=first, sharey=first
+        )
+        first = first or axes
+        axes.tick_params(labelbottom=False, labelleft=index % columns == 0)
         extent, unit = _extent(image_shape or images[key].shape, offset, calibration)
         shown = axes.imshow(
             downsample_for_display(images[key])[0],
@@ -234,7 +238,9 @@ def draw_montage(
         if centroids and key in centroids and np.all(np.isfinite(centroids[key])):
             scale = calibration * 1e3 if calibration else 1.0
             axes.plot(centroids[key][0] * scale, centroids[key][1] * scale, "w+", markersize=8)
-        axes.set_title(panel_titles[key], fontsize=PANEL_TITLE_FONT_SIZE)
+        # placed, not searched for: nothing is drawn above a panel (its ticks are below, on
+        # the left) and matplotlib's search measures every panel's ticks on each draw
+        axes.set_title(panel_titles[key], fontsize=PANEL_TITLE_FONT_SIZE, y=1.0)
         if saturated and key in saturated:
             mark_saturated(axes, saturated[key], gid=SATURATED_PANEL_GID.format(key=key))
         if index % columns == 0:

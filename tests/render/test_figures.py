@@ -4,6 +4,7 @@ from PIL import Image
 
 from scan_analysis.render import (
     RenderOptions,
+    draw_scalars_vs_parameter,
     save_average_image,
     save_line_overlay,
     save_montage,
@@ -11,7 +12,12 @@ from scan_analysis.render import (
     save_scatter,
     save_waterfall,
 )
-from scan_analysis.render.style import downsample_for_display, parameter_label, scalar_label
+from scan_analysis.render.style import (
+    downsample_for_display,
+    parameter_label,
+    save,
+    scalar_label,
+)
 
 
 def test_options_from_renderer_kwargs():
@@ -40,6 +46,38 @@ def test_downsample_keeps_the_mean():
     small, factor = downsample_for_display(image)
     assert factor == 4 and small.shape == (256, 256)
     assert small.mean() == pytest.approx(image.mean(), rel=1e-6)
+
+
+def test_a_laid_out_figure_is_saved_as_matplotlib_draws_it(tmp_path):
+    """save() lays a constrained figure out once: the same PNG, the figure left as it was."""
+    stats = {
+        name: (np.array([1.0, 2.0, 3.0]) * scale, np.array([0.1, 0.2, 0.1]), np.array([5, 5, 5]))
+        for name, scale in (("x_CoM", 1.0), ("image_total", 1e8), ("y_rms_m", 1e-5))
+    }
+    drawing = {"parameter_label": "JetX (mm)", "title": "a title\nof two lines"}
+    figure = draw_scalars_vs_parameter([4.0, 5.0, 6.0], stats, **drawing)
+    engine, dpi = figure.get_layout_engine(), figure.dpi
+    save(figure, tmp_path / "once.png", dpi=80)
+    assert figure.get_layout_engine() is engine and figure.dpi == dpi
+    plain = draw_scalars_vs_parameter([4.0, 5.0, 6.0], stats, **drawing)
+    plain.savefig(tmp_path / "matplotlib.png", dpi=80)  # lays out, then draws (twice)
+    ours, theirs = (np.asarray(Image.open(tmp_path / n)) for n in ("once.png", "matplotlib.png"))
+    assert ours.shape == theirs.shape and np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "max_pixels"),
+    [((1024, 1024), np.float32, 640), ((1000, 1301), np.uint16, 320), ((90, 70), np.float64, 20)],
+)
+def test_downsample_is_the_mean_of_each_block(shape, dtype, max_pixels):
+    image = (np.random.default_rng(3).random(shape) * 4000).astype(dtype)
+    image.flat[777] = np.nan if image.dtype.kind == "f" else image.flat[777]
+    small, factor = downsample_for_display(image, max_pixels=max_pixels)
+    height, width = shape[0] // factor * factor, shape[1] // factor * factor
+    blocks = image[:height, :width].reshape(height // factor, factor, width // factor, factor)
+    expected = blocks.mean(axis=(1, 3))
+    assert small.dtype == expected.dtype and small.shape == expected.shape
+    np.testing.assert_allclose(small, expected, rtol=1e-6)  # NaN where the block has one
 
 
 def test_every_figure_writes_a_png_at_the_asked_dpi(tmp_path):

@@ -32,3 +32,19 @@ def _argument(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
 date_argument: Callable[[str], dt.date] = _argument(parse_date, "date")
 scan_number_argument: Callable[[str], int] = _argument(parse_scan_number, "scan number")
 experiment_argument: Callable[[str], str] = _argument(parse_experiment, "experiment")
+
+
+def add_experiment_argument(parser: argparse.ArgumentParser) -> None:
+    """``--experiment`` (required, checked as it is parsed), as every command spells it."""
+    parser.add_argument(
+        "--experiment",
+        required=True,
+        type=experiment_argument,
+        help="experiment folder, e.g. Undulator",
+    )
+
+
+def add_day_arguments(parser: argparse.ArgumentParser, *, date_help: str) -> None:
+    """``--experiment`` and ``--date`` (both required): the day a command works on."""
+    add_experiment_argument(parser)
+    parser.add_argument("--date", required=True, type=date_argument, help=date_help)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scan_analysis.cli_arguments import date_argument, experiment_argument
+from scan_analysis.cli_arguments import add_day_arguments
 
 EXAMPLE = """\
 examples:
@@ -35,13 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument(
-        "--experiment",
-        required=True,
-        type=experiment_argument,
-        help="experiment folder, e.g. Undulator",
-    )
-    export.add_argument("--date", required=True, type=date_argument, help="the day, YYYY-MM-DD")
+    add_day_arguments(export, date_help="the day, YYYY-MM-DD")
     export.add_argument(
         "--output", type=Path, help="file to write (default: ./EXPERIMENT_DATE.html)"
     )

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from scan_analysis.cli_arguments import date_argument, experiment_argument
+from scan_analysis.cli_arguments import add_experiment_argument, date_argument
 
 EXAMPLE = """\
 examples:
@@ -38,12 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--experiment",
-        required=True,
-        type=experiment_argument,
-        help="experiment folder, e.g. Undulator",
-    )
+    add_experiment_argument(parser)
     parser.add_argument(
         "--from",
         dest="start",

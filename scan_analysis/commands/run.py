@@ -7,7 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from scan_analysis.cli_arguments import date_argument, experiment_argument, scan_number_argument
+from scan_analysis.cli_arguments import (
+    add_day_arguments,
+    scan_number_argument,
+)
 
 EXAMPLE = """\
 examples:
@@ -43,13 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--experiment",
-        required=True,
-        type=experiment_argument,
-        help="experiment folder, e.g. Undulator",
-    )
-    parser.add_argument("--date", required=True, type=date_argument, help="scan day, YYYY-MM-DD")
+    add_day_arguments(parser, date_help="scan day, YYYY-MM-DD")
     parser.add_argument(
         "--scan", required=True, type=scan_number_argument, help="scan number, e.g. 2 or Scan002"
     )

@@ -37,7 +37,7 @@ except ImportError as error:  # the optional extra is missing: say how to get it
         f"running on Dask needs the 'dask' extra: pip install 'scan-analysis[dask]' ({error})"
     ) from error
 
-from scan_analysis.executors import default_workers
+from scan_analysis.executors import KEEP_FREED_MEMORY_ENVIRONMENT, default_workers
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ class ClusterConnection:
         self.close()
 
 
-LOCAL_WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "268435456"}
+LOCAL_WORKER_MALLOC = KEEP_FREED_MEMORY_ENVIRONMENT
 """glibc settings of the local cluster's workers: keep freed memory for the next shot.
 
 Dask's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (hand memory back to
 the system at once), so every array of every shot gets fresh pages from the kernel: about
 4000 page faults for a 1024x1024 filtered shot. A worker analysing shots reuses the same
-few arrays shot after shot; the process pool does the same with ``mallopt``
+few arrays shot after shot; the process pool sets the same values with ``mallopt``
 (:func:`scan_analysis.executors.keep_freed_memory`). Clusters the user started are left as
 they are.
 """

@@ -211,6 +211,12 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD_BYTES = 32 * 2**20  # glibc's largest: frames up to 32 MB come from the heap
 _TRIM_THRESHOLD_BYTES = 256 * 2**20
+KEEP_FREED_MEMORY_ENVIRONMENT = {
+    "MALLOC_MMAP_THRESHOLD_": str(_MMAP_THRESHOLD_BYTES),
+    "MALLOC_TRIM_THRESHOLD_": str(_TRIM_THRESHOLD_BYTES),
+}
+"""The same settings as environment variables, for worker processes this library does not
+start itself (glibc reads them when a process starts), e.g. a local Dask cluster's."""
 
 
 def keep_freed_memory() -> bool:

@@ -77,7 +77,9 @@ def decode_unfiltered_greyscale(data: bytes) -> np.ndarray | None:
     return pixels.copy()
 
 
-def _inflate_unfiltered_rows(stream: bytes, row_bytes: int, height: int) -> bytes | None:
+def _inflate_unfiltered_rows(
+    stream: bytes | memoryview, row_bytes: int, height: int
+) -> bytes | None:
     """The inflated rows, or None when damaged, of another size, or filtered from the start.
 
     The first rows are inflated first: a file whose rows are filtered (as
@@ -97,7 +99,9 @@ def _inflate_unfiltered_rows(stream: bytes, row_bytes: int, height: int) -> byte
     return inflated
 
 
-def _greyscale_header_and_stream(data: bytes) -> tuple[tuple[int, int, int] | None, bytes]:
+def _greyscale_header_and_stream(
+    data: bytes,
+) -> tuple[tuple[int, int, int] | None, bytes | memoryview]:
     """``(width, height, bit depth)`` and the joined ``IDAT`` data, or ``(None, b"")``."""
     if not data.startswith(_SIGNATURE):
         return None, b""
@@ -126,7 +130,7 @@ def _greyscale_header_and_stream(data: bytes) -> tuple[tuple[int, int, int] | No
     width, height, bit_depth, colour_type, compression, filter_method, interlace = header
     if colour_type != 0 or bit_depth not in (8, 16) or compression or filter_method or interlace:
         return None, b""
-    stream = parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
+    stream = parts[0] if len(parts) == 1 else b"".join(parts)  # one chunk: no copy
     return (width, height, bit_depth), stream
 
 

@@ -169,6 +169,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         )
         self.add_class("sa-live-watch")
         self.data_root: Path | None = None
+        self._data_root_problem = "no data root"  # why there is none, as set-up found it
         self.config_dir = config_dir
         self.tree: ConfigTree | None = None
         self.runner: LiveTaskRunner | None = None
@@ -201,7 +202,8 @@ class LiveWatchPanel(ipywidgets.VBox):
         try:
             self.data_root = resolve_data_root(data_root)
         except ScanAnalysisError as error:
-            problems.append(describe_error(error))
+            self._data_root_problem = describe_error(error)
+            problems.append(self._data_root_problem)
         else:
             self.picker.load(self.data_root)
             problems += self.picker.select(experiment, date)
@@ -262,7 +264,7 @@ class LiveWatchPanel(ipywidgets.VBox):
             return False
         problems = []
         if self.data_root is None:
-            problems.append("no data root: pass data_root= or set $SCAN_ANALYSIS_DATA_ROOT")
+            problems.append(self._data_root_problem)
         if not self.picker.experiment:
             problems.append("choose an experiment")
         if not self.picker.date:

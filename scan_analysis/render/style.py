@@ -274,6 +274,7 @@ def column_label(
     column: str,
     *,
     parameter_column: str | None = None,
+    parameter_unit: str | None = None,
     position_units: Mapping[str, str] | None = None,
 ) -> tuple[str, float]:
     """Axis label (with units) for an s-file column, and the factor to apply to its values.
@@ -283,7 +284,11 @@ def column_label(
     column : str
         The s-file column.
     parameter_column : str, optional
-        The scan parameter's column (labelled alias first, see :func:`parameter_label`).
+        The scan parameter's column, named in full with its unit as the
+        ScatterPlotter's axis does (:func:`parameter_title`).
+    parameter_unit : str, optional
+        The scan parameter's unit (from
+        :func:`~scan_analysis.config.parameter_units.resolve_parameter_unit`).
     position_units : mapping, optional
         Column prefix (device or analyzer id) → unit of its positions
         (:func:`position_unit`); an analysis column ``{prefix}_{scalar}`` is
@@ -299,11 +304,12 @@ def column_label(
     >>> column_label("UC_Spectrometer_CoM", position_units={"UC_Spectrometer": "nm"})
     ('UC_Spectrometer CoM (nm)', 1.0)
     >>> column_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
-    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
-    ('JetX (U_ESP_JetXYZ Position.Axis 1)', 1.0)
+    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
+    ...              parameter_unit="mm")
+    ('JetX = U_ESP_JetXYZ Position.Axis 1 (mm)', 1.0)
     """
     if parameter_column is not None and column == parameter_column:
-        return parameter_label(column), 1.0
+        return parameter_title(column, parameter_unit), 1.0
     for analyzer_id in sorted(position_units or {}, key=len, reverse=True):
         prefix = f"{analyzer_id}_"
         if column.startswith(prefix) and len(column) > len(prefix):

@@ -66,6 +66,7 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert browser.run_panel.job.wait(DEADLINE)
     assert browser.run_panel.job.state == "done", browser.run_panel.status.text
     assert seen and seen[-1] == 1.0 and any(0 < value < 1 for value in seen)
+    assert seen == sorted(seen)  # never back, not when each analyzer's figures are counted
     status = browser.run_panel.status.text
     assert "UC_TopView: done" in status and "BeamChargeCorrelation: done" in status
     figures_on_disk = sorted((day.day_dir / "analysis" / "Scan002").rglob("*.png"))

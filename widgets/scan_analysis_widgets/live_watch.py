@@ -32,6 +32,7 @@ from scan_analysis.data.scan_tag import ScanTag, parse_scan_number
 from scan_analysis.elog import LocalElog
 from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.live_task_runner import LiveTaskRunner
+from scan_analysis.progress_display import ForwardProgress
 from scan_analysis.task_queue import TaskQueue
 from scan_analysis_widgets.day_picker import DayPicker
 from scan_analysis_widgets.elog_view import ElogView
@@ -170,6 +171,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.add_class("sa-live-watch")
         self.data_root: Path | None = None
         self._data_root_problem = "no data root"  # why there is none, as set-up found it
+        self._bar_task, self._bar = "", ForwardProgress()  # the task the progress bar shows
         self.config_dir = config_dir
         self.tree: ConfigTree | None = None
         self.runner: LiveTaskRunner | None = None
@@ -429,7 +431,9 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.grid.show(scans, analyzers, tasks, runner_id=runner_id, progress=progress)
         self.tasks, self.counts, self.current_task = tasks, counts, current
         done, total = next(iter(progress.values()), (0, 0))
-        self.progress.value = done / total if total else 0.0
+        if current != self._bar_task:  # a new task: its own bar, that never goes back
+            self._bar_task, self._bar = current, ForwardProgress()
+        self.progress.value = self._bar.fraction(done, total) if total else 0.0
         self.status.value = self._status_html(current, progress, counts, elog)
         title, files = latest_figures(tasks)
         self.figures.show(files, title=title, empty_text="no figures yet")

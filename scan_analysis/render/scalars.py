@@ -57,8 +57,9 @@ def mean_and_spread(values: np.ndarray) -> tuple[float, float]:
 
     Examples
     --------
-    >>> mean_and_spread(np.full(20, 1.275))
-    (1.275, 0.0)
+    >>> mean, spread = mean_and_spread(np.full(20, 1.275))
+    >>> f"{mean:.4g} ± {spread:.2g}"
+    '1.275 ± 0'
     >>> mean_and_spread(np.array([1.0, 3.0]))
     (2.0, 1.0)
     """

@@ -12,9 +12,7 @@ from scan_analysis.render.jobs import FigureJob, RenderFunction, run_figure_job
 
 def test_each_deferred_figure_is_the_render_function_of_that_name():
     references = {
-        name: value
-        for name, value in vars(deferred).items()
-        if isinstance(value, RenderFunction)
+        name: value for name, value in vars(deferred).items() if isinstance(value, RenderFunction)
     }
     assert len(references) == 7
     for name, reference in references.items():

@@ -71,7 +71,10 @@ begin = time.perf_counter()
 read_shot(sys.argv[4])
 decode = time.perf_counter() - begin
 import_begin = time.perf_counter()
-from scan_analysis.render import run_figure_job  # matplotlib: not in a worker's preload
+import scan_analysis.render.images  # noqa: F401  (matplotlib: not in a worker's preload)
+import scan_analysis.render.lines  # noqa: F401
+import scan_analysis.render.scalars  # noqa: F401
+from scan_analysis.render import run_figure_job
 imports = time.perf_counter() - import_begin
 with open(sys.argv[1], "rb") as stream:
     name, job = pickle.load(stream)[int(sys.argv[2])]

@@ -37,7 +37,11 @@ except ImportError as error:  # the optional extra is missing: say how to get it
         f"running on Dask needs the 'dask' extra: pip install 'scan-analysis[dask]' ({error})"
     ) from error
 
-from scan_analysis.executors import KEEP_FREED_MEMORY_ENVIRONMENT, default_workers
+from scan_analysis.executors import (
+    KEEP_FREED_MEMORY_ENVIRONMENT,
+    ONE_THREAD_PER_WORKER,
+    default_workers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +91,9 @@ class ClusterConnection:
         self.close()
 
 
-LOCAL_WORKER_MALLOC = KEEP_FREED_MEMORY_ENVIRONMENT
-"""glibc settings of the local cluster's workers: keep freed memory for the next shot.
+LOCAL_WORKER_ENVIRONMENT = {**KEEP_FREED_MEMORY_ENVIRONMENT, **ONE_THREAD_PER_WORKER}
+"""Environment of the local cluster's workers: keep freed memory for the next shot, and
+OpenCV on one thread (the workers are single-threaded, one per core).
 
 Dask's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (hand memory back to
 the system at once), so every array of every shot gets fresh pages from the kernel: about
@@ -103,11 +108,14 @@ def start_local_cluster(n_workers: int | None = None) -> distributed.LocalCluste
     """A cluster of ``n_workers`` single-threaded worker processes on this machine.
 
     The scheduler and dashboard listen on 127.0.0.1 only, on free ports. Its
-    workers keep freed memory for the next shot (:data:`LOCAL_WORKER_MALLOC`).
+    workers keep freed memory for the next shot (:data:`LOCAL_WORKER_ENVIRONMENT`).
     """
     import dask
 
-    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **LOCAL_WORKER_MALLOC}
+    environ = {
+        **dask.config.get("distributed.nanny.pre-spawn-environ"),
+        **LOCAL_WORKER_ENVIRONMENT,
+    }
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         return distributed.LocalCluster(
             n_workers=n_workers or default_workers(),

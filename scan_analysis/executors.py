@@ -203,9 +203,14 @@ def _prepare_worker() -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     keep_freed_memory()
+    os.environ.update({k: v for k, v in ONE_THREAD_PER_WORKER.items() if k not in os.environ})
     for module in WORKER_PRELOAD:
         importlib.import_module(module)
 
+
+ONE_THREAD_PER_WORKER = {"OPENCV_FOR_THREADS_NUM": "1"}
+"""Worker processes are one per core: OpenCV (the image filters) runs each call on one thread
+instead of starting a thread per core in every worker. A value the user set is kept."""
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3

@@ -113,18 +113,25 @@ except ImportError as error:
     assert "pip install 'scan-analysis[dask]'" in result.stdout
 
 
-def malloc_settings() -> dict[str, str | None]:
+def worker_settings() -> dict[str, object]:
     import os
 
-    return {
-        name: os.environ.get(name) for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
-    }
+    names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OPENCV_FOR_THREADS_NUM")
+    return {"environment": {name: os.environ.get(name) for name in names}, **opencv_threads()}
 
 
-def test_workers_of_the_local_cluster_keep_freed_memory_for_the_next_shot(cluster):
-    """Issue 18: Dask's default (trim at 64 KiB) gave every array of every shot fresh pages."""
-    from scan_analysis.dask_executor import LOCAL_WORKER_MALLOC
+def opencv_threads() -> dict[str, int]:
+    import cv2
 
-    settings = cluster.run(malloc_settings)
+    return {"opencv_threads": cv2.getNumThreads()}
+
+
+def test_workers_of_the_local_cluster_keep_freed_memory_and_filter_on_one_thread(cluster):
+    """Issue 18: Dask's default (trim at 64 KiB) gave every array of every shot fresh pages;
+    OpenCV would start a thread per core in each of the one-per-core workers."""
+    from scan_analysis.dask_executor import LOCAL_WORKER_ENVIRONMENT
+
+    settings = cluster.run(worker_settings)
     assert len(settings) == 2
-    assert all(value == LOCAL_WORKER_MALLOC for value in settings.values())
+    for setting in settings.values():
+        assert setting == {"environment": LOCAL_WORKER_ENVIRONMENT, "opencv_threads": 1}

@@ -320,6 +320,23 @@ def test_worker_processes_reuse_the_memory_of_the_last_shot(tmp_path):
     assert faults < 200
 
 
+def opencv_threads(_: object) -> int:
+    import cv2
+
+    return cv2.getNumThreads()
+
+
+def test_worker_processes_filter_on_one_thread_each(monkeypatch):
+    """Issue 18: the workers are one per core; OpenCV (the image filters) must not start a
+    thread per core in each of them. A value the user set is kept."""
+    monkeypatch.delenv("OPENCV_FOR_THREADS_NUM", raising=False)
+    with ProcessPoolShotExecutor(2) as executor:
+        assert set(executor.map_unordered(opencv_threads, range(4))) == {1}
+    monkeypatch.setenv("OPENCV_FOR_THREADS_NUM", "2")
+    with ProcessPoolShotExecutor(1) as executor:
+        assert list(executor.map_unordered(opencv_threads, range(1))) == [2]
+
+
 def loky_workers() -> set[int]:
     import psutil
 
@@ -330,6 +347,18 @@ def loky_workers() -> set[int]:
     }
 
 
+def new_loky_workers(before: set[int], count: int) -> set[int]:
+    """The loky workers started since ``before``, once ``count`` of them show (or after a
+    minute): a new process shows its loky command line only once it has executed it,
+    which on a loaded machine can be after ``start()`` returned."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while len(found := loky_workers() - before) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_a_pool_started_early_is_the_one_that_works_and_close_ends_it():
     """Issue 18: start() returns at once; the first map uses those workers, close() ends them."""
     import psutil
@@ -338,7 +367,7 @@ def test_a_pool_started_early_is_the_one_that_works_and_close_ends_it():
     executor = ProcessPoolShotExecutor(2)
     executor.start()
     assert executor.started
-    started = loky_workers() - before
+    started = new_loky_workers(before, 2)
     assert len(started) == 2
     executor.start()  # already starting: nothing new
     assert loky_workers() - before == started
@@ -361,7 +390,7 @@ def test_a_pool_started_but_never_used_ends_on_close_or_when_dropped():
     closed.start()
     dropped = ProcessPoolShotExecutor(2)
     dropped.start()
-    workers = [psutil.Process(pid) for pid in loky_workers() - before]
+    workers = [psutil.Process(pid) for pid in new_loky_workers(before, 4)]
     assert len(workers) == 4
     closed.close()
     del dropped

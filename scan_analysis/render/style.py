@@ -7,14 +7,16 @@ import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.atomic_files import atomic_output
+
+if TYPE_CHECKING:  # drawing imports matplotlib; these helpers do not
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SATURATION_COLOUR = "#e8000b"
 """The red of every saturation mark (frames, labels, markers)."""

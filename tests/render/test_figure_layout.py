@@ -23,28 +23,23 @@ from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnaly
 from scan_analysis.data.demo import CHARGE_COLUMN, build_demo_day, write_demo_scan
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.render import (
+    deferred,
     draw_average_image,
     draw_montage,
     draw_scalar_histories,
     draw_scalars_vs_parameter,
-    save_average_image,
-    save_line_overlay,
-    save_montage,
-    save_scalar_histories,
-    save_scalars_vs_parameter,
-    save_waterfall,
 )
 from scan_analysis.render.lines import draw_line_overlay, draw_waterfall
 from scan_analysis.render.scatter import draw_scatter
 from scan_analysis.render.style import PARTIAL_TITLE_GID
 
-DRAWING_OF = {
-    save_montage: draw_montage,
-    save_average_image: draw_average_image,
-    save_scalar_histories: draw_scalar_histories,
-    save_scalars_vs_parameter: draw_scalars_vs_parameter,
-    save_waterfall: draw_waterfall,
-    save_line_overlay: draw_line_overlay,
+DRAWING_OF = {  # the analyzers' jobs name their render functions by reference
+    deferred.save_montage: draw_montage,
+    deferred.save_average_image: draw_average_image,
+    deferred.save_scalar_histories: draw_scalar_histories,
+    deferred.save_scalars_vs_parameter: draw_scalars_vs_parameter,
+    deferred.save_waterfall: draw_waterfall,
+    deferred.save_line_overlay: draw_line_overlay,
 }
 MANY_BINS, ONE_BIN, PARTIAL = 7, 8, 9
 

@@ -11,6 +11,7 @@ from scan_analysis.analyzers.common import Array2DScanAnalyzer
 from scan_analysis.image.beam_analyzer import BeamAnalyzer
 from scan_analysis.render import (
     RenderOptions,
+    deferred,
     draw_average_image,
     draw_montage,
     draw_scalar_histories,
@@ -18,7 +19,6 @@ from scan_analysis.render import (
     save_average_image,
     save_line_overlay,
     save_montage,
-    save_scalar_histories,
     save_scalars_vs_parameter,
     save_scatter,
     save_waterfall,
@@ -287,11 +287,11 @@ class KeepsItsFigures(Array2DScanAnalyzer):
         return super()._draw(jobs, **drawing)
 
 
-DRAWING_OF = {
-    save_scalars_vs_parameter: draw_scalars_vs_parameter,
-    save_scalar_histories: draw_scalar_histories,
-    save_average_image: draw_average_image,
-    save_montage: draw_montage,
+DRAWING_OF = {  # the analyzers' jobs name their render functions by reference
+    deferred.save_scalars_vs_parameter: draw_scalars_vs_parameter,
+    deferred.save_scalar_histories: draw_scalar_histories,
+    deferred.save_average_image: draw_average_image,
+    deferred.save_montage: draw_montage,
 }
 
 

@@ -9,13 +9,8 @@ import numpy as np
 from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyzer
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicLineAnalyzer
-from scan_analysis.render import (
-    FigureJob,
-    save_line_grid,
-    save_line_overlay,
-    save_scalar_histories,
-    save_waterfall,
-)
+from scan_analysis.render import deferred
+from scan_analysis.render.jobs import FigureJob
 
 
 class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
@@ -65,7 +60,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             lines = np.vstack([self.shot_lines[s] for s in shots])
             jobs.append(
                 FigureJob(
-                    save_waterfall,
+                    deferred.save_waterfall,
                     (x, lines, shots, out / f"{self.analyzer_id}_waterfall.png"),
                     {
                         "x_label": x_label,
@@ -83,7 +78,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             }
             jobs.append(
                 FigureJob(
-                    save_scalar_histories,
+                    deferred.save_scalar_histories,
                     (analysed, histories, out / f"{self.analyzer_id}_scalars.png"),
                     {"title": self._figure_title("scalars per shot"), "options": options},
                 )
@@ -96,7 +91,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             if mode in (None, "waterfall"):
                 jobs.append(
                     FigureJob(
-                        save_waterfall,
+                        deferred.save_waterfall,
                         (x, lines, rows, out / f"{self.analyzer_id}_waterfall.png"),
                         {**common, "title": self._figure_title(f"bin averages vs {label}")},
                     )
@@ -104,7 +99,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             if mode in (None, "overlay"):
                 jobs.append(
                     FigureJob(
-                        save_line_overlay,
+                        deferred.save_line_overlay,
                         (x, lines, rows, out / f"{self.analyzer_id}_overlay.png"),
                         {**common, "title": self._figure_title("bin averages")},
                     )
@@ -112,7 +107,7 @@ class Array1DScanAnalyzer(SingleDeviceScanAnalyzer):
             if mode == "grid":
                 jobs.append(
                     FigureJob(
-                        save_line_grid,
+                        deferred.save_line_grid,
                         (x, lines, rows, out / f"{self.analyzer_id}_grid.png"),
                         {**common, "title": self._figure_title("bin averages")},
                     )

@@ -9,13 +9,8 @@ import numpy as np
 from scan_analysis.analyzers.common.single_device import SingleDeviceScanAnalyzer
 from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicImageAnalyzer
-from scan_analysis.render import (
-    FigureJob,
-    save_average_image,
-    save_montage,
-    save_scalar_histories,
-)
-from scan_analysis.render.animation import DEFAULT_FRAME_INCHES, palette_indices, save_gif
+from scan_analysis.render import deferred
+from scan_analysis.render.jobs import FigureJob
 from scan_analysis.render.style import colour_limits, downsample_for_display, format_parameter_value
 
 
@@ -65,7 +60,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                 shots = self.accumulator.bins[number].shots
                 jobs.append(
                     FigureJob(
-                        save_average_image,
+                        deferred.save_average_image,
                         (shown[number], out / f"{self.analyzer_id}_average.png"),
                         {
                             "title": self._figure_title(f"average of {shots} shots"),
@@ -90,7 +85,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             if histories:
                 jobs.append(
                     FigureJob(
-                        save_scalar_histories,
+                        deferred.save_scalar_histories,
                         (shots, histories, out / f"{self.analyzer_id}_scalars.png"),
                         {
                             "title": self._figure_title("scalars per shot"),
@@ -103,7 +98,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             if shown:
                 jobs.append(
                     FigureJob(
-                        save_montage,
+                        deferred.save_montage,
                         (
                             {n: downsample_for_display(a)[0] for n, a in shown.items()},
                             out / f"{self.analyzer_id}_montage.png",
@@ -149,6 +144,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         if len(shots) > options.max_frames:
             keep = np.linspace(0, len(shots) - 1, options.max_frames).round().astype(int)
             shots = [shots[i] for i in keep]
+        from scan_analysis.render.animation import DEFAULT_FRAME_INCHES
+
         side = round((options.figsize_inches or DEFAULT_FRAME_INCHES) * options.dpi)
         return frozenset(shots), side
 
@@ -160,6 +157,8 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
         on the colour scale of the average image (known only once every shot is
         in). Shots that failed or are not of the averaged shape are left out.
         """
+        from scan_analysis.render.animation import palette_indices, save_gif
+
         options = self.render_options
         shots = [
             s for s in sorted(self.shot_frames) if self.shot_shapes.get(s) == self.averaged_shape

@@ -49,7 +49,8 @@ from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, 
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.progress_display import ProgressDisplay
-from scan_analysis.render import FigureJob, run_figure_job, save_scalars_vs_parameter
+from scan_analysis.render import deferred
+from scan_analysis.render.jobs import FigureJob, run_figure_job
 from scan_analysis.render.style import (
     RenderOptions,
     parameter_title,
@@ -950,7 +951,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         saturated = self.saturation_by_bin()
         return [
             FigureJob(
-                save_scalars_vs_parameter,
+                deferred.save_scalars_vs_parameter,
                 (
                     values,
                     statistics,

@@ -1,13 +1,20 @@
 """Smoothing filters for images and traces.
 
-scipy is imported when a filter first needs it (about 1 s of imports in a new
-worker process, most of it ``scipy.signal``), so shots analysed without
-filters never pay for it.
+Images are smoothed with OpenCV (``cv2``, a dependency): its 3x3 median and
+separable correlation are compiled loops, 10x and 4-5x faster on a camera
+frame than the best numpy can do in passes over the image, with the same
+results as ``scipy.ndimage`` (the median exactly, the Gaussian to float
+rounding). OpenCV is imported when a filter first needs it (about 25 ms),
+scipy (about 1 s of imports in a new worker process, most of it
+``scipy.signal``) only for what OpenCV does not cover.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+_OPENCV_MEDIAN_DTYPES = (np.uint8, np.uint16, np.float32)
+"""The dtypes OpenCV's 3x3 median takes; others go through the numpy version."""
 
 
 def filter_image(
@@ -33,14 +40,12 @@ def filter_image(
 def gaussian_smooth(image: np.ndarray, *, sigma: float, truncate: float = 4.0) -> np.ndarray:
     """Gaussian smoothing, the same as ``scipy.ndimage.gaussian_filter`` (mode ``reflect``).
 
-    For 2-D float images both passes are done with numpy, in bands of rows
-    that fit in the CPU cache, on the image padded once on all sides: each
-    band is one flat run of padded rows, so the pass along columns shifts by
-    whole rows and the pass along rows by single elements, and every step is
-    a contiguous elementwise operation (numpy is several times slower on
-    strided 2-D views, and scipy's column pass is strided). Sums are in the
-    image's precision (float32 for camera frames), so results agree with
-    scipy's to about 1e-6 relative.
+    A 2-D float image is correlated with scipy's kernel (the same weights,
+    radius ``int(truncate * sigma + 0.5)``) along columns and rows by OpenCV
+    with its ``BORDER_REFLECT`` edges (scipy's ``reflect``), in the image's
+    precision (float32 for camera frames): results agree with scipy's to about
+    1e-6 relative, in about 1 ms for a 1024x1024 frame. Other images, and
+    images not wider and taller than the kernel's radius, go to scipy.
 
     Examples
     --------
@@ -51,53 +56,18 @@ def gaussian_smooth(image: np.ndarray, *, sigma: float, truncate: float = 4.0) -
     True
     """
     radius = int(truncate * sigma + 0.5)
-    if image.ndim != 2 or image.dtype.kind != "f" or min(image.shape) <= radius:
+    if image.ndim != 2 or image.dtype not in (np.float32, np.float64) or min(image.shape) <= radius:
         from scipy import ndimage
 
         return ndimage.gaussian_filter(image, sigma=sigma, truncate=truncate)
+    import cv2
+
     offsets = np.arange(-radius, radius + 1)
     weights = np.exp(-0.5 * (offsets / sigma) ** 2)
     weights = (weights / weights.sum()).astype(image.dtype)
-    height, width = image.shape
-    # mode "symmetric" repeats the edge sample, like scipy's "reflect"
-    padded = np.pad(image, radius, mode="symmetric")
-    stride = width + 2 * radius
-    flat = padded.ravel()
-    result = np.empty_like(image)
-    rows_per_band = max(1, (1 << 15) // stride)  # a band and its sums stay in cache
-    columns, rows_done, pair = np.empty((3, rows_per_band * stride), dtype=image.dtype)
-    for start in range(0, height, rows_per_band):
-        rows = min(rows_per_band, height - start)
-        length = rows * stride
-        # along columns: neighbours are whole padded rows away (the padding columns are
-        # smoothed too: they mirror the smoothed image, as the row pass needs)
-        band = flat[start * stride : (start + rows + 2 * radius) * stride]
-        _symmetric_correlation(band, weights, step=stride, out=columns[:length], pair=pair)
-        # along rows: neighbours are one element away; results that straddle two rows
-        # land in the padding columns and are dropped
-        count = length - 2 * radius
-        _symmetric_correlation(columns[:length], weights, step=1, out=rows_done[:count], pair=pair)
-        result[start : start + rows] = rows_done[:length].reshape(rows, stride)[:, :width]
-    return result
-
-
-def _symmetric_correlation(
-    values: np.ndarray, weights: np.ndarray, *, step: int, out: np.ndarray, pair: np.ndarray
-) -> None:
-    """``out[k] = sum_j weights[j] * values[k + j * step]`` for a symmetric kernel (flat arrays).
-
-    Mirror taps are added first, then weighted once: ``radius`` multiplications
-    fewer than the plain sum.
-    """
-    radius = len(weights) // 2
-    count = out.size
-    pair = pair[:count]
-    np.multiply(values[radius * step : radius * step + count], weights[radius], out=out)
-    for j in range(radius):
-        mirror = (2 * radius - j) * step
-        np.add(values[j * step : j * step + count], values[mirror : mirror + count], out=pair)
-        pair *= weights[j]
-        out += pair
+    return cv2.sepFilter2D(
+        np.ascontiguousarray(image), -1, weights, weights, borderType=cv2.BORDER_REFLECT
+    )
 
 
 def filter_line(
@@ -139,16 +109,17 @@ def _require_odd(size: int | None) -> int | None:
 def median_smooth(image: np.ndarray, *, size: int) -> np.ndarray:
     """Median filter, the same as ``scipy.ndimage.median_filter`` (mode ``reflect``).
 
-    The common 3x3 case on a 2-D image: each column's three values are sorted
-    once, then the median of the nine is the median of (largest of the three
-    minima, median of the three middles, smallest of the three maxima), 17
-    elementwise min/max passes in all. The passes run on bands of rows that
-    fit in the CPU cache, each band seen as one flat run of the padded image's
-    rows, so that left and right neighbours are the next and previous element
-    of a contiguous array (numpy is several times slower on the strided 2-D
-    views); the two padding columns of each row give results that are
-    dropped. Identical to scipy, which takes about ten times longer on a full
-    frame; other sizes use scipy.
+    The common 3x3 case on a 2-D image is OpenCV's ``medianBlur`` for uint8,
+    uint16 and float32 (its replicated edge is scipy's ``reflect`` for a 3x3
+    window): identical to scipy, in about 0.5 ms for a 1024x1024 frame against
+    scipy's 40 ms. Other dtypes (float64, int32...) take a numpy sorting
+    network (about 7 ms for float64): each column's three values are sorted once, then the
+    median of the nine is the median of (largest of the three minima, median of
+    the three middles, smallest of the three maxima), 17 elementwise min/max
+    passes over bands of rows that fit in the CPU cache, each band one flat run
+    of the padded image's rows (numpy is several times slower on strided 2-D
+    views); the two padding columns of each row give results that are dropped.
+    Other sizes use scipy.
 
     Examples
     --------
@@ -160,6 +131,10 @@ def median_smooth(image: np.ndarray, *, size: int) -> np.ndarray:
         from scipy import ndimage
 
         return ndimage.median_filter(image, size=size)
+    if image.dtype in _OPENCV_MEDIAN_DTYPES:
+        import cv2
+
+        return cv2.medianBlur(np.ascontiguousarray(image), 3)
     height, width = image.shape
     padded = np.pad(image, 1, mode="symmetric")  # "symmetric" repeats the edge, as "reflect"
     stride = width + 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,22 @@ def mean_and_spread(values: np.ndarray) -> tuple[float, float]:
     return mean, spread
 
 
+def _plain_number(value: float) -> str:
+    """4 significant digits, or the whole integer part: ``30056``, not ``3.006e+04``.
+
+    After :func:`~scan_analysis.render.style.power_of_ten_label` a mean is
+    under 10^5, as its axis' tick labels are.
+
+    Examples
+    --------
+    >>> _plain_number(30056.3), _plain_number(7.25134), _plain_number(0.0)
+    ('30056', '7.251', '0')
+    """
+    if not np.isfinite(value) or value == 0:
+        return f"{value:.4g}"
+    return f"{value:.{max(4, math.floor(math.log10(abs(value))) + 1)}g}"
+
+
 def save_scalar_histories(
     shots: Sequence[int],
     values: Mapping[str, Sequence[float]],
@@ -125,7 +142,7 @@ def draw_scalar_histories(
             mean, std = mean_and_spread(finite)
             axes.axhline(mean, color="C1", lw=1)
             axes.axhspan(mean - std, mean + std, color="C1", alpha=0.15)
-            axes.set_title(f"{label}: {mean:.4g} ± {std:.2g}", fontsize=9)
+            axes.set_title(f"{label}: {_plain_number(mean)} ± {std:.2g}", fontsize=9)
         axes.set_ylabel(label)
         plain_tick_labels(axes)
         if index // columns == rows - 1 or index + columns >= len(names):

@@ -331,6 +331,20 @@ def test_a_constant_scalar_is_titled_with_a_spread_of_zero(fresh_demo_day):
     assert panels["ratio"].get_title() == "ratio: 1.275 ± 0"
 
 
+def test_a_history_title_writes_its_mean_as_the_axis_does():
+    """30056 counts read "30056", not "3.006e+04"; a total of 10^6 and more is scaled first."""
+    figure = draw_scalar_histories(
+        [1, 2],
+        {"integrated_intensity": [30010.0, 30102.0], "image_total": [7.2e6, 7.3e6]},
+        title="t",
+    )
+    titles = [axes.get_title() for axes in figure.axes if axes.get_visible()]
+    assert titles == [
+        "integrated intensity: 30056 ± 46",
+        "image total ($10^{6}$ counts): 7.25 ± 0.05",
+    ]
+
+
 def test_power_of_ten_labels_leave_ordinary_numbers_alone():
     assert power_of_ten_label("x CoM (mm)", [2.5, -3.8]) == ("x CoM (mm)", 1.0)
     assert power_of_ten_label("peak (counts)", [4000.0, np.nan]) == ("peak (counts)", 1.0)

@@ -185,20 +185,23 @@ def test_apps_without_a_data_root_say_how_to_start_the_server_with_one(
     apps = start_served_apps(console_script, env, "--config-dir", str(lab["config_dir"]))
     problems = PageProblems(origin=apps.base.rstrip("/"))
     try:
-        for app, start in (("scan_browser", None), ("control_room", ".sa-live-start")):
+        for app, shown, click in (
+            ("scan_browser", ".sa-message-error", None),
+            ("control_room", ".sa-message-error", ".sa-live-start"),
+            ("config_editor", ".sa-shot-preview .sa-message", "text=Preview on a shot"),
+        ):
             page = browser_page.context.new_page()  # leaving a Voila page fails its shutdown call
             problems.attach(page)
             page.goto(apps.app_url(app))
-            message = page.locator(".sa-message-error").first
-            message.wait_for()
-            if start is not None:  # the Start button says it again, the same way
-                page.click(start)
-                page.wait_for_function(
-                    "() => document.querySelector('.sa-message-error').innerText"
-                    ".includes('choose an experiment')"
-                )
-            text = message.inner_text()
-            assert "no data root is set" in text, text
+            said = f"document.querySelector({shown!r})?.innerText ?? ''"
+            page.wait_for_function(f"() => ({said}).includes('no data root is set')")
+            if app == "control_room":  # the Start button says it again, the same way
+                page.click(click)
+                page.wait_for_function(f"() => ({said}).includes('choose an experiment')")
+            elif click is not None:  # the config editor's preview tab, with its data pickers
+                page.click(click)
+                page.locator(shown).first.wait_for()
+            text = page.locator(shown).first.inner_text()
             assert "start the apps with scan-analysis serve --data-root DIR" in text, text
             assert "SCAN_ANALYSIS_DATA_ROOT" in text and "data_root=" not in text, text
             assert_no_error_output(page)

@@ -16,6 +16,10 @@ class ScanAnalysisError(Exception):
         """The message as the command line shows it: options where Python names keywords."""
         return str(self)
 
+    def for_app(self) -> str:
+        """The message as a served app shows it: how to start the server, not Python keywords."""
+        return str(self)
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -28,6 +32,9 @@ class Setting:
     'pass --data-root DIR, set the environment variable DATA_ROOT, or set [Paths] X in a.ini'
     >>> root.how_to_set(command_line=False)
     'pass data_root=..., set the environment variable DATA_ROOT, or set [Paths] X in a.ini'
+    >>> root.how_to_set(app=True)
+    'start the apps with scan-analysis serve --data-root DIR, or set the environment variable \
+DATA_ROOT or [Paths] X in a.ini before starting them'
     """
 
     keyword: str
@@ -35,12 +42,24 @@ class Setting:
     environment_variable: str
     lab_config: str
 
-    def given(self, *, command_line: bool) -> str:
+    def given(self, *, command_line: bool = False, app: bool = False) -> str:
         """How an explicit value is named: ``--data-root`` or ``the data_root argument``."""
+        if app:
+            return f"scan-analysis serve {self.option}"
         return self.option if command_line else f"the {self.keyword} argument"
 
-    def how_to_set(self, *, command_line: bool) -> str:
-        """The three ways to set it, worded for the command line or for Python."""
+    def how_to_set(self, *, command_line: bool = False, app: bool = False) -> str:
+        """The ways to set it, worded for Python, the command line, or a served app.
+
+        An app's user cannot pass a keyword: the server that runs the apps
+        (``scan-analysis serve``) is given the option or the environment.
+        """
+        if app:
+            return (
+                f"start the apps with scan-analysis serve {self.option} DIR, or set the "
+                f"environment variable {self.environment_variable} or {self.lab_config} "
+                "before starting them"
+            )
         passed = f"{self.option} DIR" if command_line else f"{self.keyword}=..."
         return (
             f"pass {passed}, set the environment variable {self.environment_variable}, "
@@ -52,9 +71,10 @@ class DataRootError(ScanAnalysisError):
     """No data root, day folder or scan folder where one was expected.
 
     With a ``setting``, the message ends with how to set it, worded for Python
-    (``str(error)``: ``data_root=...``) or for the command line
-    (:meth:`for_command_line`: ``--data-root DIR``); ``{given}`` in ``problem``
-    names an explicitly given value the same way.
+    (``str(error)``: ``data_root=...``), for the command line
+    (:meth:`for_command_line`: ``--data-root DIR``) or for a served app
+    (:meth:`for_app`: ``scan-analysis serve --data-root DIR``); ``{given}`` in
+    ``problem`` names an explicitly given value the same way.
     """
 
     def __init__(self, problem: str, setting: Setting | None = None) -> None:
@@ -69,11 +89,16 @@ class DataRootError(ScanAnalysisError):
         """The message naming ``--data-root`` (or ``--config-dir``), not the keyword."""
         return self._render(command_line=True)
 
-    def _render(self, *, command_line: bool) -> str:
+    def for_app(self) -> str:
+        """The message naming ``scan-analysis serve --data-root``: what an app's user can do."""
+        return self._render(app=True)
+
+    def _render(self, *, command_line: bool = False, app: bool = False) -> str:
         if self.setting is None:
             return self.problem
-        problem = self.problem.replace(GIVEN, self.setting.given(command_line=command_line))
-        return f"{problem}: {self.setting.how_to_set(command_line=command_line)}"
+        given = self.setting.given(command_line=command_line, app=app)
+        problem = self.problem.replace(GIVEN, given)
+        return f"{problem}: {self.setting.how_to_set(command_line=command_line, app=app)}"
 
 
 class ScanInfoError(ScanAnalysisError):

@@ -13,6 +13,10 @@ and figures, ``run``, ``watch`` and ``demo``):
 - otherwise (output to a file, a pipe, a service), INFO lines of the
   ``scan_analysis.progress`` logger: when something changed, at most every
   ``log_interval`` seconds, and the last state at the end.
+
+A bar a person watches never goes backwards, even when the work grows as it
+goes (a scan's figures are counted once its shots are done): a bar driven
+by counts that may grow shows :class:`ForwardProgress`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,45 @@ def watched(stream: TextIO | None = None) -> bool:
     stream = stream if stream is not None else sys.stderr
     isatty = getattr(stream, "isatty", None)
     return in_notebook() or bool(isatty and isatty())
+
+
+class ForwardProgress:
+    """The fraction of one piece of work a bar shows: it never goes backwards.
+
+    Work can grow while it runs (a scan's ``done/total`` steps go from
+    ``96/96`` shots to ``96/98`` when its two figures are counted). Where
+    ``done/total`` would fall below what was shown, the bar holds, and
+    what is left of it is shared by the steps left to do, so it fills to
+    the end with the work.
+
+    Examples
+    --------
+    >>> bar = ForwardProgress()
+    >>> [bar.fraction(done, total) for done, total in [(0, 4), (2, 4), (4, 4), (4, 6), (6, 6)]]
+    [0.0, 0.5, 1.0, 1.0, 1.0]
+    >>> bar = ForwardProgress()
+    >>> [round(bar.fraction(done, total), 2) for done, total in [(3, 4), (3, 8), (5, 8), (8, 8)]]
+    [0.75, 0.75, 0.85, 1.0]
+    """
+
+    def __init__(self) -> None:
+        self.shown = 0.0
+        self._total = 0
+        self._start = (0, 0.0)  # (done, shown) when the current total was first seen
+
+    def fraction(self, done: int, total: int) -> float:
+        """The fraction to show for ``done`` of ``total`` steps (never less than before)."""
+        if total <= 0:
+            return self.shown
+        if total != self._total:
+            self._total = total
+            behind = min(done, total) / total < self.shown
+            self._start = (min(done, total), self.shown) if behind else (0, 0.0)
+        start_done, start_shown = self._start
+        left = total - start_done
+        share = (min(done, total) - start_done) / left if left > 0 else 1.0
+        self.shown = max(self.shown, min(1.0, start_shown + (1.0 - start_shown) * share))
+        return self.shown
 
 
 class ProgressDisplay:

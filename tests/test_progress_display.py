@@ -94,6 +94,9 @@ def test_run_on_a_terminal_shows_a_bar_over_shots_and_figures_that_log_lines_nev
     )  # fmt: skip
     assert "\r" in out  # a bar redrawn in place
     assert "drawing figures" in out  # still shown while the figures are drawn
+    # the bar never goes back, not when the figures are counted after the shots
+    shown = [int(p) for p in re.findall(r"UC_TopView Scan002[^\r\n]*?(\d+)%\|", out)]
+    assert shown and shown == sorted(shown) and shown[-1] == 100, shown
     # what the terminal shows of each line: the text after its last carriage return
     lines = [line.split("\r")[-1] for line in re.split(r"\r\n|\n", out)]
     warnings = [line for line in lines if "WARNING" in line]
@@ -113,4 +116,4 @@ def test_run_without_a_terminal_sends_its_progress_to_the_log(fresh_demo_day):
     assert "\r" not in result.stderr + result.stdout  # no bar drawn into a file
     said = [line for line in result.stderr.splitlines() if "scan_analysis.progress" in line]
     assert said and re.search(r"progress: UC_TopView Scan002: 0/\d+ shots$", said[0]), said
-    assert re.search(r"drawing figures\): (\d+)/\1 steps$", said[-1]), said  # and at the end
+    assert re.search(r"drawing figures (\d+)/\1\): (\d+)/\2 shots$", said[-1]), said  # at the end

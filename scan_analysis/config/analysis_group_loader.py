@@ -12,7 +12,9 @@ import logging
 import os
 from pathlib import Path
 
-from scan_analysis.config.diagnostic_factory import construction_problems
+from pydantic import ValidationError
+
+from scan_analysis.config.diagnostic_factory import class_path_problems, construction_problems
 from scan_analysis.config.diagnostic_models import (
     AnalysisGroupConfig,
     AnalyzerRef,
@@ -308,17 +310,47 @@ class ConfigTree:
                 "as analyzers/**/NAME.yaml and groups/**/NAME.yaml"
             )
         for path in self.analyzers.values():
-            try:
-                config = load_diagnostic_config(load_yaml(path), source=path)
-            except ConfigError as error:
-                problems += error.problems or [str(error)]
-                continue
-            problems += construction_problems(config, path)
+            problems += self._analyzer_file_problems(path)
         for path in self.groups.values():
-            try:
-                group = load_group_config(load_yaml(path), source=path)
-            except ConfigError as error:
-                problems += error.problems or [str(error)]
-                continue
-            problems += self._unknown_refs(group.analyzers, path)
+            problems += self._group_file_problems(path)
         return problems
+
+    def _analyzer_file_problems(self, path: Path) -> list[str]:
+        """Every problem of one analyzer file: syntax, keys and values, class paths.
+
+        A file with key errors still has its class paths checked, so one
+        ``configs check`` names all that is wrong in it.
+        """
+        try:
+            data = load_yaml(path)
+        except ConfigError as error:
+            return error.problems or [str(error)]
+        try:
+            config = load_diagnostic_config(data, source=path)
+        except ConfigError as error:
+            problems = error.problems or [str(error)]
+            return problems + (class_path_problems(data, path) if isinstance(data, dict) else [])
+        return construction_problems(config, path)
+
+    def _group_file_problems(self, path: Path) -> list[str]:
+        """Every problem of one group file: syntax, keys and values, unknown analyzer names.
+
+        A file with key errors still has its valid entries looked up.
+        """
+        try:
+            data = load_yaml(path)
+        except ConfigError as error:
+            return error.problems or [str(error)]
+        try:
+            group = load_group_config(data, source=path)
+        except ConfigError as error:
+            problems = error.problems or [str(error)]
+            entries = data.get("analyzers") if isinstance(data, dict) else None
+            refs = []
+            for entry in entries if isinstance(entries, list) else []:
+                try:
+                    refs.append(AnalyzerRef.model_validate(entry))
+                except ValidationError:  # reported with the key errors
+                    continue
+            return problems + self._unknown_refs(refs, path)
+        return self._unknown_refs(group.analyzers, path)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from scan_analysis.config.diagnostic_models import (
     ClassSpec,
     DiagnosticAnalysisConfig,
     ImageAnalyzerSpec,
+    ScanAnalyzerSpec,
 )
 from scan_analysis.errors import ConfigError
 from scan_analysis.image.base import ImageAnalyzer
@@ -116,6 +120,42 @@ def _derives_from(cls: type, base_path: str) -> bool:
     return any(f"{klass.__module__}.{klass.__qualname__}" == base_path for klass in cls.__mro__)
 
 
+_CLASS_BLOCKS = (
+    ("image_analyzer", ImageAnalyzerSpec, ImageAnalyzer, "ImageAnalyzer"),
+    ("scan_analyzer", ScanAnalyzerSpec, SCAN_ANALYZER_BASE, "ScanAnalyzer"),
+)
+
+
+def class_path_problems(data: Mapping[str, Any], source: Path) -> list[str]:
+    """The class paths of a diagnostic YAML mapping, as read, that the factory could not use.
+
+    For ``configs check`` on a file that does not validate as a whole (an
+    unknown key elsewhere): each ``image_analyzer`` / ``scan_analyzer`` block
+    that is valid on its own still has its class imported and its kind
+    checked, so one run reports every problem of the file. A block that is
+    itself invalid is left to the key validation, which reports it.
+
+    Examples
+    --------
+    >>> class_path_problems({"image_analyzer": "my_lab.nothing.Here", "scan": {"typo": 1}},
+    ...                     Path("Cam.yaml"))  # doctest: +ELLIPSIS
+    ["Cam.yaml: cannot import 'my_lab.nothing.Here': module 'my_lab' not found; ..."]
+    """
+    problems = []
+    for key, model, base, what in _CLASS_BLOCKS:
+        if data.get(key) is None:
+            continue
+        try:
+            spec = model.model_validate(data[key])
+        except ValidationError:
+            continue
+        try:
+            checked_class(spec, base, what, source)
+        except ConfigError as error:
+            problems.append(str(error))
+    return problems
+
+
 def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> list[str]:
     """What would stop the factory building this config, as lines for ``configs check``.
 
@@ -126,10 +166,8 @@ def construction_problems(config: DiagnosticAnalysisConfig, source: Path) -> lis
     from scan_analysis.render.style import RenderOptions
 
     problems = []
-    for spec, base, what in (
-        (config.image_analyzer, ImageAnalyzer, "ImageAnalyzer"),
-        (config.scan_analyzer, SCAN_ANALYZER_BASE, "ScanAnalyzer"),
-    ):
+    for key, _model, base, what in _CLASS_BLOCKS:
+        spec = getattr(config, key)
         if spec is None:
             continue
         try:

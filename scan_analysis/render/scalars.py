@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from scan_analysis.render.style import (
     SATURATION_COLOUR,
     RenderOptions,
     grid_shape,
+    plain_tick_labels,
+    power_of_ten_label,
     save,
     scalar_label,
     set_figure_title,
@@ -40,9 +43,47 @@ def _mark_saturated_points(axes: Axes, x: np.ndarray, y: np.ndarray, *, label: s
     )
 
 
-def _plain_numbers(axes: Axes) -> None:
-    """Tick labels as the values themselves: an offset ("+8e2") above the axis is easily missed."""
-    axes.ticklabel_format(axis="y", useOffset=False)
+ROUNDING_NOISE = 1e-12
+"""A spread below this fraction of the values' magnitude is rounding noise, shown as 0."""
+
+
+def mean_and_spread(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of finite values, a spread of rounding noise being 0.
+
+    The standard deviation of identical values computed in floating point is
+    not always 0 (``1.275`` twenty times gives ``2.2e-16``): a spread below
+    :data:`ROUNDING_NOISE` times the values' magnitude is below their own
+    precision and is returned as exactly 0, so a constant scalar reads
+    ``1.275 ± 0``.
+
+    Examples
+    --------
+    >>> mean, spread = mean_and_spread(np.full(20, 1.275))
+    >>> f"{mean:.4g} ± {spread:.2g}"
+    '1.275 ± 0'
+    >>> mean_and_spread(np.array([1.0, 3.0]))
+    (2.0, 1.0)
+    """
+    mean, spread = float(values.mean()), float(values.std())
+    if spread <= ROUNDING_NOISE * float(np.abs(values).max()):
+        spread = 0.0
+    return mean, spread
+
+
+def _plain_number(value: float) -> str:
+    """4 significant digits, or the whole integer part: ``30056``, not ``3.006e+04``.
+
+    After :func:`~scan_analysis.render.style.power_of_ten_label` a mean is
+    under 10^5, as its axis' tick labels are.
+
+    Examples
+    --------
+    >>> _plain_number(30056.3), _plain_number(7.25134), _plain_number(0.0)
+    ('30056', '7.251', '0')
+    """
+    if not np.isfinite(value) or value == 0:
+        return f"{value:.4g}"
+    return f"{value:.{max(4, math.floor(math.log10(abs(value))) + 1)}g}"
 
 
 def save_scalar_histories(
@@ -86,6 +127,8 @@ def draw_scalar_histories(
             continue
         label, factor = scalar_label(names[index], position_unit=options.position_unit)
         data = np.asarray(values[names[index]], dtype=float) * factor
+        label, power = power_of_ten_label(label, data)
+        data = data * power
         axes.plot(shots, data, ".", color="C0")
         flagged = np.isin(np.asarray(shots), list(saturated_shots))
         if flagged.any():
@@ -96,12 +139,12 @@ def draw_scalar_histories(
                 axes.legend(fontsize=8)
         finite = data[np.isfinite(data)]
         if finite.size:
-            mean, std = finite.mean(), finite.std()
+            mean, std = mean_and_spread(finite)
             axes.axhline(mean, color="C1", lw=1)
             axes.axhspan(mean - std, mean + std, color="C1", alpha=0.15)
-            axes.set_title(f"{label}: {mean:.4g} ± {std:.2g}", fontsize=9)
+            axes.set_title(f"{label}: {_plain_number(mean)} ± {std:.2g}", fontsize=9)
         axes.set_ylabel(label)
-        _plain_numbers(axes)
+        plain_tick_labels(axes)
         if index // columns == rows - 1 or index + columns >= len(names):
             axes.set_xlabel("shot number")
     set_figure_title(figure, title, partial=partial)
@@ -145,7 +188,8 @@ def draw_scalars_vs_parameter(
         figsize=options.figsize or (4.0 * columns, 2.8 * rows + 0.6), layout="constrained"
     )
     grid = figure.subplots(rows, columns, squeeze=False, sharex=True)
-    x = np.asarray(parameter, dtype=float)
+    parameter_label, x_power = power_of_ten_label(parameter_label, parameter)
+    x = np.asarray(parameter, dtype=float) * x_power
     flagged = np.asarray(saturated, dtype=bool) if saturated is not None else None
     for index, axes in enumerate(grid.ravel()):
         if index >= len(names):
@@ -153,6 +197,8 @@ def draw_scalars_vs_parameter(
             continue
         label, factor = scalar_label(names[index], position_unit=options.position_unit)
         means, stds, counts = statistics[names[index]]
+        label, power = power_of_ten_label(label, means * factor)
+        factor *= power
         axes.errorbar(
             x,
             means * factor,
@@ -167,7 +213,7 @@ def draw_scalars_vs_parameter(
                 axes, x[flagged], (means * factor)[flagged], label="bin with saturated shots"
             )
         axes.set_ylabel(label)
-        _plain_numbers(axes)
+        plain_tick_labels(axes, "both")
         axes.grid(alpha=0.3)
         if index == 0:
             axes.legend(fontsize=8)

@@ -10,7 +10,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from scan_analysis.render.style import RenderOptions, grid_shape, save, set_figure_title
+from scan_analysis.render.style import (
+    RenderOptions,
+    grid_shape,
+    plain_tick_labels,
+    power_of_ten_label,
+    save,
+    set_figure_title,
+)
 
 
 def draw_scatter(
@@ -33,7 +40,8 @@ def draw_scatter(
     puts the markers at the bin medians (error bars stay ± std).
     """
     options = options or RenderOptions()
-    x = np.asarray(x, dtype=float)
+    x_label, x_power = power_of_ten_label(x_label, x)
+    x = np.asarray(x, dtype=float) * x_power
     bins = np.ones_like(x) if bins is None else np.asarray(bins, dtype=float)
     coloured = np.unique(bins[np.isfinite(bins)]).size > 1
     names = list(ys)
@@ -48,7 +56,8 @@ def draw_scatter(
         if index >= len(names):
             axes.set_visible(False)
             continue
-        y = np.asarray(ys[names[index]], dtype=float)
+        y_label, y_power = power_of_ten_label(names[index], ys[names[index]])
+        y = np.asarray(ys[names[index]], dtype=float) * y_power
         if coloured:
             scatter = axes.scatter(x, y, c=bins, cmap=options.cmap, s=12, alpha=0.8)
         else:
@@ -74,7 +83,8 @@ def draw_scatter(
             label=f"bin {statistic} ± std" if coloured else f"{statistic} ± std",
         )
         axes.set_xlabel(x_label)
-        axes.set_ylabel(names[index])
+        axes.set_ylabel(y_label)
+        plain_tick_labels(axes, "both")
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
     if scatter is not None:

@@ -15,6 +15,7 @@ from scan_analysis.config.renderer_options import RendererOptions
 from scan_analysis.data.atomic_files import atomic_output
 
 if TYPE_CHECKING:  # drawing imports matplotlib; these helpers do not
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 SATURATION_COLOUR = "#e8000b"
@@ -90,6 +91,55 @@ def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> t
     if bare in ("image_total", "image_peak_value", "peak_value", "mean", "min_value"):
         return f"{bare.replace('_', ' ')} (counts)", 1.0
     return bare.replace("_", " "), 1.0
+
+
+PLAIN_RANGE = (1e-3, 1e5)
+"""Largest magnitudes an axis shows as they are; outside, the axis label carries a power of ten."""
+
+
+def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
+    """An axis label carrying the power of ten of its values, and the factor to apply to them.
+
+    The one rule of every figure that plots scalars: an axis whose largest
+    magnitude is 10^5 or more, or under 10^-3, shows its values in units of
+    a power of ten that is a multiple of 3 (tick labels of 1 to 3 digits),
+    written in the label where the physicist reads the unit:
+    ``image total (10^6 counts)``, or ``charge (×10^-9)`` without a unit.
+    Other axes keep their numbers and label as they are. (Matplotlib would
+    instead print "1e6" above the axis, where it is easily missed, and the
+    axes that use this rule never show that offset text: see
+    :func:`plain_tick_labels`.)
+
+    Examples
+    --------
+    >>> power_of_ten_label("image total (counts)", [7.25e6, 7.8e6])
+    ('image total ($10^{6}$ counts)', 1e-06)
+    >>> power_of_ten_label("charge", [2e-9, 5e-9])
+    ('charge ($\\\\times 10^{-9}$)', 1000000000.0)
+    >>> power_of_ten_label("x CoM (mm)", [2.5, 3.8])
+    ('x CoM (mm)', 1.0)
+    """
+    finite = np.abs(np.asarray(values, dtype=float))
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if not finite.size:
+        return label, 1.0
+    largest = float(finite.max())
+    if PLAIN_RANGE[0] <= largest < PLAIN_RANGE[1]:
+        return label, 1.0
+    exponent = 3 * math.floor(math.log10(largest) / 3)
+    text, unit = split_unit(label)
+    power = f"$10^{{{exponent}}}$"
+    scaled = f"{text} ({power} {unit})" if unit else f"{text} ($\\times {power[1:]})"
+    return scaled, 10.0**-exponent
+
+
+def plain_tick_labels(axes: Axes, axis: Literal["x", "y", "both"] = "y") -> None:
+    """Tick labels as the values themselves: no "1e6" multiplier, no "+8e2" offset above the axis.
+
+    Both are easily missed; the power of ten, when there is one, is in the
+    axis label (:func:`power_of_ten_label`).
+    """
+    axes.ticklabel_format(axis=axis, style="plain", useOffset=False)
 
 
 def split_unit(label: str) -> tuple[str, str]:
@@ -226,6 +276,7 @@ def column_label(
     column: str,
     *,
     parameter_column: str | None = None,
+    parameter_unit: str | None = None,
     position_units: Mapping[str, str] | None = None,
 ) -> tuple[str, float]:
     """Axis label (with units) for an s-file column, and the factor to apply to its values.
@@ -235,7 +286,11 @@ def column_label(
     column : str
         The s-file column.
     parameter_column : str, optional
-        The scan parameter's column (labelled alias first, see :func:`parameter_label`).
+        The scan parameter's column, named in full with its unit as the
+        ScatterPlotter's axis does (:func:`parameter_title`).
+    parameter_unit : str, optional
+        The scan parameter's unit (from
+        :func:`~scan_analysis.config.parameter_units.resolve_parameter_unit`).
     position_units : mapping, optional
         Column prefix (device or analyzer id) → unit of its positions
         (:func:`position_unit`); an analysis column ``{prefix}_{scalar}`` is
@@ -251,11 +306,12 @@ def column_label(
     >>> column_label("UC_Spectrometer_CoM", position_units={"UC_Spectrometer": "nm"})
     ('UC_Spectrometer CoM (nm)', 1.0)
     >>> column_label("U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
-    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX")
-    ('JetX (U_ESP_JetXYZ Position.Axis 1)', 1.0)
+    ...              parameter_column="U_ESP_JetXYZ Position.Axis 1 Alias:JetX",
+    ...              parameter_unit="mm")
+    ('JetX = U_ESP_JetXYZ Position.Axis 1 (mm)', 1.0)
     """
     if parameter_column is not None and column == parameter_column:
-        return parameter_label(column), 1.0
+        return parameter_title(column, parameter_unit), 1.0
     for analyzer_id in sorted(position_units or {}, key=len, reverse=True):
         prefix = f"{analyzer_id}_"
         if column.startswith(prefix) and len(column) > len(prefix):

@@ -170,3 +170,42 @@ def test_control_room_runs_the_day_to_the_end_and_stops(page, served, lab):
     sfile = read_sfile(raw.day_dir / "analysis" / "s2.txt")
     assert any(column.startswith("UC_TopView_") for column in sfile.columns)
     page.problems.assert_clean()
+
+
+def test_apps_without_a_data_root_say_how_to_start_the_server_with_one(
+    browser_page, lab, console_script, tmp_path_factory
+):
+    """An app's user cannot pass ``data_root=``: the apps name ``serve --data-root``."""
+    import os
+
+    env = dict(os.environ)
+    env["SCAN_ANALYSIS_LAB_CONFIG"] = str(tmp_path_factory.mktemp("lab") / "none.ini")
+    env.pop("SCAN_ANALYSIS_DATA_ROOT", None)
+    env.pop("SCAN_ANALYSIS_CONFIG_DIR", None)
+    apps = start_served_apps(console_script, env, "--config-dir", str(lab["config_dir"]))
+    problems = PageProblems(origin=apps.base.rstrip("/"))
+    try:
+        for app, shown, click in (
+            ("scan_browser", ".sa-message-error", None),
+            ("control_room", ".sa-message-error", ".sa-live-start"),
+            ("config_editor", ".sa-shot-preview .sa-message", "text=Preview on a shot"),
+        ):
+            page = browser_page.context.new_page()  # leaving a Voila page fails its shutdown call
+            problems.attach(page)
+            page.goto(apps.app_url(app))
+            said = f"document.querySelector({shown!r})?.innerText ?? ''"
+            page.wait_for_function(f"() => ({said}).includes('no data root is set')")
+            if app == "control_room":  # the Start button says it again, the same way
+                page.click(click)
+                page.wait_for_function(f"() => ({said}).includes('choose an experiment')")
+            elif click is not None:  # the config editor's preview tab, with its data pickers
+                page.click(click)
+                page.locator(shown).first.wait_for()
+            text = page.locator(shown).first.inner_text()
+            assert "start the apps with scan-analysis serve --data-root DIR" in text, text
+            assert "SCAN_ANALYSIS_DATA_ROOT" in text and "data_root=" not in text, text
+            assert_no_error_output(page)
+            save_screenshot(page, f"app_{app}_without_data_root")
+        problems.assert_clean()
+    finally:
+        assert apps.stop() == 0, "\n".join(apps.output)

@@ -77,6 +77,48 @@ def test_check_reports_every_problem_at_once_and_fails(tmp_path, console_script,
     assert f"{root / 'groups/shift.yaml'}: unknown analyzer 'Godo' (did you mean 'Good'?)" in body
 
 
+def test_check_reports_bad_class_paths_of_a_file_that_also_has_key_errors(
+    tmp_path, console_script, subprocess_env
+):
+    """Key errors do not hide the file's other problems: its class paths and group refs."""
+    root = write_tree(
+        tmp_path / "configs",
+        {
+            "analyzers/Good.yaml": "name: Good\n",
+            "analyzers/Cam.yaml": """
+                name: Cam
+                image_analyzer: {class: my_lab.nothing.Here}
+                scan: {priorty: 2}
+                """,
+            "analyzers/Scan.yaml": """
+                name: Scan
+                scan_analyzer: scan_analysis.image.beam_analyzer.BeamAnalyzer
+                colour: red
+                """,
+            "groups/shift.yaml": "name: shift\nanalyzers: [Good, Godo]\nupload: yes\n",
+        },
+    )
+    result = run_cli(console_script, subprocess_env, "configs", "check", str(root))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"6 problem(s) in {root}:", result.stdout
+    body = "\n".join(lines[1:])
+    cam, scan, group = (
+        root / "analyzers/Cam.yaml",
+        root / "analyzers/Scan.yaml",
+        root / "groups/shift.yaml",
+    )
+    assert f"{cam}:3:8: unknown key 'scan.priorty' (did you mean" in body
+    assert f"{cam}: cannot import 'my_lab.nothing.Here'" in body
+    assert f"{scan}:3:1: unknown key 'colour'" in body
+    assert (
+        f"{scan}: 'scan_analysis.image.beam_analyzer.BeamAnalyzer' is not a ScanAnalyzer; name a "
+        "subclass of scan_analysis.base.ScanAnalyzer" in body
+    )
+    assert f"{group}:3:1: unknown key 'upload'" in body
+    assert f"{group}: unknown analyzer 'Godo' (did you mean 'Good'?)" in body
+
+
 def test_list_shows_analyzers_and_groups_from_the_environment_root(
     tmp_path, console_script, subprocess_env
 ):

@@ -242,3 +242,39 @@ def test_second_ctrl_c_stops_at_once_and_gives_the_task_back(interruptible_day):
     assert not list(queue.root.rglob("*.claim"))
     assert "Traceback" not in watch.text, watch.text
     assert "given back (queued)" in "".join(watch.stderr)
+
+
+@pytest.mark.slow
+def test_ctrl_c_after_the_process_pool_ran_ends_cleanly_and_stops_its_workers(
+    tmp_path, subprocess_env, console_script
+):
+    """The day's backlog runs on the process pool; Ctrl-C while it waits for the next scan."""
+    import psutil
+
+    day = build_demo_day(tmp_path / "data", image_shape=(32, 32), n_bins=2, shots_per_bin=2)
+    config_dir, _ = make_config_dir(tmp_path, upload=False)
+    go = tmp_path / "go"
+    go.write_text("go")  # no task waits
+    watch = Watch(console_script, subprocess_env, day, config_dir, go)
+    queue = TaskQueue(day.day_dir / "analysis")
+    try:
+        finished = {TaskState.DONE, TaskState.NO_DATA}
+        watch.wait_for(
+            lambda: (
+                len(statuses := queue.snapshot()) == 18 and {s.state for s in statuses} <= finished
+            ),
+            "the day's 18 tasks to finish",
+        )
+        assert queue.read_status(2, "UC_TopView").state is TaskState.DONE  # shots on the pool
+        workers = psutil.Process(watch.process.pid).children(recursive=True)
+        assert workers, "the pool's workers should be alive while the runner waits"
+        watch.ctrl_c()
+        assert watch.finish() == 0, watch.text
+    finally:
+        watch.kill()
+    assert "stopping after the task in progress" in watch.text
+    assert "ran 18 task(s)" in "".join(watch.stdout), watch.text
+    assert "Traceback" not in watch.text and "KeyboardInterrupt" not in watch.text, watch.text
+    gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"pool workers left running: {alive}"
+    assert not list(queue.root.rglob("*.claim"))

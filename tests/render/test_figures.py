@@ -1,9 +1,20 @@
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+from constant_analyzer import ConstantRatio
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.image.beam_analyzer import BeamAnalyzer
 from scan_analysis.render import (
     RenderOptions,
+    deferred,
+    draw_average_image,
+    draw_montage,
+    draw_scalar_histories,
     draw_scalars_vs_parameter,
     save_average_image,
     save_line_overlay,
@@ -15,6 +26,7 @@ from scan_analysis.render import (
 from scan_analysis.render.style import (
     downsample_for_display,
     parameter_label,
+    power_of_ten_label,
     save,
     scalar_label,
 )
@@ -262,3 +274,80 @@ def test_a_noscan_marks_its_average_and_its_saturated_shots():
     )
     (mark,) = artists_with_gid(histories, "saturated-points")
     assert list(mark.get_xdata()) == [2, 4] and mark.get_label() == "saturated shot"
+
+
+class KeepsItsFigures(Array2DScanAnalyzer):
+    """Draws its figures as a run does, keeping each as a matplotlib Figure (by file stem)."""
+
+    def _draw(self, jobs, **drawing):
+        self.figures = {
+            Path(job.args[-1]).stem: DRAWING_OF[job.function](*job.args[:-1], **job.kwargs)
+            for job in jobs
+        }
+        return super()._draw(jobs, **drawing)
+
+
+DRAWING_OF = {  # the analyzers' jobs name their render functions by reference
+    deferred.save_scalars_vs_parameter: draw_scalars_vs_parameter,
+    deferred.save_scalar_histories: draw_scalar_histories,
+    deferred.save_average_image: draw_average_image,
+    deferred.save_montage: draw_montage,
+}
+
+
+def _scalar_panels(analyzer, day, scan):
+    analyzer.run_analysis(day.tag(scan), data_root=day.data_root)
+    assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+    (figure,) = [f for stem, f in analyzer.figures.items() if "scalars" in stem]
+    FigureCanvasAgg(figure).draw()  # tick labels and offset texts are set when drawn
+    return {axes.get_ylabel(): axes for axes in figure.axes if axes.get_visible()}
+
+
+@pytest.mark.parametrize("scan", [1, 2], ids=["noscan", "jet_scan"])
+def test_large_totals_carry_their_power_of_ten_in_the_axis_label(fresh_demo_day, scan):
+    """A BeamAnalyzer's image total (~10^6 counts) reads "image total (10^6 counts)", no "1e6"."""
+    analyzer = KeepsItsFigures(
+        "UC_TopView", image_analyzer=BeamAnalyzer(), executor="serial", progress=False
+    )
+    panels = _scalar_panels(analyzer, fresh_demo_day, scan)
+    total = panels.get("image total ($10^{6}$ counts)")
+    assert total is not None, list(panels)
+    ticks = [float(t.get_text().replace("−", "-")) for t in total.get_yticklabels() if t.get_text()]
+    assert ticks and all(0.1 <= abs(t) < 1000 for t in ticks), ticks
+    # no multiplier or offset above any axis; small numbers and units as they were
+    assert all(not a.yaxis.get_offset_text().get_text() for a in panels.values())
+    assert "x CoM (px)" in panels and "image peak value (counts)" in panels
+    if scan == 1:  # the history's title is in the axis' units too
+        title = r"image total \(\$10\^\{6\}\$ counts\): \d\.\d+ ± \S+"
+        assert re.fullmatch(title, total.get_title()), total.get_title()
+
+
+def test_a_constant_scalar_is_titled_with_a_spread_of_zero(fresh_demo_day):
+    """Twenty shots of 1.275 have a floating-point std of 2.2e-16: the title says ± 0."""
+    analyzer = KeepsItsFigures(
+        "UC_TopView", image_analyzer=ConstantRatio(1.275), executor="serial", progress=False
+    )
+    panels = _scalar_panels(analyzer, fresh_demo_day, 1)
+    assert panels["ratio"].get_title() == "ratio: 1.275 ± 0"
+
+
+def test_a_history_title_writes_its_mean_as_the_axis_does():
+    """30056 counts read "30056", not "3.006e+04"; a total of 10^6 and more is scaled first."""
+    figure = draw_scalar_histories(
+        [1, 2],
+        {"integrated_intensity": [30010.0, 30102.0], "image_total": [7.2e6, 7.3e6]},
+        title="t",
+    )
+    titles = [axes.get_title() for axes in figure.axes if axes.get_visible()]
+    assert titles == [
+        "integrated intensity: 30056 ± 46",
+        "image total ($10^{6}$ counts): 7.25 ± 0.05",
+    ]
+
+
+def test_power_of_ten_labels_leave_ordinary_numbers_alone():
+    assert power_of_ten_label("x CoM (mm)", [2.5, -3.8]) == ("x CoM (mm)", 1.0)
+    assert power_of_ten_label("peak (counts)", [4000.0, np.nan]) == ("peak (counts)", 1.0)
+    assert power_of_ten_label("dose", [0.0, 0.0]) == ("dose", 1.0)
+    label, factor = power_of_ten_label("delay (s)", [2e-5, 8e-5])
+    assert label == "delay ($10^{-6}$ s)" and factor * 8e-5 == pytest.approx(80.0)

@@ -134,7 +134,7 @@ def test_bad_input_gets_a_message_never_a_traceback(tmp_path, fresh_demo_day):
     panel = LiveWatchPanel(missing, REPO_CONFIGS, group="demo")
     assert panel.message.kind == "error" and str(missing) in panel.message.text
     assert panel.start() is False and panel.state == "idle"
-    assert "no data root" in panel.message.text
+    assert f"data root {missing} (from the data_root argument) does not exist" in panel.message.text
 
     panel = panel_for(fresh_demo_day, group="no_such_group")
     assert "no analyzer group 'no_such_group'" in panel.message.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from scan_analysis_widgets.message_area import MessageArea, describe_error
 
 from scan_analysis.errors import DataRootError
@@ -45,3 +46,17 @@ def test_describe_error_prefixes_only_foreign_exceptions():
     assert describe_error(KeyError("Bin #")) == "KeyError: 'Bin #'"
     assert describe_error(DataRootError("no data root")) == "no data root"
     assert describe_error(RuntimeError()) == "RuntimeError"
+
+
+def test_in_a_served_app_the_library_errors_name_the_server_option(tmp_path, monkeypatch):
+    from scan_analysis.data.scan_paths import resolve_data_root
+
+    with pytest.raises(DataRootError) as raised:
+        resolve_data_root(tmp_path / "nowhere")
+    assert "pass data_root=..." in describe_error(raised.value)  # a notebook's user
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")  # what Voila tells its page's kernel
+    text = describe_error(raised.value)
+    where = f"data root {tmp_path / 'nowhere'} (from scan-analysis serve --data-root)"
+    assert text.startswith(where), text
+    assert "start the apps with scan-analysis serve --data-root DIR" in text
+    assert "data_root=" not in text

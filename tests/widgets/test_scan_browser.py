@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +66,7 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert browser.run_panel.job.wait(DEADLINE)
     assert browser.run_panel.job.state == "done", browser.run_panel.status.text
     assert seen and seen[-1] == 1.0 and any(0 < value < 1 for value in seen)
+    assert seen == sorted(seen)  # never back, not when each analyzer's figures are counted
     status = browser.run_panel.status.text
     assert "UC_TopView: done" in status and "BeamChargeCorrelation: done" in status
     figures_on_disk = sorted((day.day_dir / "analysis" / "Scan002").rglob("*.png"))
@@ -77,6 +79,20 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert browser.scan == 2
 
 
+def test_the_plots_parameter_unit_comes_from_the_experiments_unit_table(demo_day, tmp_path):
+    """The unit table the library's figures read (units/Undulator.yaml) labels the plot too."""
+    configs = tmp_path / "configs"
+    shutil.copytree(REPO_CONFIGS, configs)
+    (configs / "units" / "Undulator.yaml").write_text('"U_ESP_JetXYZ:Position.Axis 1": um\n')
+    browser = browser_for(demo_day, experiment="Undulator", date="2026-05-08", scan=2,
+                          config_dir=configs)  # fmt: skip
+    assert browser.plot.figure.axes[0].get_xlabel() == "JetX = U_ESP_JetXYZ Position.Axis 1 (um)"
+    (configs / "units" / "Undulator.yaml").unlink()  # no table: the parameter without a unit
+    browser.show_scan(3)
+    browser.show_scan(2)
+    assert browser.plot.figure.axes[0].get_xlabel() == "JetX = U_ESP_JetXYZ Position.Axis 1"
+
+
 def test_plot_two_columns_with_bin_means_and_units(demo_day):
     browser = browser_for(demo_day, experiment="Undulator", date="2026-05-08", scan=2)
     plot = browser.plot
@@ -84,7 +100,7 @@ def test_plot_two_columns_with_bin_means_and_units(demo_day):
     assert plot.x_column.value == parameter  # the scan parameter first
     first = plot.image.value
     axes = plot.figure.axes[0]
-    assert axes.get_xlabel() == "JetX (U_ESP_JetXYZ Position.Axis 1)"
+    assert axes.get_xlabel() == "JetX = U_ESP_JetXYZ Position.Axis 1 (mm)"  # the figures' unit
     assert axes.get_ylabel() == "U_BCaveICT Charge pC"
     assert png_size(first) == (720, 460)
     means = axes.containers[0].lines[0].get_xdata()  # one point per bin

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import ipywidgets
 
@@ -19,6 +20,7 @@ from scan_analysis.base import ScanOutcome
 from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.executors import ShotExecutor, make_executor
+from scan_analysis.progress_display import ForwardProgress
 from scan_analysis_widgets.background_job import BackgroundJob
 from scan_analysis_widgets.message_area import MessageArea
 
@@ -38,8 +40,10 @@ def run_on_scan(
 ) -> list[tuple[str, ScanOutcome]]:
     """Run resolved analyzer configs one after the other on a scan; their outcomes in order.
 
-    ``report(done, total, text)`` hears progress across all analyzers (shots
-    of the current one as a fraction of one step). One pool serves them all.
+    ``report(done, total, text)`` hears progress across all analyzers (the
+    current one's shots, then its figures, as a fraction of one step that never
+    goes back: :class:`~scan_analysis.progress_display.ForwardProgress`). One
+    pool serves them all.
     """
     outcomes: list[tuple[str, ScanOutcome]] = []
     count = len(resolved)
@@ -50,16 +54,36 @@ def run_on_scan(
             if report is not None:
                 report(index, count, f"{item.name}: starting")
 
-                def on_progress(done: int, total: int, index=index, name=item.name) -> None:
-                    fraction = done / total if total else 0.0
-                    report(index + fraction, count, f"{name}: {done} / {total} shots")
-
-                analyzer.progress_callback = on_progress
+                analyzer.progress_callback = _reporter(report, analyzer, item.name, index, count)
             analyzer.run_analysis(tag, data_root=data_root, config_dir=config_dir)
             outcomes.append((item.name, analyzer.last_outcome))
     finally:
         pool.close()
     return outcomes
+
+
+def _reporter(
+    report: Report, analyzer: Any, name: str, index: int, count: int
+) -> Callable[[int, int], None]:
+    """A progress callback for the ``index``-th of ``count`` analyzers: its steps as ``report``s.
+
+    The analyzer's steps are its shots, then its figures (counted once the
+    shots are in): the fraction reported never goes back when they are added.
+    """
+    bar = ForwardProgress()
+    shots = 0
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal shots
+        if analyzer.progress_stage == "figures":
+            drawn = f"{done - shots} / {total - shots}"
+            text = f"{name}: {shots} shots analysed, drawing figures {drawn}"
+        else:
+            shots = total
+            text = f"{name}: {done} / {total} shots"
+        report(index + bar.fraction(done, total), count, text)
+
+    return on_progress
 
 
 def describe_outcomes(outcomes: Sequence[tuple[str, ScanOutcome]]) -> str:

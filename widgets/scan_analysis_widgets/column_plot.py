@@ -1,7 +1,8 @@
 """Plot any s-file column against any other, with bin means ± std when the scan has bins.
 
 plot = ColumnPlot()
-plot.show_scan(sfile, info, position_units={"UC_TopView": "px"}, title="Scan002")
+plot.show_scan(sfile, info, position_units={"UC_TopView": "px"}, parameter_unit="mm",
+               title="Scan002")
 plot.x_column.value, plot.y_column.value = "Shotnumber", "U_BCaveICT Charge pC"
 """
 
@@ -92,6 +93,7 @@ class ColumnPlot(ipywidgets.VBox):
         self.sfile: pd.DataFrame | None = None
         self.info: ScanInfo | None = None
         self.position_units: Mapping[str, str] = {}
+        self.parameter_unit: str | None = None
         self.title = ""
         self._bins_of_shots: np.ndarray | None = None
         self._parameter_column: str | None = None
@@ -106,11 +108,18 @@ class ColumnPlot(ipywidgets.VBox):
         info: ScanInfo | None,
         *,
         position_units: Mapping[str, str] | None = None,
+        parameter_unit: str | None = None,
         title: str = "",
     ) -> None:
-        """Offer a scan's columns and draw the default plot (None clears it)."""
+        """Offer a scan's columns and draw the default plot (None clears it).
+
+        ``position_units`` (analyzer column prefix → unit of its positions) and
+        ``parameter_unit`` (the scan parameter's) label the axes as the
+        library's figures do.
+        """
         self.sfile, self.info, self.title = sfile, info, title
         self.position_units = dict(position_units or {})
+        self.parameter_unit = parameter_unit
         self.message.clear()
         self._bins_of_shots, self._parameter_column = None, None
         if sfile is None or sfile.empty:
@@ -175,5 +184,8 @@ class ColumnPlot(ipywidgets.VBox):
 
     def _label(self, column: str) -> tuple[str, float]:
         return column_label(
-            column, parameter_column=self._parameter_column, position_units=self.position_units
+            column,
+            parameter_column=self._parameter_column,
+            parameter_unit=self.parameter_unit,
+            position_units=self.position_units,
         )

@@ -32,6 +32,7 @@ from scan_analysis.data.scan_tag import ScanTag, parse_scan_number
 from scan_analysis.elog import LocalElog
 from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.live_task_runner import LiveTaskRunner
+from scan_analysis.progress_display import ForwardProgress
 from scan_analysis.task_queue import TaskQueue
 from scan_analysis_widgets.day_picker import DayPicker
 from scan_analysis_widgets.elog_view import ElogView
@@ -169,6 +170,8 @@ class LiveWatchPanel(ipywidgets.VBox):
         )
         self.add_class("sa-live-watch")
         self.data_root: Path | None = None
+        self._data_root_problem = "no data root"  # why there is none, as set-up found it
+        self._bar_task, self._bar = "", ForwardProgress()  # the task the progress bar shows
         self.config_dir = config_dir
         self.tree: ConfigTree | None = None
         self.runner: LiveTaskRunner | None = None
@@ -201,7 +204,8 @@ class LiveWatchPanel(ipywidgets.VBox):
         try:
             self.data_root = resolve_data_root(data_root)
         except ScanAnalysisError as error:
-            problems.append(describe_error(error))
+            self._data_root_problem = describe_error(error)
+            problems.append(self._data_root_problem)
         else:
             self.picker.load(self.data_root)
             problems += self.picker.select(experiment, date)
@@ -262,7 +266,7 @@ class LiveWatchPanel(ipywidgets.VBox):
             return False
         problems = []
         if self.data_root is None:
-            problems.append("no data root: pass data_root= or set $SCAN_ANALYSIS_DATA_ROOT")
+            problems.append(self._data_root_problem)
         if not self.picker.experiment:
             problems.append("choose an experiment")
         if not self.picker.date:
@@ -427,7 +431,9 @@ class LiveWatchPanel(ipywidgets.VBox):
         self.grid.show(scans, analyzers, tasks, runner_id=runner_id, progress=progress)
         self.tasks, self.counts, self.current_task = tasks, counts, current
         done, total = next(iter(progress.values()), (0, 0))
-        self.progress.value = done / total if total else 0.0
+        if current != self._bar_task:  # a new task: its own bar, that never goes back
+            self._bar_task, self._bar = current, ForwardProgress()
+        self.progress.value = self._bar.fraction(done, total) if total else 0.0
         self.status.value = self._status_html(current, progress, counts, elog)
         title, files = latest_figures(tasks)
         self.figures.show(files, title=title, empty_text="no figures yet")

@@ -18,6 +18,7 @@ import ipywidgets
 import traitlets
 
 from scan_analysis.errors import ScanAnalysisError
+from scan_analysis_widgets.app_arguments import in_served_app
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,12 @@ def describe_error(error: BaseException) -> str:
     """A user-facing message for an exception: the library's own text, or type and text.
 
     The library's errors (:class:`~scan_analysis.errors.ScanAnalysisError`)
-    already name the file and the fix, so their text is used as it is; any
-    other exception is prefixed with its type, which is what a user can report.
+    already name the file and the fix, so their text is used as it is, worded
+    for where it is read: in a served app (:func:`in_served_app`) their
+    :meth:`~scan_analysis.errors.ScanAnalysisError.for_app` text, which says
+    how to start the server (``scan-analysis serve --data-root DIR``) where
+    Python's says ``data_root=...``. Any other exception is prefixed with its
+    type, which is what a user can report.
 
     Examples
     --------
@@ -41,9 +46,10 @@ def describe_error(error: BaseException) -> str:
     >>> describe_error(SFileError("s2.txt is empty: wait for the DAQ to finish"))
     's2.txt is empty: wait for the DAQ to finish'
     """
-    text = str(error).strip()
     if isinstance(error, ScanAnalysisError):
+        text = (error.for_app() if in_served_app() else str(error)).strip()
         return text or type(error).__name__
+    text = str(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import traitlets
 
 from scan_analysis.config import ConfigTree, DiagnosticAnalysisConfig
+from scan_analysis.config.parameter_units import resolve_parameter_unit
 from scan_analysis.data.scan_info import ScanInfo
 from scan_analysis.data.scan_paths import ScanPaths, day_dir_for, resolve_data_root
 from scan_analysis.data.scan_tag import ScanTag, parse_scan_number
@@ -269,7 +270,13 @@ class ScanBrowser(ipywidgets.VBox):
         units = {  # keyed by what the analyzers' s-file columns start with
             config.column_prefix: position_unit(config.image) for config in self.configs.values()
         }
-        self.plot.show_scan(self.sfile, self.info, position_units=units, title=str(tag))
+        self.plot.show_scan(
+            self.sfile,
+            self.info,
+            position_units=units,
+            parameter_unit=self._parameter_unit(tag),
+            title=str(tag),
+        )
         self.viewer.show_scan(self.paths, self.sfile, configs=self.configs)
         self._show_figures()
         self.run_panel.set_scan(tag, data_root=self.data_root, tree=self.tree)
@@ -277,6 +284,14 @@ class ScanBrowser(ipywidgets.VBox):
             self.message.error("\n".join(problems))
         else:
             self.message.clear()
+
+    def _parameter_unit(self, tag: ScanTag) -> str | None:
+        """The scan parameter's unit from the experiment's unit table, as the figures have it."""
+        if self.info is None or self.tree is None:
+            return None
+        return resolve_parameter_unit(
+            self.info.parameter, experiment=tag.experiment, config_dir=self.tree.root
+        )
 
     def _show_figures(self) -> None:
         if self.paths is None:

@@ -29,7 +29,7 @@ from scan_analysis.scan_catalog import list_days, list_experiments, summarize_da
 from scan_analysis.shot_preview import ShotPreview, preview_shot, shot_files
 from scan_analysis_widgets.array_view import array_to_png, display_options
 from scan_analysis_widgets.background_job import BackgroundJob
-from scan_analysis_widgets.message_area import MessageArea
+from scan_analysis_widgets.message_area import MessageArea, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class ShotPreviewView(ipywidgets.VBox):
         try:
             self.root.value = str(resolve_data_root(data_root))
         except ScanAnalysisError as error:
-            self.status.info(f"{error} (or type a data root above)")
+            self.status.info(f"{describe_error(error)} (or type a data root above)")
 
     # --- pickers ----------------------------------------------------------------------------
     @property

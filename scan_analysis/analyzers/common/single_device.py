@@ -741,14 +741,22 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self._show_progress(done, len(files))
 
     def _show_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
-        """The scan's progress to the display (bar or log) and to :attr:`progress_callback`."""
+        """The scan's progress to the display (bar or log) and to :attr:`progress_callback`.
+
+        The callback hears steps: one per shot, then one per figure. The bar
+        counts the shots and, once they are in, says the figures in its text
+        ("drawing figures 1/2"): counted as steps, the figures would pull a full
+        bar back when they are added.
+        """
         if self._shown is not None:
             label = f"{self.analyzer_id} Scan{self.tag.number:03d}"
-            if stage == "figures":  # a step per shot, then one per figure
-                label += f" ({self._shots_counted} shots analysed, drawing figures)"
-            self._shown.update(
-                done=done, total=total, desc=label, unit="step" if stage == "figures" else "shot"
-            )
+            shown = (done, total)
+            if stage == "figures":
+                shots = self._shots_counted
+                drawn = f"{done - shots}/{total - shots}"
+                label += f" ({shots} shots analysed, drawing figures {drawn})"
+                shown = (shots, shots)
+            self._shown.update(done=shown[0], total=shown[1], desc=label, unit="shot")
         self.report_progress(done, total, stage=stage)
 
     def _collect(self, result: ChunkResult) -> None:

@@ -97,6 +97,9 @@ PLAIN_RANGE = (1e-3, 1e5)
 """Largest magnitudes an axis shows as they are; outside, the axis label carries a power of ten."""
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
     """An axis label carrying the power of ten of its values, and the factor to apply to them.
 
@@ -104,7 +107,7 @@ def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
     magnitude is 10^5 or more, or under 10^-3, shows its values in units of
     a power of ten that is a multiple of 3 (tick labels of 1 to 3 digits),
     written in the label where the physicist reads the unit:
-    ``image total (10^6 counts)``, or ``charge (×10^-9)`` without a unit.
+    ``image total (10⁶ counts)``, or ``charge (×10⁻⁹)`` without a unit.
     Other axes keep their numbers and label as they are. (Matplotlib would
     instead print "1e6" above the axis, where it is easily missed, and the
     axes that use this rule never show that offset text: see
@@ -113,9 +116,9 @@ def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
     Examples
     --------
     >>> power_of_ten_label("image total (counts)", [7.25e6, 7.8e6])
-    ('image total ($10^{6}$ counts)', 1e-06)
+    ('image total (10⁶ counts)', 1e-06)
     >>> power_of_ten_label("charge", [2e-9, 5e-9])
-    ('charge ($\\\\times 10^{-9}$)', 1000000000.0)
+    ('charge (×10⁻⁹)', 1000000000.0)
     >>> power_of_ten_label("x CoM (mm)", [2.5, 3.8])
     ('x CoM (mm)', 1.0)
     """
@@ -128,8 +131,10 @@ def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
         return label, 1.0
     exponent = 3 * math.floor(math.log10(largest) / 3)
     text, unit = split_unit(label)
-    power = f"$10^{{{exponent}}}$"
-    scaled = f"{text} ({power} {unit})" if unit else f"{text} ($\\times {power[1:]})"
+    # superscript characters, not mathtext: matplotlib parses "$10^{6}$" with a grammar
+    # that cost a scalars figure about a quarter of its drawing time
+    power = "10" + str(exponent).translate(_SUPERSCRIPTS)
+    scaled = f"{text} ({power} {unit})" if unit else f"{text} (×{power})"
     return scaled, 10.0**-exponent
 
 

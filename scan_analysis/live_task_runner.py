@@ -78,7 +78,10 @@ class RunnerStatus:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     elog_page: str | None = None
     progress: tuple[int, int] | None = None
-    """(shots done, shots total) of the current task, when it reports progress."""
+    """(steps done, steps total) of the current task, when it reports progress: one step per
+    shot, then one per figure."""
+    stage: str = "shots"
+    """What the current task's steps are now: ``"shots"``, then ``"figures"`` while drawn."""
 
 
 class LiveTaskRunner:
@@ -401,4 +404,5 @@ class LiveTaskRunner:
             ],
             elog_page=str(self.elog.page) if self.elog.page.exists() else None,
             progress=loop.shots,
+            stage=loop.stage,
         )

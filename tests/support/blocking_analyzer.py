@@ -17,15 +17,22 @@ from scan_analysis.base import ScanAnalyzer
 class WorkUntilReleased(ScanAnalyzer):
     """Busy pure-Python work until ``release_file`` exists (or ``deadline`` seconds pass)."""
 
-    def __init__(self, *, release_file, started_file, deadline=120.0, analyzer_id=None):
+    def __init__(
+        self, *, release_file, started_file, deadline=120.0, stage="shots", analyzer_id=None
+    ):
         super().__init__(analyzer_id=analyzer_id)
         self.release_file = Path(release_file)
         self.started_file = Path(started_file)
         self.deadline = float(deadline)
+        self.stage = stage  # "figures": wait as a scan does while its figures are drawn
 
     def _run_analysis_core(self):
+        if self.stage == "figures":  # one shot analysed, then one step per figure
+            self.report_progress(1, 1)
+            self.report_progress(1, 3, stage="figures")
+        else:
+            self.report_progress(0, 1)
         self.started_file.write_text(str(self.tag.number))
-        self.report_progress(0, 1)
         give_up = time.monotonic() + self.deadline
         while not self.release_file.exists():
             sum(i * i for i in range(20_000))  # GIL-bound work, like a pure-Python analyzer
@@ -38,8 +45,10 @@ class WorkUntilReleased(ScanAnalyzer):
         pass
 
 
-def make_config_dir(tmp_path):
+def make_config_dir(tmp_path, *, stage="shots"):
     """A config root with group ``blocking`` = UC_TopView + the blocking analyzer (runs first).
+
+    ``stage="figures"``: the blocking analyzer waits where a scan draws its figures.
 
     Returns the root, the release file (create it to let the analyzer finish)
     and the file the analyzer writes when it starts.
@@ -60,7 +69,11 @@ def make_config_dir(tmp_path):
                 "name": "Blocking",
                 "scan_analyzer": {
                     "class": "blocking_analyzer.WorkUntilReleased",
-                    "kwargs": {"release_file": str(release), "started_file": str(started)},
+                    "kwargs": {
+                        "release_file": str(release),
+                        "started_file": str(started),
+                        "stage": stage,
+                    },
                 },
                 "scan": {"priority": 1},
             }

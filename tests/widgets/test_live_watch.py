@@ -104,6 +104,25 @@ def test_stop_mid_task_ends_after_that_task_and_the_panel_stays_usable(fresh_dem
     assert states.get((3, "UC_TopView"), "queued") == "queued"  # nothing after the stop
 
 
+def test_while_a_task_draws_its_figures_the_status_says_so_not_a_shot_count(
+    fresh_demo_day, tmp_path
+):
+    """The steps of a task are its shots, then its figures: "(97/98 shots)" while a 96-shot
+    scan drew its figures read as if a shot were still missing."""
+    config_dir, release, started = make_config_dir(tmp_path, stage="figures")
+    panel = panel_for(fresh_demo_day, config_dir, group="blocking", scan="2")
+    assert panel.start()
+    try:
+        wait_for(started.exists, "the blocking task to start")
+        wait_for(lambda: "drawing figures" in panel.status.value, "the status to say figures")
+        assert "now: Scan002 Blocking (shots analysed, drawing figures)" in panel.status.value
+        assert "shots)" not in panel.status.value
+    finally:
+        release.write_text("go")
+        panel.stop()
+        assert panel.wait_stopped(timeout=120)
+
+
 def test_claims_by_another_runner_are_visible_in_the_grid(fresh_demo_day):
     queue = TaskQueue(fresh_demo_day.day_dir / "analysis", runner_id="other-host:4242")
     claim = queue.try_claim(2, "UC_TopView")

@@ -412,6 +412,7 @@ class LiveWatchPanel(ipywidgets.VBox):
     def _refresh(self) -> None:
         runner = self.runner if self.running else None
         progress: dict[tuple[int, str], tuple[int, int]] = {}
+        stage = "shots"
         if runner is not None:
             snapshot = runner.status_snapshot()
             tasks = snapshot.tasks
@@ -424,6 +425,7 @@ class LiveWatchPanel(ipywidgets.VBox):
                 progress[(int(match.group(1)), match.group(2))] = snapshot.progress
             counts = snapshot.counts
             elog = snapshot.elog_page
+            stage = snapshot.stage
         else:
             tasks, scans, analyzers, runner_id, current, counts, elog = self._idle_status()
         scans = sorted({*scans, *(int(t["scan"]) for t in tasks)})
@@ -434,7 +436,7 @@ class LiveWatchPanel(ipywidgets.VBox):
         if current != self._bar_task:  # a new task: its own bar, that never goes back
             self._bar_task, self._bar = current, ForwardProgress()
         self.progress.value = self._bar.fraction(done, total) if total else 0.0
-        self.status.value = self._status_html(current, progress, counts, elog)
+        self.status.value = self._status_html(current, progress, counts, elog, stage)
         title, files = latest_figures(tasks)
         self.figures.show(files, title=title, empty_text="no figures yet")
         self.elog_view.show_page(elog)
@@ -475,11 +477,14 @@ class LiveWatchPanel(ipywidgets.VBox):
             self._queue = TaskQueue(analysis_dir)
         return self._queue
 
-    def _status_html(self, current, progress, counts, elog) -> str:
+    def _status_html(self, current, progress, counts, elog, stage="shots") -> str:
         parts = [f"<b>{self.state}</b>"]
         if current:
             done, total = next(iter(progress.values()), (0, 0))
-            parts.append(f"now: {current}" + (f" ({done}/{total} shots)" if total else ""))
+            if stage == "figures":  # the steps are shots and figures now: not a shot count
+                parts.append(f"now: {current} (shots analysed, drawing figures)")
+            else:
+                parts.append(f"now: {current}" + (f" ({done}/{total} shots)" if total else ""))
         shown = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items() if n)
         if shown:
             parts.append(shown)

@@ -8,6 +8,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from scan_analysis.data.demo import build_demo_day
 from scan_analysis.executors import (
@@ -348,15 +349,15 @@ def loky_workers() -> set[int]:
 
 
 def new_loky_workers(before: set[int], count: int) -> set[int]:
-    """The loky workers started since ``before``, once ``count`` of them show (or after a
-    minute): a new process shows its loky command line only once it has executed it,
-    which on a loaded machine can be after ``start()`` returned."""
-    import time
+    """The loky workers started since ``before``, once ``count`` of them show: a new process
+    shows its loky command line only once it has executed it, which on a loaded machine can
+    be after ``start()`` returned."""
 
-    deadline = time.monotonic() + 60
-    while len(found := loky_workers() - before) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
+    def started() -> set[int] | None:
+        found = loky_workers() - before
+        return found if len(found) >= count else None
+
+    return wait_until(started, f"{count} loky workers")
 
 
 def test_a_pool_started_early_is_the_one_that_works_and_close_ends_it():

@@ -10,12 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from live_configs import make_config_dir
+from waiting import wait_until
 
 from scan_analysis.data.demo import build_demo_day, write_demo_scan
 from scan_analysis.data.sfile import read_sfile
@@ -62,13 +62,6 @@ def watch(console_script, env, day, config_dir, runner_id):
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def wait_until(predicate, what, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import psutil
 import pytest
 import yaml
 from campaign_probe import make_campaign_configs
+from waiting import wait_until
 
 from scan_analysis.config import ConfigTree
 from scan_analysis.data.demo import build_demo_campaign
@@ -70,13 +71,6 @@ def scans_tree(days) -> dict[Path, tuple[int, int]]:
         for day in days
         for path in (day.day_dir / "scans").rglob("*")
     }
-
-
-def wait_until(predicate, what: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def own_children() -> set[int]:

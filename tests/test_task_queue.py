@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from file_access import FileAccess
+from waiting import wait_until
 
 from scan_analysis.data.file_lock import LockOwner, read_owner
 from scan_analysis.errors import DataRootError
@@ -53,15 +54,6 @@ def write_dead_claim(queue: TaskQueue, scan: int, analyzer: str, *, label="ghost
     owner = dataclasses.replace(LockOwner.new(label), pid=child.pid, started=None)
     queue.claim_path(scan, analyzer).write_text(owner.to_json())
     return owner
-
-
-def wait_until(condition, what: str, timeout: float = 30.0):
-    """Poll ``condition`` (which the code under test makes true) until it returns a truthy value."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.02)
-    return result
 
 
 # --- layout and plain transitions -----------------------------------------------------------

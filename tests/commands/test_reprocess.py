@@ -13,13 +13,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import psutil
 import pytest
 from campaign_probe import make_campaign_configs
+from waiting import wait_until
 
 from scan_analysis.data.demo import build_demo_campaign
 from scan_analysis.data.sfile import read_sfile
@@ -29,13 +29,6 @@ SUPPORT = Path(__file__).parents[1] / "support"
 SMALL = {"image_shape": (96, 96), "n_bins": 5, "shots_per_bin": 4}
 SCANS = range(1, 7)
 ANALYZERS = ("CampaignProbe", "UC_TopView", "UC_Spectrometer")
-
-
-def wait_until(predicate, what: str, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def probe_lines(log: Path) -> list[tuple[str, str, int, int]]:

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from waiting import wait_until
 
 from scan_analysis.data.atomic_files import write_atomically
 from scan_analysis.data.file_lock import (
@@ -35,14 +36,6 @@ def dead_local_pid() -> int:
 
 def dead_local_owner() -> LockOwner:
     return dataclasses.replace(LockOwner.new(), pid=dead_local_pid(), started=None)
-
-
-def wait_until(condition, what: str, timeout: float = 10.0) -> None:
-    """Poll a condition the code under test will make true (bounded, fails with a reason)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.01)
 
 
 def heartbeat_running(path) -> bool:

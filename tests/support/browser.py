@@ -11,12 +11,12 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from waiting import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -162,18 +162,6 @@ def start_served_apps(
         process.kill()
         raise AssertionError("serve did not print its URL:\n" + "\n".join(output))
     return ServedApps(process, port, url[0], output)
-
-
-def wait_until(condition, *, timeout: float, what: str, interval: float = 0.2):
-    """Poll ``condition()`` until truthy (returned) or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def save_screenshot(page, name: str) -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from blocking_analyzer import make_config_dir
 from scan_analysis_widgets import LiveWatchPanel
+from waiting import wait_until
 from widget_tree import page_text
 
 from scan_analysis.data.sfile import read_sfile
@@ -19,14 +18,9 @@ DEADLINE = 300.0
 FAST = {"executor": "serial", "rescan_interval": 0.5}
 
 
-def wait_for(condition, what: str, deadline: float = DEADLINE):
-    """Wait until ``condition()`` is true (checked on an event's timeout, not a sleep)."""
-    tick = threading.Event()
-    give_up = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > give_up:
-            raise AssertionError(f"timed out waiting for {what}")
-        tick.wait(0.1)
+def wait_for(condition, what: str):
+    """Wait (up to DEADLINE) until ``condition()`` is true: a day's tasks on a loaded machine."""
+    return wait_until(condition, what, DEADLINE)
 
 
 def panel_for(day, config_dir=REPO_CONFIGS, **kwargs) -> LiveWatchPanel:

@@ -95,6 +95,9 @@ def scalar_label(name: str, *, prefix: str = "", position_unit: str = "px") -> t
 
 PLAIN_RANGE = (1e-3, 1e5)
 """Largest magnitudes an axis shows as they are; outside, the axis label carries a power of ten."""
+OFFSET_SPAN = 1e-3
+"""Values spanning less than this fraction of their magnitude are shown as offsets from a
+common value (matplotlib's "+1.7e9" above the axis): whole, their tick labels collide."""
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -122,6 +125,8 @@ def power_of_ten_label(label: str, values: Any) -> tuple[str, float]:
     >>> power_of_ten_label("x CoM (mm)", [2.5, 3.8])
     ('x CoM (mm)', 1.0)
     """
+    if differ_far_behind_leading_digits(values):
+        return label, 1.0  # shown as offsets from a common value instead: plain_tick_labels
     finite = np.abs(np.asarray(values, dtype=float))
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if not finite.size:
@@ -142,9 +147,33 @@ def plain_tick_labels(axes: Axes, axis: Literal["x", "y", "both"] = "y") -> None
     """Tick labels as the values themselves: no "1e6" multiplier, no "+8e2" offset above the axis.
 
     Both are easily missed; the power of ten, when there is one, is in the
-    axis label (:func:`power_of_ten_label`).
+    axis label (:func:`power_of_ten_label`). Call it once the data is plotted:
+    an axis whose values differ only far behind their leading digits
+    (timestamps: 1700000000.5, 1700000001.0) keeps matplotlib's offset, as
+    whole values its tick labels would run into each other.
     """
-    axes.ticklabel_format(axis=axis, style="plain", useOffset=False)
+    limits = {"x": axes.dataLim.intervalx, "y": axes.dataLim.intervaly}
+    for name in ("x", "y") if axis == "both" else (axis,):
+        if not differ_far_behind_leading_digits(limits[name]):
+            axes.ticklabel_format(axis=name, style="plain", useOffset=False)
+
+
+def differ_far_behind_leading_digits(values: Any) -> bool:
+    """Whether finite values span less than 1/1000 of their largest magnitude (timestamps).
+
+    Examples
+    --------
+    >>> differ_far_behind_leading_digits([1.7e9, 1.7e9 + 20.0])
+    True
+    >>> differ_far_behind_leading_digits([7.25e6, 7.8e6]), differ_far_behind_leading_digits([3.0])
+    (False, False)
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size < 2:
+        return False
+    largest = float(np.abs(finite).max())
+    return largest > 0 and float(finite.max() - finite.min()) < OFFSET_SPAN * largest
 
 
 def split_unit(label: str) -> tuple[str, str]:

@@ -351,3 +351,23 @@ def test_power_of_ten_labels_leave_ordinary_numbers_alone():
     assert power_of_ten_label("dose", [0.0, 0.0]) == ("dose", 1.0)
     label, factor = power_of_ten_label("delay (s)", [2e-5, 8e-5])
     assert label == "delay (10⁻⁶ s)" and factor * 8e-5 == pytest.approx(80.0)
+
+
+def test_timestamps_keep_an_offset_so_their_tick_labels_stay_short_and_distinct():
+    """Values that differ only far behind their leading digits (an acquisition timestamp
+    against a beam position) read as offsets from a common value, "+1.7e9" by the axis:
+    written whole, 1700000000.5 and 1700000001.0 ran into each other under the panel."""
+    from scan_analysis.render.scatter import draw_scatter
+
+    stamps = 1.7e9 + np.arange(40) * 0.5
+    positions = {"UC_TopView_x_CoM (mm)": np.random.default_rng(0).normal(3.0, 0.1, 40)}
+    figure = draw_scatter(
+        stamps, positions, np.repeat(np.arange(1, 5), 10), x_label="acq_timestamp (s)", title="t"
+    )
+    FigureCanvasAgg(figure).draw()
+    axes = figure.axes[0]
+    ticks = [t.get_text() for t in axes.get_xticklabels() if t.get_text()]
+    assert len(set(ticks)) == len(ticks) >= 3 and all(len(t) <= 5 for t in ticks), ticks
+    assert axes.xaxis.get_offset_text().get_text() == "+1.7e9"
+    assert axes.get_xlabel() == "acq_timestamp (s)"
+    assert not axes.yaxis.get_offset_text().get_text()  # the position axis as it was

@@ -446,6 +446,8 @@ def test_preview_on_a_shot_shows_raw_and_processed_and_scalars(config_root, demo
     editor.field("image.roi.x_max").value = "128"  # unsaved: the preview uses it
     files_before = sorted(p for p in demo_day.data_root.rglob("*") if p.is_file())
     preview = editor.preview
+    # no empty images (drawn as broken-image icons) before the first preview
+    assert preview.images.layout.display == "none"
     preview.select("Undulator", "2026-05-08", 2)
     assert len(preview.shot.options) == 96  # 100 shots, 3 missing files, 1 unreadable row
     preview.shot.value = preview.shot.options[5][1]
@@ -456,6 +458,7 @@ def test_preview_on_a_shot_shows_raw_and_processed_and_scalars(config_root, demo
     assert preview.preview.processed.shape == (240, 120)  # y 8..248, x 8..128
     assert _png_size(preview.raw_image.value) == _png_size(preview.processed_image.value)
     assert _png_size(preview.raw_image.value)[0] == 300
+    assert preview.images.layout.display == "flex"
     # BeamAnalyzer's 16 and saturated_pixels, which every camera shot gets (issue 19)
     assert "x_CoM" in preview.scalars.value and "27 scalars" in preview.scalars.value
     assert "shot 6 of Undulator 2026-05-08 Scan002" in preview.status.text

@@ -89,7 +89,10 @@ class ShotPreviewView(ipywidgets.VBox):
         image_layout = {"width": f"{IMAGE_WIDTH_PX}px"}
         self.raw_image = ipywidgets.Image(format="png", layout=image_layout)
         self.processed_image = ipywidgets.Image(format="png", layout=image_layout)
-        self.images = ipywidgets.HBox([self.raw_image, self.processed_image])
+        # hidden until there is a preview: an empty Image is drawn as a broken-image icon
+        self.images = ipywidgets.HBox(
+            [self.raw_image, self.processed_image], layout={"display": "none"}
+        )
         self.images.add_class("sa-preview-images")
         self.scalars = ipywidgets.HTML("")
         self.scalars.add_class("sa-preview-scalars")
@@ -249,6 +252,7 @@ class ShotPreviewView(ipywidgets.VBox):
         self.processed_image.value = array_to_png(
             preview.processed, title="processed", offset=preview.offset, **common
         )
+        self.images.layout.display = "flex"
         rows = "".join(
             f"<tr><td style='padding:0 12px 0 0'>{html.escape(name)}</td>"
             f"<td style='text-align:right'>{value:.5g}</td></tr>"

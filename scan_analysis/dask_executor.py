@@ -158,7 +158,8 @@ def connect_to_cluster(
     ------
     OSError
         The scheduler cannot be reached within Dask's connect timeout
-        (``distributed.comm.timeouts.connect``, 30 s by default); names the address.
+        (``distributed.comm.timeouts.connect``, 30 s by default), or the
+        address is a Dask worker's rather than a scheduler's; names the address.
     """
     if client is not None:
         return ClusterConnection(client, owns_client=False)
@@ -171,6 +172,15 @@ def connect_to_cluster(
                 f"cannot reach the Dask scheduler at {address}: {error}; start one with "
                 f"'dask scheduler' (and 'dask worker {address}' on each machine) or fix the "
                 f"address (--scheduler / ${SCHEDULER_ENV})"
+            ) from error
+        except TypeError as error:
+            if "identity()" not in str(error):
+                raise
+            # A worker or nanny answers the client's handshake with this TypeError.
+            raise OSError(
+                f"{address} answers but is not a Dask scheduler (a worker's or nanny's "
+                f"address?): give the address 'dask scheduler' printed as 'Scheduler at:' "
+                f"(--scheduler / ${SCHEDULER_ENV})"
             ) from error
     if use_current:
         try:

@@ -94,6 +94,14 @@ def test_make_executor_dask_runs_on_the_scheduler_named_in_the_environment(clust
     assert cluster.submit(sum, [1, 2]).result() == 3  # closing its own client left the cluster up
 
 
+def test_a_workers_address_given_as_the_scheduler_is_a_clear_error(cluster):
+    worker_address = next(iter(cluster.scheduler_info()["workers"]))
+    with pytest.raises(OSError, match="answers but is not a Dask scheduler") as raised:
+        connect_to_cluster(scheduler=worker_address)
+    assert worker_address in str(raised.value)
+    assert "Scheduler at:" in str(raised.value)
+
+
 def test_the_library_imports_without_dask_and_says_how_to_get_it():
     code = """
 import sys

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -328,18 +329,20 @@ def test_dry_run_prints_the_plan_and_a_bad_scheduler_address_is_a_clear_error(
     assert "18 would run (dry run)" in dry.stdout
     assert not (day.day_dir / "analysis" / TASKS_FOLDER).exists()
 
-    from browser import free_port
-
-    address = f"tcp://127.0.0.1:{free_port()}"
-    bad = subprocess.run(
-        reprocess_command(
-            console_script, [day], config_dir, "--group", "campaign", "--scheduler", address
-        ),
-        env=dict(env, DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s"),  # nobody listens there
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # The port stays bound (never listening) until the run ends: no other test's process can
+    # take it meanwhile, and a connection to it is refused.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{unused.getsockname()[1]}"
+        bad = subprocess.run(
+            reprocess_command(
+                console_script, [day], config_dir, "--group", "campaign", "--scheduler", address
+            ),
+            env=dict(env, DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert bad.returncode == 1
     assert f"cannot reach the Dask scheduler at {address}" in bad.stderr, bad.stderr
     assert not log.exists()

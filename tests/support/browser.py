@@ -131,11 +131,30 @@ def start_served_apps(
     """Run ``scan-analysis serve --no-browser --port P ARGS`` until it prints its URL.
 
     ``command`` (with its own ``port``) runs another sub-command that ends up serving
-    the apps, e.g. ``demo``.
+    the apps, e.g. ``demo``. Without one, the port is a free one; should another
+    process take it before the server binds it (tests run in parallel), the server
+    says the port is in use and it starts again on another free port (twice at most).
     """
-    if command is None:
+    if command is not None:
+        return _start_served(console_script, env, command, port, timeout)
+    for attempt in range(3):
         port = free_port()
         command = ["serve", "--no-browser", "--port", str(port), *args]
+        try:
+            return _start_served(console_script, env, command, port, timeout)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(AssertionError):
+    """The server could not bind its port: another process took it after free_port()."""
+
+
+def _start_served(
+    console_script: Path, env: dict[str, str], command: list[str], port: int | None, timeout: float
+) -> ServedApps:
     process = subprocess.Popen(
         [str(console_script), *command],
         env=env,
@@ -160,7 +179,10 @@ def start_served_apps(
     found.wait(timeout)
     if not url:
         process.kill()
-        raise AssertionError("serve did not print its URL:\n" + "\n".join(output))
+        text = "\n".join(output)
+        if "the port is in use" in text or "Address already in use" in text:
+            raise PortTaken(f"port {port} taken before the server bound it:\n{text}")
+        raise AssertionError("serve did not print its URL:\n" + text)
     return ServedApps(process, port, url[0], output)
 
 

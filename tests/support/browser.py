@@ -123,6 +123,7 @@ class ServedApps:
     port: int
     url: str
     output: list[str]
+    reader: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -139,10 +140,17 @@ class ServedApps:
             return []
 
     def stop(self, timeout: float = 60.0) -> int:
-        """Ctrl-C the server as a person would; returns its exit code."""
+        """Ctrl-C the server as a person would; returns its exit code.
+
+        Its last lines are in :attr:`output` on return: the reader thread may still be
+        taking them from the pipe when the process has already exited.
+        """
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout)
+        code = self.process.wait(timeout)
+        if self.reader is not None:
+            self.reader.join(timeout)  # to the end of its output
+        return code
 
 
 def start_served_apps(
@@ -206,7 +214,8 @@ def _start_served(
                 found.set()
         found.set()
 
-    threading.Thread(target=pump, daemon=True).start()
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     found.wait(timeout)
     if not url:
         process.kill()
@@ -214,7 +223,7 @@ def _start_served(
         if PORT_TAKEN.search(text):
             raise PortTaken(f"port {port} taken before the server bound it:\n{text}")
         raise AssertionError("serve did not print its URL:\n" + text)
-    return ServedApps(process, port, url[0], output)
+    return ServedApps(process, port, url[0], output, reader)
 
 
 def save_screenshot(page, name: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from pathlib import Path
 
@@ -89,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
     """Reprocess the range and print the summary table; 1 when any task failed."""
     from scan_analysis.reprocess import reprocess
 
-    # Dask logs every scheduler and worker event at INFO; show them only with -v
+    # Dask logs every scheduler and worker event at INFO; show them only with -v. Importing
+    # distributed sets its loggers' levels from its own config: set ours after that import.
+    with contextlib.suppress(ImportError):  # without the dask extra, reprocess says what to do
+        import distributed  # noqa: F401
     logging.getLogger("distributed").setLevel(logging.getLogger().getEffectiveLevel())
     summary = reprocess(
         args.experiment,

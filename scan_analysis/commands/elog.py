@@ -40,7 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output", type=Path, help="file to write (default: ./EXPERIMENT_DATE.html)"
     )
     export.add_argument("--newest", type=int, help="only the N newest scans (default: all)")
-    export.add_argument("--data-root", type=Path, help="data root (default: resolved)")
+    export.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
     export.set_defaults(func=run_export)
 
 

@@ -71,8 +71,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would run; run and write nothing"
     )
-    parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
-    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+        "else the shipped configs)",
+    )
     parser.add_argument(
         "--heartbeat-timeout",
         type=float,

@@ -66,5 +66,5 @@ def run_export(args: argparse.Namespace) -> int:
             "analyses the day (check --experiment, --date and --data-root)"
         ) from error
     size = written.stat().st_size / 1e6
-    print(f"e-log of {args.experiment} {date} written to {written} ({size:.1f} MB)")
+    print(f"e-log of {args.experiment} {date} written to {written.resolve()} ({size:.1f} MB)")
     return 0

@@ -1097,7 +1097,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             self.output_dir / f"{self.analyzer_id}_bin_averages.npz",
             bins=np.array(numbers),
             parameter=values,
-            averages=np.stack(averages),
+            averages=averages,  # stored stacked, without stacking them here
             **extra,
         )
 

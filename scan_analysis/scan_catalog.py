@@ -34,6 +34,8 @@ _YEAR = re.compile(r"^Y(\d{4})$")
 _MONTH = re.compile(r"^(\d{2})-([A-Za-z]{3})$")
 _DAY = re.compile(r"^(\d{2})_(\d{2})(\d{2})$")
 _TIMESTAMP_SUFFIX = " acq_timestamp"
+# a task state as a scan list says it, in the words of the control room's status grid
+_STATE_WORDS = {"queued": "pending", "claimed": "running", "no_data": "no data"}
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -133,14 +135,15 @@ class ScanSummary:
 
     @property
     def parameter_range(self) -> str:
-        """``"U_ESP_JetXYZ:Position.Axis 1 4 → 6"``, or ``"no scan"``."""
+        """``"U_ESP_JetXYZ:Position.Axis 1 from 4 to 6"``, or ``"no scan"``."""
         if self.kind in (None, ScanKind.NOSCAN.value) or not self.parameter:
             return "no scan" if self.kind == ScanKind.NOSCAN.value else ""
         if self.kind == ScanKind.OPTIMIZATION.value:
             return f"optimization ({self.parameter})"
         if self.start is None or self.end is None:
             return self.parameter
-        return f"{self.parameter} {self.start:g} → {self.end:g}"
+        # "from ... to": a parameter's name may end in a number ("Axis 1"), as the e-log says it
+        return f"{self.parameter} from {self.start:g} to {self.end:g}"
 
     def label(self) -> str:
         """One line for a scan list: number, description, parameter, shots, analysis."""
@@ -153,7 +156,12 @@ class ScanSummary:
         elif not self.complete:
             parts.append("running (no s-file yet)")
         if self.analysis:
-            parts.append(", ".join(f"{name} {state}" for name, state in self.analysis.items()))
+            parts.append(
+                ", ".join(
+                    f"{name} {_STATE_WORDS.get(state, state)}"
+                    for name, state in self.analysis.items()
+                )
+            )
         if self.problems:
             parts.append("⚠ " + self.problems[0].split(":")[0])
         return " · ".join(parts)

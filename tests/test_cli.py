@@ -100,3 +100,53 @@ def test_python_names_the_keyword(tmp_path):
         f"config folder {tmp_path / 'nowhere'} (from the config_dir argument) does not exist: "
         "pass config_dir=..., set the environment variable SCAN_ANALYSIS_CONFIG_DIR"
     )
+
+
+def every_help() -> dict[str, str]:
+    """``scan-analysis [COMMAND [ACTION]] --help`` text of every command, by command."""
+    import argparse
+
+    from scan_analysis.cli import build_parser
+
+    helps = {}
+
+    def collect(parser: argparse.ArgumentParser, name: str) -> None:
+        helps[name] = parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub_parser in action.choices.items():
+                    collect(sub_parser, f"{name} {sub_name}".strip())
+
+    collect(build_parser(), "")
+    return helps
+
+
+def help_examples(text: str) -> list[str]:
+    """The example commands of a help text, continuation lines joined, comments dropped."""
+    lines, examples = text.splitlines(), []
+    for index, line in enumerate(lines):
+        if not line.strip().startswith("scan-analysis "):
+            continue
+        command = line
+        while command.rstrip().endswith("\\") and index + 1 < len(lines):
+            index += 1
+            command = command.rstrip()[:-1].rstrip() + " " + lines[index].strip()
+        for end in ("  #", " > ", " | "):  # a comment, a shell redirection
+            command = command.split(end)[0]
+        examples.append(command.strip())
+    return examples
+
+
+def test_every_help_text_is_plain_words_and_its_examples_run_as_printed():
+    helps = every_help()
+    assert {"run", "watch", "demo", "configs check", "elog export", "reprocess"} <= set(helps)
+    examples = [example for text in helps.values() for example in help_examples(text)]
+    assert len(examples) > 15
+    parser = __import__("scan_analysis.cli", fromlist=["build_parser"]).build_parser()
+    for name, text in helps.items():
+        assert "``" not in text, f"'scan-analysis {name} --help' shows reST markup:\n{text}"
+        assert "(default: resolved)" not in text, f"'{name} --help' says 'resolved':\n{text}"
+    for example in examples:
+        # a line continuation lost in the help's source runs two lines into one
+        assert "   " not in example, f"an example runs two lines together: {example!r}"
+        parser.parse_args(example.split()[1:])  # exits (a failure here) on a wrong option

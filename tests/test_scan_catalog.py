@@ -36,7 +36,7 @@ def test_a_day_summary_describes_each_scan(demo_day):
     truth = demo_day.scans[2]
     assert jet.description == "jet position scan for the undulator beam"
     assert jet.kind == "1D" and jet.shots == truth.n_shots - len(truth.missing_rows)
-    assert jet.parameter_range == "U_ESP_JetXYZ:Position.Axis 1 4 → 6"
+    assert jet.parameter_range == "U_ESP_JetXYZ:Position.Axis 1 from 4 to 6"
     assert summaries[1].parameter_range == "no scan" and summaries[1].parameter is None
     assert summaries[4].kind == "optimization"
     label = jet.label()
@@ -55,6 +55,12 @@ def test_analysis_state_per_analyzer_comes_from_the_task_status_files(fresh_demo
     assert summaries[3].analysis == {"UC_Spectrometer": "claimed"}
     assert summaries[1].analysis == {}
     assert "UC_TopView done" in summaries[2].label()
+    # in a person's words, as the status grid says them: no task-state names from the code
+    assert "UC_Spectrometer pending" in summaries[2].label()
+    assert "UC_Spectrometer running" in summaries[3].label()
+    queue.complete(queue.try_claim(4, "UC_TopView"), TaskState.NO_DATA)
+    fourth = next(s for s in summarize_day(fresh_demo_day.day_dir) if s.number == 4)
+    assert "UC_TopView no data" in fourth.label()
 
 
 def test_bad_or_unfinished_scans_are_summarised_with_the_problem_not_raised(fresh_demo_day):

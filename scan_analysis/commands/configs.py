@@ -97,7 +97,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=SCHEMA_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    schema.add_argument("--kind", choices=["diagnostic", "group", "both"], default="both")
+    schema.add_argument(
+        "--kind",
+        choices=["diagnostic", "group", "both"],
+        default="both",
+        help="analyzer (diagnostic) files, group files, or both (default)",
+    )
     schema.add_argument("--output", type=Path, help="write to this file instead of stdout")
     schema.set_defaults(func=run_schema)
 

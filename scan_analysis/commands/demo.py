@@ -32,11 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="build the demo day and run the demo analysis group over it",
-        description=__doc__,
+        description="Build the demo day and run the main job on it, as the control room would.",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--root", type=Path, default=Path("demo_data"), help="where to build it")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("demo_data"),
+        help="where to build it (default: ./demo_data)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep an existing demo day instead of rebuilding it"
     )

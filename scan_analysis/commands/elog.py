@@ -40,7 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output", type=Path, help="file to write (default: ./EXPERIMENT_DATE.html)"
     )
     export.add_argument("--newest", type=int, help="only the N newest scans (default: all)")
-    export.add_argument("--data-root", type=Path, help="data root (default: resolved)")
+    export.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
     export.set_defaults(func=run_export)
 
 
@@ -62,5 +66,5 @@ def run_export(args: argparse.Namespace) -> int:
             "analyses the day (check --experiment, --date and --data-root)"
         ) from error
     size = written.stat().st_size / 1e6
-    print(f"e-log of {args.experiment} {date} written to {written} ({size:.1f} MB)")
+    print(f"e-log of {args.experiment} {date} written to {written.resolve()} ({size:.1f} MB)")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from pathlib import Path
 
@@ -70,8 +71,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would run; run and write nothing"
     )
-    parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
-    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+        "else the shipped configs)",
+    )
     parser.add_argument(
         "--heartbeat-timeout",
         type=float,
@@ -89,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
     """Reprocess the range and print the summary table; 1 when any task failed."""
     from scan_analysis.reprocess import reprocess
 
-    # Dask logs every scheduler and worker event at INFO; show them only with -v
+    # Dask logs every scheduler and worker event at INFO; show them only with -v. Importing
+    # distributed sets its loggers' levels from its own config: set ours after that import.
+    with contextlib.suppress(ImportError):  # without the dask extra, reprocess says what to do
+        import distributed  # noqa: F401
     logging.getLogger("distributed").setLevel(logging.getLogger().getEffectiveLevel())
     summary = reprocess(
         args.experiment,

@@ -31,7 +31,7 @@ marks every figure "partial: 4 of 10 bins".
 When the DAQ wrote the s-file again (its derived columns are gone), put them
 back without analysing: each analyzer's scalars.csv, saved beside its figures
 by the last run, is merged into the s-file:
-  scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo \
+  scan-analysis run --experiment Undulator --date 2026-05-08 --scan 2 --group demo \\
       --restore-scalars
 """
 
@@ -53,8 +53,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")
     which.add_argument("--analyzer", help="one analyzer by name (its YAML file stem)")
-    parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
-    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+        "else the shipped configs)",
+    )
     parser.add_argument(
         "--executor",
         choices=["processes", "threads", "serial"],

@@ -41,8 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine)"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--data-root", type=Path, help="data root for the apps (default: resolved)")
-    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root for the apps (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+        "else the shipped configs)",
+    )
     parser.add_argument("--apps-dir", type=Path, help="serve these app notebooks instead")
     token = parser.add_mutually_exclusive_group()
     token.add_argument("--token", help="access token (default: random when not on 127.0.0.1)")

@@ -67,8 +67,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="seconds without heartbeat before another runner takes a task over (default 120)",
     )
     parser.add_argument("--max-attempts", type=int, default=3, help="attempts per task (default 3)")
-    parser.add_argument("--data-root", type=Path, help="data root (default: resolved)")
-    parser.add_argument("--config-dir", type=Path, help="config root (default: resolved)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+        "else the shipped configs)",
+    )
     parser.add_argument("--no-elog", action="store_true", help="do not write the HTML e-log")
     parser.add_argument("--polling", action="store_true", help="poll the folder (network shares)")
     parser.add_argument(

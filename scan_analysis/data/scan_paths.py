@@ -12,6 +12,7 @@ from pathlib import Path
 from scan_analysis.data.lab_config import LAB_CONFIG_ENV, read_lab_config
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import GIVEN, DataRootError, ReadOnlyFolderError, Setting
+from scan_analysis.suggestions import did_you_mean, valid_choices
 
 logger = logging.getLogger(__name__)
 
@@ -260,11 +261,27 @@ class ScanPaths:
         if not self.day_dir.is_dir():
             raise DataRootError(
                 f"no day folder for {self.tag.experiment} {self.tag.date.isoformat()}: looked for "
-                f"{self.day_dir}; check the date and experiment, or point at another data root "
-                f"(now {self.data_root})",
+                f"{self.day_dir}; {self._experiment_hint()}check the date and experiment, or "
+                f"point at another data root (now {self.data_root})",
                 DATA_ROOT_SETTING,
             )
         return self.day_dir
+
+    def _experiment_hint(self) -> str:
+        """``"no experiment folder 'x' (did you mean 'X'?; experiments there: ...); "``, or ""."""
+        experiment = self.tag.experiment
+        if (self.data_root / experiment).is_dir() or not self.data_root.is_dir():
+            return ""
+        present = sorted(
+            folder.name
+            for folder in self.data_root.iterdir()
+            if folder.is_dir() and not folder.name.startswith(".")
+        )
+        hint = did_you_mean(experiment, present).strip(" ()")
+        return (
+            f"no experiment folder {experiment!r} in the data root ({hint + '; ' if hint else ''}"
+            f"experiments there: {valid_choices(present)}); "
+        )
 
     def require_scan(self) -> Path:
         """The scan folder, or a DataRootError listing the scans the day has."""

@@ -86,6 +86,36 @@ def _plain_number(value: float) -> str:
     return f"{value:.{max(4, math.floor(math.log10(abs(value))) + 1)}g}"
 
 
+def _plain_spread(value: float) -> str:
+    """2 significant digits, written out: ``110``, not ``1.1e+02``.
+
+    Examples
+    --------
+    >>> _plain_spread(114.9), _plain_spread(0.0342), _plain_spread(0.0), _plain_spread(7.0)
+    ('110', '0.034', '0', '7')
+    """
+    if not np.isfinite(value) or abs(value) < 100:
+        return f"{value:.2g}"
+    return f"{round(value, 1 - math.floor(math.log10(abs(value)))):.0f}"
+
+
+def _mean_and_spread_text(mean: float, spread: float) -> str:
+    """``800.000 ± 0.034``: the mean written to the last digit its spread shows.
+
+    Examples
+    --------
+    >>> _mean_and_spread_text(800.0003, 0.0342), _mean_and_spread_text(30056.3, 114.9)
+    ('800.000 ± 0.034', '30056 ± 110')
+    >>> _mean_and_spread_text(1.275, 0.0)
+    '1.275 ± 0'
+    """
+    spread_text = _plain_spread(spread)
+    if spread == 0 or "e" in spread_text or not np.isfinite(spread):
+        return f"{_plain_number(mean)} ± {spread_text}"
+    decimals = len(spread_text.partition(".")[2])
+    return f"{mean:.{decimals}f} ± {spread_text}"
+
+
 def save_scalar_histories(
     shots: Sequence[int],
     values: Mapping[str, Sequence[float]],
@@ -142,7 +172,7 @@ def draw_scalar_histories(
             mean, std = mean_and_spread(finite)
             axes.axhline(mean, color="C1", lw=1)
             axes.axhspan(mean - std, mean + std, color="C1", alpha=0.15)
-            axes.set_title(f"{label}: {_plain_number(mean)} ± {std:.2g}", fontsize=9)
+            axes.set_title(f"{label}: {_mean_and_spread_text(mean, std)}", fontsize=9)
         axes.set_ylabel(label)
         plain_tick_labels(axes)
         if index // columns == rows - 1 or index + columns >= len(names):

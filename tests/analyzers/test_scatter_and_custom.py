@@ -1,7 +1,11 @@
 """ScatterPlotterAnalysis and user-written ScanAnalyzer subclasses (the documented pattern)."""
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from scan_analysis.analyzers.common import Array2DScanAnalyzer, ScatterPlotterAnalysis
@@ -27,16 +31,34 @@ def test_scatter_of_two_devices(fresh_demo_day):
     )
 
 
+class CorrelationKeepingItsFigure(BeamChargeCorrelation):
+    def save_figure(self, figure, name, **kwargs):
+        self.figure = figure
+        return super().save_figure(figure, name, **kwargs)
+
+
 def test_undulator_correlation_analyzer(fresh_demo_day):
     day = fresh_demo_day
-    analyzer = BeamChargeCorrelation()
+    analyzer = CorrelationKeepingItsFigure()
     files = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
     assert files[0].name == "BeamChargeCorrelation_correlation.png"
-    assert analyzer.last_outcome.scalars["correlation"] == pytest.approx(
-        analyzer.last_outcome.scalars["correlation"]
-    )
     frame = read_sfile(day.day_dir / "analysis" / "s2.txt")
     assert frame["BeamChargeCorrelation_counts_per_pC"].notna().sum() >= len(frame) - 5
+    # r is the correlation of the charge with the counts the per-pC column was made from
+    charge = frame["U_BCaveICT Charge pC"]
+    counts = frame["BeamChargeCorrelation_counts_per_pC"] * charge
+    valid = charge.notna() & counts.notna()
+    expected = np.corrcoef(charge[valid], counts[valid])[0, 1]
+    assert analyzer.last_outcome.scalars["correlation"] == pytest.approx(expected)
+
+    # the figure reads as numbers: counts in 10^3 or 10^6 on the axis label, no "1e6" above
+    # the axis; the colours are explained by a colour bar
+    FigureCanvasAgg(analyzer.figure).draw()
+    axes, colour_bar = analyzer.figure.axes
+    label = r"UC_TopView total above pedestal \(10[³⁶⁹] counts\)"  # 10³ on the small test day
+    assert re.fullmatch(label, axes.get_ylabel()), axes.get_ylabel()
+    assert not axes.yaxis.get_offset_text().get_text()
+    assert colour_bar.get_ylabel() == "bin number"
 
 
 class ChargeHistogram(ScanAnalyzer):

@@ -130,6 +130,8 @@ def test_a_run_killed_midway_and_restarted_finishes_the_rest_without_redoing(
     )
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"{len(done_before)} already finished" in second.stdout, second.stdout
+    # the local cluster's own INFO chatter (scheduler, nannies, workers) stays out of the output
+    assert " distributed." not in second.stderr, second.stderr
 
     # tasks finished before the kill were not touched; every task is finished now
     after = terminal_tasks(days)

@@ -136,6 +136,21 @@ def test_missing_day_names_the_folder_looked_for_and_how_to_set_the_root(tmp_pat
     assert "SCAN_ANALYSIS_DATA_ROOT" in str(error.value)
 
 
+def test_an_experiment_name_typed_in_the_wrong_case_gets_the_one_the_data_root_has(tmp_path):
+    make_day(tmp_path)
+    (tmp_path / "Thomson").mkdir()
+    lowercase = ScanTag(year=2026, month=5, day=8, number=2, experiment="undulator")
+    with pytest.raises(DataRootError) as error:
+        ScanPaths(lowercase, data_root=tmp_path).require_day()
+    message = str(error.value)
+    assert "no experiment folder 'undulator'" in message
+    assert (
+        "did you mean 'Undulator'?" in message
+        and "experiments there: Thomson, Undulator" in message
+    )
+    assert str(tmp_path / "undulator" / "Y2026" / "05-May" / "26_0508") in message
+
+
 def test_missing_scan_lists_the_scans_the_day_has(tmp_path):
     day = make_day(tmp_path, scan_folders=[1, 2, 5])
     paths = ScanPaths(TAG, data_root=tmp_path)

@@ -345,6 +345,27 @@ def test_a_history_title_writes_its_mean_as_the_axis_does():
     ]
 
 
+def test_a_spectrometer_centroid_steady_to_a_tenth_of_a_nm_reads_as_nm_on_its_axis():
+    """A no-scan's CoM of 800 nm ± 0.03 read "+8e2" above the axis and ticks -0.05 ... 0.075;
+    its title's spread of 115 counts read "± 1.1e+02"."""
+    rng = np.random.default_rng(0)
+    figure = draw_scalar_histories(
+        list(range(1, 11)),
+        {
+            "CoM": 800.0 + rng.normal(0.0, 0.03, 10),
+            "integrated_intensity": 30056.0 + np.linspace(-180.0, 180.0, 10),
+        },
+        title="t",
+    )
+    FigureCanvasAgg(figure).draw()
+    centroid, intensity = [axes for axes in figure.axes if axes.get_visible()]
+    assert not centroid.yaxis.get_offset_text().get_text()
+    ticks = [float(t.get_text().replace("−", "-")) for t in centroid.get_yticklabels()]
+    assert all(799.5 < tick < 800.5 for tick in ticks if tick), ticks
+    assert intensity.get_title() == "integrated intensity: 30056 ± 110"
+    assert re.fullmatch(r"CoM \(px\): 800\.\d{3} ± 0\.0\d\d?", centroid.get_title())
+
+
 def test_power_of_ten_labels_leave_ordinary_numbers_alone():
     assert power_of_ten_label("x CoM (mm)", [2.5, -3.8]) == ("x CoM (mm)", 1.0)
     assert power_of_ten_label("peak (counts)", [4000.0, np.nan]) == ("peak (counts)", 1.0)

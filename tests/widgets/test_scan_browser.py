@@ -46,7 +46,7 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     labels = [label for label, _ in browser.scan_list.options]
     assert len(labels) == 6
     assert labels[1].startswith("Scan 002 · jet position scan for the undulator beam")
-    assert "U_ESP_JetXYZ:Position.Axis 1 4 → 6" in labels[1]
+    assert "U_ESP_JetXYZ:Position.Axis 1 from 4 to 6" in labels[1]
 
     browser.scan_list.value = 2  # a click in the list
     assert browser.scan == 2
@@ -193,5 +193,10 @@ def test_the_scan_list_shows_each_analyzers_live_state(fresh_demo_day):
     queue.fail_attempt(queue.try_claim(2, "UC_Spectrometer"), "no spectrum")
     browser = browser_for(fresh_demo_day, experiment="Undulator", date="2026-05-08", scan=2)
     label = dict((number, text) for text, number in browser.scan_list.options)[2]
-    assert "UC_Spectrometer queued" in label and "UC_TopView done" in label
+    assert "UC_Spectrometer pending" in label and "UC_TopView done" in label
     assert "sa-state-done" in browser.header.value and "UC_TopView: done" in browser.header.value
+    queue.complete(queue.try_claim(3, "UC_TopView"), TaskState.NO_DATA)
+    browser.refresh()  # the Refresh button
+    browser.show_scan(3)
+    assert "UC_TopView: no data" in browser.header.value
+    assert "no_data" not in browser.header.value.replace("sa-state-no_data", "")

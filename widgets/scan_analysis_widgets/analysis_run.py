@@ -87,9 +87,16 @@ def _reporter(
 
 
 def describe_outcomes(outcomes: Sequence[tuple[str, ScanOutcome]]) -> str:
-    """One line per analyzer: name, state and its message."""
+    """One line per analyzer: name, state (``no data``, not ``no_data``) and its message.
+
+    Examples
+    --------
+    >>> print(describe_outcomes([("GaiaMode", ScanOutcome("no_data", "no UC_GaiaMode data"))]))
+    GaiaMode: no data (no UC_GaiaMode data)
+    """
     return "\n".join(
-        f"{name}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else "")
+        f"{name}: {outcome.status.replace('_', ' ')}"
+        + (f" ({outcome.message})" if outcome.message else "")
         for name, outcome in outcomes
     )
 

@@ -87,8 +87,9 @@ class DayPicker(ipywidgets.HBox):
             list_days(self.data_root, self.experiment) if self.data_root and self.experiment else []
         )
         newest_first = [day.isoformat() for day in reversed(days)]
+        counted = f"{len(days)} day" if len(days) == 1 else f"{len(days)} days"
         self.day_count.value = (
-            f"<span style='color:#555'>{len(days)} days with data</span>" if days else ""
+            f"<span style='color:#555'>{counted} with data</span>" if days else ""
         )
         if self.free_date:
             self.date_box.options = newest_first

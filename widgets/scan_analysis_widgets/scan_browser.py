@@ -357,7 +357,8 @@ def scan_header_html(tag: ScanTag, info: ScanInfo | None, summary: ScanSummary |
         chips = " ".join(
             f"<span class='sa-state-{display_state(state)}' style='background:"
             f"{STATE_COLOURS[display_state(state)]}; padding:1px 6px; border-radius:3px; "
-            f"margin-right:4px'>{html.escape(name)}: {html.escape(display_state(state))}</span>"
+            f"margin-right:4px'>{html.escape(name)}: "
+            f"{html.escape(display_state(state).replace('_', ' '))}</span>"
             for name, state in summary.analysis.items()
         )
         parts.append(f"<div style='margin:4px 0; font-size:13px'>live analysis: {chips}</div>")

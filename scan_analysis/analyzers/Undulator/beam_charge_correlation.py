@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from scan_analysis.base import NoDataError, ScanAnalyzer, ScanOutcome
 from scan_analysis.data.readers import read_shot
 from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ShotReadError
+from scan_analysis.render.style import plain_tick_labels, power_of_ten_label
 
 
 class BeamChargeCorrelation(ScanAnalyzer):
@@ -74,17 +76,28 @@ class BeamChargeCorrelation(ScanAnalyzer):
             else float("nan")
         )
 
-        figure = Figure(figsize=(5.5, 4.2))
+        figure = Figure(figsize=(5.5, 4.2), layout="constrained")
         axes = figure.add_subplot()
-        axes.scatter(
+        bins = self.sfile["Bin #"].to_numpy()[valid] if "Bin #" in self.sfile.columns else None
+        several_bins = bins is not None and np.unique(bins).size > 1
+        # the power of ten in the label, not a "1e6" above the axis that is easily missed
+        y_label, y_power = power_of_ten_label(
+            f"{self.camera} total above pedestal (counts)", counts[valid]
+        )
+        points = axes.scatter(
             charge[valid],
-            counts[valid],
+            counts[valid] * y_power,
             s=14,
-            c=self.sfile["Bin #"].to_numpy()[valid] if "Bin #" in self.sfile.columns else None,
+            c=bins if several_bins else None,
             cmap="viridis",
         )
+        if several_bins:
+            colour_bar = figure.colorbar(points, ax=axes, label="bin number")
+            colour_bar.locator = MaxNLocator(integer=True)
+            colour_bar.update_ticks()
         axes.set_xlabel(f"{self.charge_column}")
-        axes.set_ylabel(f"{self.camera} counts above pedestal")
+        axes.set_ylabel(y_label)
+        plain_tick_labels(axes, "both")
         axes.set_title(f"{self.tag}\ncorrelation r = {r:.3f} ({int(valid.sum())} shots)")
         axes.grid(alpha=0.3)
         path = self.save_figure(figure, f"{self.analyzer_id}_correlation.png")

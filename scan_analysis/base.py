@@ -428,7 +428,13 @@ class ScanAnalyzer:
         except SFileReadOnlyError as error:  # the figures stand; the file is respected
             logger.error("%s %s: %s", self.analyzer_id, self.tag, error)
             return f"{error.path} is read-only"
-        logger.info("%s: wrote %d columns to %s", self.analyzer_id, len(columns), self.paths.sfile)
+        logger.info(
+            "%s: wrote %d column%s to %s",
+            self.analyzer_id,
+            len(columns),
+            "" if len(columns) == 1 else "s",
+            self.paths.sfile,
+        )
         return None
 
     def save_figure(self, figure: Any, name: str, *, dpi: int = 110) -> Path:

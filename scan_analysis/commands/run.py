@@ -18,7 +18,7 @@ examples:
   scan-analysis run --experiment Undulator --date 2026-05-08 --scan Scan002 \\
       --analyzer UC_TopView --data-root ./demo_data --executor serial
 
-Prints each analyzer's outcome (done / no_data / failed), its time and the
+Prints each analyzer's outcome (done / no data / failed), its time and the
 figures it wrote; exits 1 when any analyzer failed. Scalars are merged into the
 scan's s-file, figures go under analysis/ScanNNN/{analyzer}/.
 The data root is --data-root, else $SCAN_ANALYSIS_DATA_ROOT, else
@@ -149,14 +149,21 @@ def run(args: argparse.Namespace) -> int:
             # why an analyzer had no data or failed is logged once by the analyzer itself
             said = outcome.message if outcome.status == "done" else ""
             print(
-                f"  {item.name}: {outcome.status} in {time.perf_counter() - started:.1f} s"
-                + (f"; {said}" if said else ""),
+                f"  {item.name}: {_status_words(outcome.status)} in "
+                f"{time.perf_counter() - started:.1f} s" + (f"; {said}" if said else ""),
                 flush=True,
             )
             for path in files:
                 print(f"    {path}", flush=True)
     finally:
         executor.close()
-    counts = ", ".join(f"{statuses.count(s)} {s}" for s in ("done", "no_data", "failed"))
+    counts = ", ".join(
+        f"{statuses.count(s)} {_status_words(s)}" for s in ("done", "no_data", "failed")
+    )
     print(f"finished {tag}: {counts}")
     return 1 if "failed" in statuses else 0
+
+
+def _status_words(status: str) -> str:
+    """An outcome's status as a person reads it: ``no data``, not ``no_data``."""
+    return status.replace("_", " ")

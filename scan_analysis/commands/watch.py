@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     snapshot = runner.status_snapshot()
-    counts = ", ".join(f"{k} {v}" for k, v in snapshot.counts.items() if v)
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in snapshot.counts.items() if v)
     print(
         f"runner {runner.runner_id}: ran {ran} task(s) in {time.perf_counter() - started:.1f} s; "
         f"day totals: {counts or 'no tasks'}"

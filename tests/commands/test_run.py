@@ -66,7 +66,7 @@ def test_demo_group_analyses_the_jet_scan(run_day, console_script, subprocess_en
     scan_analysis_dir = run_day.day_dir / "analysis" / "Scan002"
     assert {path.parent.name for path in files} >= {"UC_TopView", "UC_Spectrometer"}
     assert all(path.is_file() and scan_analysis_dir in path.parents for path in files)
-    assert "finished Undulator 2026-05-08 Scan002: 3 done, 0 no_data, 0 failed" in out
+    assert "finished Undulator 2026-05-08 Scan002: 3 done, 0 no data, 0 failed" in out
     sfile = read_sfile(run_day.day_dir / "analysis" / "s2.txt")
     assert sfile["UC_TopView_x_CoM"].notna().sum() == 95
 
@@ -89,8 +89,8 @@ def test_single_analyzer_without_data_is_no_data_not_failure(
         "serial",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "UC_TopView: no_data in" in result.stdout
-    assert "0 done, 1 no_data, 0 failed" in result.stdout
+    assert "UC_TopView: no data in" in result.stdout
+    assert "0 done, 1 no data, 0 failed" in result.stdout
     # issue 15 item 17: why there is no data is said once, not in the log and again on stdout
     said = "no UC_TopView data in Undulator 2026-05-08 Scan006"
     assert (result.stdout + result.stderr).count(said) == 1
@@ -129,7 +129,7 @@ def test_a_failing_analyzer_fails_the_command_but_not_the_others(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "OffSensor: failed in" in result.stdout
     assert "UC_Spectrometer: done in" in result.stdout
-    assert "1 done, 0 no_data, 1 failed" in result.stdout
+    assert "1 done, 0 no data, 1 failed" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_restore_scalars_puts_the_derived_columns_back_into_a_regenerated_sfile(
     restored = run_cli(console_script, subprocess_env, "run", *where, "--restore-scalars")
     assert restored.returncode == 0, restored.stdout + restored.stderr
     out = restored.stdout
-    assert out.count("; restored ") == 3 and "3 done, 0 no_data, 0 failed" in out  # per analyzer
+    assert out.count("; restored ") == 3 and "3 done, 0 no data, 0 failed" in out  # per analyzer
     assert "UC_TopView: done in" in out and "scalars.csv" in out
     assert sorted(printed_paths(restored.stdout)) == figures  # the last run's figures, listed
     back = read_sfile(sfile)

@@ -46,7 +46,7 @@ def test_watch_runs_the_day_and_exits_when_idle(tmp_path, console_script, subpro
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "requeued 0 failed task(s)" in result.stdout
-    assert "day totals: done 12, no_data 6" in result.stdout
+    assert "day totals: done 12, no data 6" in result.stdout
     assert "e-log:" in result.stdout and (day.day_dir / "analysis" / "elog").is_dir()
     # not a terminal: progress goes to the log, ending with the day's totals
     progress = [line for line in result.stderr.splitlines() if "progress: " in line]

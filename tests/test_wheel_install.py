@@ -105,6 +105,6 @@ def test_installed_commands_find_the_default_configs(installed, fresh_demo_day, 
     analyse = [script, "run", *DAY, "--scan", "2", "--group", "demo", "--executor", "serial"]
     root = ["--data-root", fresh_demo_day.data_root]
     result = run([*analyse, *root], env=env, cwd=fresh_demo_day.data_root)
-    assert "3 done, 0 no_data, 0 failed" in result.stdout
+    assert "3 done, 0 no data, 0 failed" in result.stdout
     columns = read_sfile(fresh_demo_day.day_dir / "analysis" / "s2.txt").columns
     assert any(name.startswith("UC_TopView_") for name in columns)

@@ -6,7 +6,7 @@ import re
 import urllib.request
 
 import pytest
-from browser import free_port, iter_processes_alive, start_served_apps, wait_until
+from browser import iter_processes_alive, start_served_apps, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -14,12 +14,12 @@ pytestmark = pytest.mark.slow
 def test_demo_analyses_the_day_then_serves_the_control_room_until_ctrl_c(
     console_script, subprocess_env, tmp_path
 ):
-    port = free_port()
     served = start_served_apps(
         console_script,
         subprocess_env,
-        command=["demo", "--root", str(tmp_path / "demo"), "--no-browser", "--port", str(port)],
-        port=port,
+        command=lambda port: [
+            *("demo", "--root", str(tmp_path / "demo"), "--no-browser", "--port", str(port))
+        ],
     )
     try:
         text = "\n".join(served.output)

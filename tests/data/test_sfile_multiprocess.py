@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -137,9 +136,9 @@ def test_writer_killed_holding_the_lock(tmp_path):
     assert lock.exists(), "the killed writer's lock file should still be there"
     assert sfile.read_bytes() == before, "the s-file must be intact after the crash"
 
-    started = time.monotonic()
     shots = read_sfile(sfile)["Shotnumber"]
+    # the holder's lease is an hour, so succeeding within the 30 s allowed shows its death was
+    # seen by its pid (no wall-clock bound: a loaded machine may pause this process any time)
     merge_columns(sfile, pd.DataFrame({"Shotnumber": shots, "after_crash": 1.0}), lock_timeout=30)
-    assert time.monotonic() - started < 10, "the dead owner should be seen at once, by its pid"
     assert (read_sfile(sfile)["after_crash"] == 1.0).all()
     assert not lock.exists()

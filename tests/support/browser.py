@@ -6,12 +6,13 @@ here skips: a missing browser is a failure that says how to install it.
 
 from __future__ import annotations
 
+import random
 import re
 import signal
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +32,35 @@ HARMLESS_CONSOLE = (
 )
 
 
+def ephemeral_ports() -> range:
+    """The ports the kernel hands out for a bind to port 0 (``ip_local_port_range``)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)  # Linux's default
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now, chosen below the kernel's ephemeral range.
+
+    The port is released before the server under test binds it. Meanwhile the parallel
+    suite's Dask schedulers and workers, Jupyter and Voila kernels bind port 0, and the
+    kernel gives each a port of its ephemeral range: a port taken from that range (as a
+    bind to port 0 here would) was handed to one of them in CI. Below the range only
+    another test's explicit choice can take it, one in thousands.
+    """
+    ephemeral = ephemeral_ports()
+    candidates = range(10_000, ephemeral.start) if ephemeral.start > 11_000 else range(0)
+    for _ in range(50):
+        port = random.choice(candidates) if candidates else 0
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise AssertionError(f"no free port on 127.0.0.1 in {candidates}")
 
 
 def launch_chromium(playwright):
@@ -98,6 +123,7 @@ class ServedApps:
     port: int
     url: str
     output: list[str]
+    reader: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -114,34 +140,42 @@ class ServedApps:
             return []
 
     def stop(self, timeout: float = 60.0) -> int:
-        """Ctrl-C the server as a person would; returns its exit code."""
+        """Ctrl-C the server as a person would; returns its exit code.
+
+        Its last lines are in :attr:`output` on return: the reader thread may still be
+        taking them from the pipe when the process has already exited.
+        """
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout)
+        code = self.process.wait(timeout)
+        if self.reader is not None:
+            self.reader.join(timeout)  # to the end of its output
+        return code
 
 
 def start_served_apps(
     console_script: Path,
     env: dict[str, str],
     *args: str,
-    command: list[str] | None = None,
-    port: int | None = None,
+    command: Callable[[int], list[str]] | None = None,
     timeout: float = 300.0,
 ) -> ServedApps:
     """Run ``scan-analysis serve --no-browser --port P ARGS`` until it prints its URL.
 
-    ``command`` (with its own ``port``) runs another sub-command that ends up serving
-    the apps, e.g. ``demo``. Without one, the port is a free one; should another
-    process take it before the server binds it (tests run in parallel), the server
-    says the port is in use and it starts again on another free port (twice at most).
+    ``command(port)`` builds another sub-command that ends up serving the apps on
+    ``port``, e.g. ``demo``. The port is a free one; should another process take it
+    before the server binds it (tests run in parallel), the server says the port is in
+    use and the command starts again on another free port (twice at most).
     """
-    if command is not None:
-        return _start_served(console_script, env, command, port, timeout)
+    if command is None:
+
+        def command(port: int) -> list[str]:
+            return ["serve", "--no-browser", "--port", str(port), *args]
+
     for attempt in range(3):
         port = free_port()
-        command = ["serve", "--no-browser", "--port", str(port), *args]
         try:
-            return _start_served(console_script, env, command, port, timeout)
+            return _start_served(console_script, env, command(port), port, timeout)
         except PortTaken:
             if attempt == 2:
                 raise
@@ -152,8 +186,13 @@ class PortTaken(AssertionError):
     """The server could not bind its port: another process took it after free_port()."""
 
 
+# what the server prints when its port is taken: ours before Voila starts, Voila's own
+# when the port went between that check and Voila's bind, the OS's from anything else
+PORT_TAKEN = re.compile(r"the port is in use|The port \d+ is already in use|Address already in use")
+
+
 def _start_served(
-    console_script: Path, env: dict[str, str], command: list[str], port: int | None, timeout: float
+    console_script: Path, env: dict[str, str], command: list[str], port: int, timeout: float
 ) -> ServedApps:
     process = subprocess.Popen(
         [str(console_script), *command],
@@ -175,15 +214,16 @@ def _start_served(
                 found.set()
         found.set()
 
-    threading.Thread(target=pump, daemon=True).start()
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     found.wait(timeout)
     if not url:
         process.kill()
         text = "\n".join(output)
-        if "the port is in use" in text or "Address already in use" in text:
+        if PORT_TAKEN.search(text):
             raise PortTaken(f"port {port} taken before the server bound it:\n{text}")
         raise AssertionError("serve did not print its URL:\n" + text)
-    return ServedApps(process, port, url[0], output)
+    return ServedApps(process, port, url[0], output, reader)
 
 
 def save_screenshot(page, name: str) -> Path:

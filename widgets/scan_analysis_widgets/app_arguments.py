@@ -25,6 +25,9 @@ def query_arguments(*names: str) -> dict[str, str]:
     >>> os.environ["QUERY_STRING"] = "experiment=Undulator&scan=2&token=secret&date="
     >>> query_arguments("experiment", "date", "scan")
     {'experiment': 'Undulator', 'scan': '2'}
+    >>> del os.environ["QUERY_STRING"]
+    >>> query_arguments("experiment")
+    {}
     """
     parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
     return {name: parsed[name][-1] for name in names if parsed.get(name)}

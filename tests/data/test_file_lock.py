@@ -47,10 +47,8 @@ def test_lock_is_exclusive_and_released(tmp_path):
     with FileLock(path, label="runner-A") as lock:
         assert lock.held and lock.check_held() and read_owner(path).pid == os.getpid()
         assert read_owner(path).label == "runner-A" and read_owner(path).host == HOSTNAME
-        started = time.monotonic()
-        with pytest.raises(LockTimeoutError) as error:
+        with pytest.raises(LockTimeoutError) as error:  # timeout=0: one try, no waiting
             FileLock(path, timeout=0).acquire()
-        assert time.monotonic() - started < 5
     message = str(error.value)
     assert str(path) in message and f"pid {os.getpid()} (runner-A)" in message
     assert not path.exists() and not lock.held and not lock.check_held()

@@ -3,7 +3,6 @@ answers a widget's message while a live task runs."""
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from pathlib import Path
@@ -108,9 +107,7 @@ class Kernel:
 
 
 @pytest.mark.slow
-def test_a_widget_callback_round_trips_in_under_a_second_while_a_task_runs(
-    fresh_demo_day, tmp_path, subprocess_env
-):
+def test_a_widget_callback_round_trips_while_a_task_runs(fresh_demo_day, tmp_path, subprocess_env):
     config_dir, release, started = make_config_dir(tmp_path)
     kernel = Kernel(subprocess_env)
     try:
@@ -133,16 +130,13 @@ def test_a_widget_callback_round_trips_in_under_a_second_while_a_task_runs(
         # the log level dropdown: the page sends its new index, the kernel's observer
         # redraws the log, the page receives the log's new value
         levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
-        round_trips = []
         for level in ["WARNING", "INFO", "ERROR", "INFO", "WARNING"]:
-            sent = time.perf_counter()
             kernel.send_update(level_id, {"index": levels.index(level)})
             kernel.wait_for_update(log_id, f"at {level} and above", deadline=60)
-            round_trips.append(time.perf_counter() - sent)
+        # every round trip was answered while the task still blocked: the runner never holds
+        # the kernel's event loop (no timing is asserted in tests)
         assert started.exists() and not release.exists()  # the task ran all along
         assert "running" in kernel.run("print(panel.state, panel.current_task)")
-        shown = ", ".join(f"{t:.3f}" for t in round_trips)
-        assert statistics.median(round_trips) < 1.0, f"round trips (s): {shown}"
 
         release.write_text("go")
         assert kernel.run("print(panel.stop(timeout=60), panel.state)").split() == [

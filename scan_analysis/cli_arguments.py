@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from scan_analysis.data.scan_tag import parse_date, parse_experiment, parse_scan_number
@@ -48,3 +49,21 @@ def add_day_arguments(parser: argparse.ArgumentParser, *, date_help: str) -> Non
     """``--experiment`` and ``--date`` (both required): the day a command works on."""
     add_experiment_argument(parser)
     parser.add_argument("--date", required=True, type=date_argument, help=date_help)
+
+
+def add_root_arguments(
+    parser: argparse.ArgumentParser, *, data_root_help: str = "data root", config_dir: bool = True
+) -> None:
+    """``--data-root`` (and ``--config-dir``), saying where each defaults from."""
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        help=f"{data_root_help} (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
+    )
+    if config_dir:
+        parser.add_argument(
+            "--config-dir",
+            type=Path,
+            help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
+            "else the shipped configs)",
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scan_analysis.cli_arguments import add_day_arguments
+from scan_analysis.cli_arguments import add_day_arguments, add_root_arguments
 
 EXAMPLE = """\
 examples:
@@ -40,11 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output", type=Path, help="file to write (default: ./EXPERIMENT_DATE.html)"
     )
     export.add_argument("--newest", type=int, help="only the N newest scans (default: all)")
-    export.add_argument(
-        "--data-root",
-        type=Path,
-        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
-    )
+    add_root_arguments(export, config_dir=False)
     export.set_defaults(func=run_export)
 
 

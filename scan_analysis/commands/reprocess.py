@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-from pathlib import Path
 
-from scan_analysis.cli_arguments import add_experiment_argument, date_argument
+from scan_analysis.cli_arguments import (
+    add_experiment_argument,
+    add_root_arguments,
+    date_argument,
+)
 
 EXAMPLE = """\
 examples:
@@ -71,17 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would run; run and write nothing"
     )
-    parser.add_argument(
-        "--data-root",
-        type=Path,
-        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
-    )
-    parser.add_argument(
-        "--config-dir",
-        type=Path,
-        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
-        "else the shipped configs)",
-    )
+    add_root_arguments(parser)
     parser.add_argument(
         "--heartbeat-timeout",
         type=float,

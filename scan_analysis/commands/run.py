@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from scan_analysis.cli_arguments import (
     add_day_arguments,
+    add_root_arguments,
     scan_number_argument,
 )
 
@@ -53,17 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--group", help="analyzer group key or stem (e.g. demo, HTU/baseline)")
     which.add_argument("--analyzer", help="one analyzer by name (its YAML file stem)")
-    parser.add_argument(
-        "--data-root",
-        type=Path,
-        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
-    )
-    parser.add_argument(
-        "--config-dir",
-        type=Path,
-        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
-        "else the shipped configs)",
-    )
+    add_root_arguments(parser)
     parser.add_argument(
         "--executor",
         choices=["processes", "threads", "serial"],

@@ -9,6 +9,8 @@ import threading
 import webbrowser
 from pathlib import Path
 
+from scan_analysis.cli_arguments import add_root_arguments
+
 EXAMPLE = """\
 examples:
   scan-analysis serve                                  # http://127.0.0.1:8866/ on this machine
@@ -41,17 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine)"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument(
-        "--data-root",
-        type=Path,
-        help="data root for the apps (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
-    )
-    parser.add_argument(
-        "--config-dir",
-        type=Path,
-        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
-        "else the shipped configs)",
-    )
+    add_root_arguments(parser, data_root_help="data root for the apps")
     parser.add_argument("--apps-dir", type=Path, help="serve these app notebooks instead")
     token = parser.add_mutually_exclusive_group()
     token.add_argument("--token", help="access token (default: random when not on 127.0.0.1)")

@@ -6,10 +6,10 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
 from scan_analysis.cli_arguments import (
     add_day_arguments,
+    add_root_arguments,
     scan_number_argument,
 )
 
@@ -67,17 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="seconds without heartbeat before another runner takes a task over (default 120)",
     )
     parser.add_argument("--max-attempts", type=int, default=3, help="attempts per task (default 3)")
-    parser.add_argument(
-        "--data-root",
-        type=Path,
-        help="data root (default: $SCAN_ANALYSIS_DATA_ROOT, else the lab config.ini)",
-    )
-    parser.add_argument(
-        "--config-dir",
-        type=Path,
-        help="config root (default: $SCAN_ANALYSIS_CONFIG_DIR, else the lab config.ini, "
-        "else the shipped configs)",
-    )
+    add_root_arguments(parser)
     parser.add_argument("--no-elog", action="store_true", help="do not write the HTML e-log")
     parser.add_argument("--polling", action="store_true", help="poll the folder (network shares)")
     parser.add_argument(

@@ -25,6 +25,7 @@ from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.data.scan_paths import MONTH_ABBREVIATIONS, list_scans
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.errors import ScanAnalysisError
+from scan_analysis.state_words import state_words
 from scan_analysis.task_queue import TaskQueue
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,6 @@ _YEAR = re.compile(r"^Y(\d{4})$")
 _MONTH = re.compile(r"^(\d{2})-([A-Za-z]{3})$")
 _DAY = re.compile(r"^(\d{2})_(\d{2})(\d{2})$")
 _TIMESTAMP_SUFFIX = " acq_timestamp"
-# a task state as a scan list says it, in the words of the control room's status grid
-_STATE_WORDS = {"queued": "pending", "claimed": "running", "no_data": "no data"}
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -157,10 +156,7 @@ class ScanSummary:
             parts.append("running (no s-file yet)")
         if self.analysis:
             parts.append(
-                ", ".join(
-                    f"{name} {_STATE_WORDS.get(state, state)}"
-                    for name, state in self.analysis.items()
-                )
+                ", ".join(f"{name} {state_words(state)}" for name, state in self.analysis.items())
             )
         if self.problems:
             parts.append("⚠ " + self.problems[0].split(":")[0])

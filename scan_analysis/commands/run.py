@@ -11,6 +11,7 @@ from scan_analysis.cli_arguments import (
     add_root_arguments,
     scan_number_argument,
 )
+from scan_analysis.state_words import state_words
 
 EXAMPLE = """\
 examples:
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             # why an analyzer had no data or failed is logged once by the analyzer itself
             said = outcome.message if outcome.status == "done" else ""
             print(
-                f"  {item.name}: {_status_words(outcome.status)} in "
+                f"  {item.name}: {state_words(outcome.status)} in "
                 f"{time.perf_counter() - started:.1f} s" + (f"; {said}" if said else ""),
                 flush=True,
             )
@@ -148,12 +149,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     counts = ", ".join(
-        f"{statuses.count(s)} {_status_words(s)}" for s in ("done", "no_data", "failed")
+        f"{statuses.count(s)} {state_words(s)}" for s in ("done", "no_data", "failed")
     )
     print(f"finished {tag}: {counts}")
     return 1 if "failed" in statuses else 0
-
-
-def _status_words(status: str) -> str:
-    """An outcome's status as a person reads it: ``no data``, not ``no_data``."""
-    return status.replace("_", " ")

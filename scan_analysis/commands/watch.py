@@ -12,6 +12,7 @@ from scan_analysis.cli_arguments import (
     add_root_arguments,
     scan_number_argument,
 )
+from scan_analysis.state_words import state_words
 
 EXAMPLE = """\
 examples:
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     snapshot = runner.status_snapshot()
-    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in snapshot.counts.items() if v)
+    counts = ", ".join(f"{state_words(k)} {v}" for k, v in snapshot.counts.items() if v)
     print(
         f"runner {runner.runner_id}: ran {ran} task(s) in {time.perf_counter() - started:.1f} s; "
         f"day totals: {counts or 'no tasks'}"

@@ -21,6 +21,7 @@ from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
 from scan_analysis.data.scan_tag import ScanTag
 from scan_analysis.executors import ShotExecutor, make_executor
 from scan_analysis.progress_display import ForwardProgress
+from scan_analysis.state_words import state_words
 from scan_analysis_widgets.background_job import BackgroundJob
 from scan_analysis_widgets.message_area import MessageArea
 
@@ -95,7 +96,7 @@ def describe_outcomes(outcomes: Sequence[tuple[str, ScanOutcome]]) -> str:
     GaiaMode: no data (no UC_GaiaMode data)
     """
     return "\n".join(
-        f"{name}: {outcome.status.replace('_', ' ')}"
+        f"{name}: {state_words(outcome.status)}"
         + (f" ({outcome.message})" if outcome.message else "")
         for name, outcome in outcomes
     )

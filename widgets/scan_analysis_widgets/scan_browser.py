@@ -30,6 +30,7 @@ from scan_analysis.data.sfile import read_sfile
 from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.render.style import position_unit
 from scan_analysis.scan_catalog import ScanSummary, list_figures, summarize_day
+from scan_analysis.state_words import state_words
 from scan_analysis_widgets.analysis_run import RunAnalysisPanel
 from scan_analysis_widgets.column_plot import ColumnPlot
 from scan_analysis_widgets.day_picker import DayPicker
@@ -358,7 +359,7 @@ def scan_header_html(tag: ScanTag, info: ScanInfo | None, summary: ScanSummary |
             f"<span class='sa-state-{display_state(state)}' style='background:"
             f"{STATE_COLOURS[display_state(state)]}; padding:1px 6px; border-radius:3px; "
             f"margin-right:4px'>{html.escape(name)}: "
-            f"{html.escape(display_state(state).replace('_', ' '))}</span>"
+            f"{html.escape(state_words(display_state(state)))}</span>"
             for name, state in summary.analysis.items()
         )
         parts.append(f"<div style='margin:4px 0; font-size:13px'>live analysis: {chips}</div>")

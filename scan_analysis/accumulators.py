@@ -77,9 +77,14 @@ class ArraySum:
     total: np.ndarray | None = None
     count: int = 0
     dtype: type = np.float64
+    _average: tuple[int, int, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The last average and the (sum, count) it was computed from."""
 
     def add(self, array: np.ndarray, count: int = 1) -> None:
         """Add an array (or a partial sum of ``count`` arrays)."""
+        self._average = None
         if self.total is None:
             self.total = np.array(array, dtype=self.dtype, copy=True)
         elif self.total.shape != array.shape:
@@ -95,12 +100,20 @@ class ArraySum:
 
     @property
     def average(self) -> np.ndarray | None:
-        """The mean array, or None when nothing was added."""
-        return (
-            None
-            if self.total is None or self.count == 0
-            else (self.total / self.count).astype(np.float32)
-        )
+        """The mean array (float32, read-only), or None when nothing was added.
+
+        Computed once until more is added: the figures and the saved averages
+        of a scan share it.
+        """
+        if self.total is None or self.count == 0:
+            return None
+        key = (id(self.total), self.count)
+        if self._average is None or self._average[:2] != key:
+            average = np.empty(self.total.shape, dtype=np.float32)
+            np.divide(self.total, self.count, out=average)  # float64 quotient, rounded once
+            average.flags.writeable = False
+            self._average = (*key, average)
+        return self._average[2]
 
 
 Shape = tuple[int, ...]

@@ -222,7 +222,7 @@ def test_workers_of_an_executor_nobody_closed_end_when_it_is_dropped():
 
 
 POOL_SIGNALS = """
-import json, os, signal, sys
+import json, os, signal, sys, time
 import psutil
 from scan_analysis.executors import ProcessPoolShotExecutor
 
@@ -236,6 +236,11 @@ with ProcessPoolShotExecutor(max_workers=2) as executor:
     assert list(executor.map_unordered(abs, [-1])) == [1]
     children = psutil.Process().children()
     workers = [c for c in children if "popen_loky_posix" in " ".join(c.cmdline())]
+    # one worker ran the task; the other may still be importing (SIGINT blocked, not yet
+    # ignored): wait, up to a deadline, until each has set itself up
+    deadline = time.monotonic() + 60
+    while not all(masks(w.pid)["SigIgn"] for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
     print(json.dumps({"workers": [masks(w.pid) for w in workers], "parent": masks(os.getpid())}))
 """
 

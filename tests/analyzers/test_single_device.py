@@ -2,12 +2,15 @@
 
 import logging
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
 from crashing_analyzers import AlwaysDies, DiesOnce
 
+from scan_analysis import shared_sums
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
+from scan_analysis.analyzers.common.single_device import CHUNK_SIZE
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.executors import ProcessPoolShotExecutor
 
@@ -155,10 +158,16 @@ def test_the_workers_start_before_the_shots_are_mapped_and_analyse_the_scan(
     assert not alive, f"workers still running: {alive}"
 
 
-def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(fresh_demo_day):
-    """Issue 18: the workers draw while this process writes the per-bin arrays; what is written
-    is the same, byte for byte, as when everything runs one after the other."""
+def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(
+    fresh_demo_day, monkeypatch
+):
+    """Issue 18: the workers draw while this process writes the per-bin arrays, and send their
+    partial sums through shared memory; what is written is the same, byte for byte, as when
+    everything runs one after the other, and no shared memory is left behind."""
     day = fresh_demo_day
+    taken = []
+    take = shared_sums.take
+    monkeypatch.setattr(shared_sums, "take", lambda stored: taken.append(stored) or take(stored))
     written = {}
     for executor in ("serial", "processes"):
         with Array2DScanAnalyzer(
@@ -179,6 +188,51 @@ def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(fr
     assert written["processes"].keys() == written["serial"].keys()
     for name, content in written["serial"].items():
         assert written["processes"][name] == content, name
+    # every chunk of the process run came through a file
+    shots_per_bin = Counter(analyzer.bins.bin_of_shot.values())
+    assert len(taken) == sum(-(-n // CHUNK_SIZE) for n in shots_per_bin.values()) > 1
+    assert all(s.path.parent.parent == shared_sums.SHARED_MEMORY_ROOT for s in taken)
+    assert not list(shared_sums.SHARED_MEMORY_ROOT.glob(f"*sums-{os.getpid()}-*"))
+
+
+class _SharedMemoryCleanedMidScan(ProcessPoolShotExecutor):
+    """What logind's RemoveIPC or an admin's cleanup does: one chunk's sum file vanishes."""
+
+    lost: list[int] = []
+
+    def map_unordered(self, function, items):
+        for result in super().map_unordered(function, items):
+            if not self.lost and getattr(result, "sum_files", None):
+                self.lost = sorted(result.shapes)
+                for stored in result.sum_files.values():
+                    stored.path.unlink()
+            yield result
+
+
+def test_a_partial_sum_lost_in_shared_memory_leaves_its_shots_out_of_the_average_only(
+    fresh_demo_day, caplog
+):
+    day = fresh_demo_day
+    with _SharedMemoryCleanedMidScan(2) as executor, caplog.at_level(logging.WARNING):
+        analyzer = Array2DScanAnalyzer(
+            "UC_TopView", analyzer_id="UC_TopView", executor=executor, progress=False
+        )
+        shown = analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+    lost = executor.lost
+    assert lost and outcome.shots_left_out == len(lost)
+    assert f"{len(lost)} left out of the bin averages (their sum was lost in shared memory: " in (
+        outcome.message
+    )
+    said = caplog.text
+    assert f"shots {', '.join(map(str, lost))} are analysed, their scalars kept" in said
+    assert "lost on its way back from the worker process" in said and "/dev/shm/" in said
+    assert "Analyse the scan again" in said
+    # their scalars are in the s-file like every other analysed shot's
+    frame = read_sfile(day.day_dir / "analysis" / "s2.txt").set_index("Shotnumber")
+    assert frame.loc[lost, "UC_TopView_image_total"].notna().all()
+    assert "UC_TopView_montage.png" in {p.name for p in shown}
 
 
 @pytest.mark.parametrize("cls", [Array2DScanAnalyzer, Array1DScanAnalyzer])

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scan_analysis import shared_sums
 from scan_analysis.accumulators import ArraySum, Shape
 from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.image.animation_frames import shrink_to_frame
@@ -34,6 +35,8 @@ class ShotChunk:
 
     ``frame_shots`` are the shots whose animation frame (the processed image
     shrunk to ``frame_side`` pixels, :func:`shrink_to_frame`) comes back too.
+    With ``sums_folder`` (a shared-memory folder of the parent's,
+    :mod:`scan_analysis.shared_sums`) the chunk's sums come back as files there.
     """
 
     analyzer: ImageAnalyzer
@@ -43,6 +46,7 @@ class ShotChunk:
     keep_lines: bool = False
     frame_shots: frozenset[int] = frozenset()
     frame_side: int = 0
+    sums_folder: Path | None = None
 
 
 @dataclass
@@ -88,11 +92,47 @@ class ChunkResult:
     """The analyzer's ``ImageAnalyzerResult.metadata`` of each shot that had any."""
     frames: dict[int, np.ndarray] = field(default_factory=dict)
     """Animation frames (float32, data units) of the chunk's ``frame_shots`` that were analysed."""
+    sum_files: dict[Shape, shared_sums.SumInFile] = field(default_factory=dict)
+    """Sums waiting in shared memory (their ``sums`` entry has the count, no total yet)."""
 
     @property
     def finished(self) -> int:
         """Shots of the chunk done, one way or the other."""
         return len(self.shapes) + len(self.failures)
+
+    def hand_over_sums(self, folder: Path, name: str) -> None:
+        """Move the sums into files in ``folder`` (in a worker); those that do not fit stay."""
+        for shape, partial in self.sums.items():
+            if partial.total is None:
+                continue
+            stored = shared_sums.put(partial.total, folder / f"{name}-{_shape_text(shape)}.sum")
+            if stored is not None:
+                self.sum_files[shape] = stored
+                partial.total = None
+
+    def take_sums(self) -> None:
+        """Read the sums handed over in files back into ``sums`` (in the parent).
+
+        Raises
+        ------
+        OSError
+            A file is gone or short; every file of the chunk is deleted still, and
+            ``sums`` keeps only what was read.
+        """
+        failed: OSError | None = None
+        for shape, stored in self.sum_files.items():
+            try:
+                self.sums[shape].total = shared_sums.take(stored)
+            except OSError as error:
+                failed = failed or error
+                del self.sums[shape]
+        self.sum_files = {}
+        if failed is not None:
+            raise failed
+
+
+def _shape_text(shape: Shape) -> str:
+    return "x".join(str(n) for n in shape)
 
 
 @dataclass
@@ -198,6 +238,8 @@ def analyze_chunk(chunk: ShotChunk) -> ChunkResult:
             result.lines[shot] = prepared.values
         if frame is not None:
             result.frames[shot] = frame
+    if chunk.sums_folder is not None and chunk.shots:
+        result.hand_over_sums(chunk.sums_folder, f"bin{chunk.bin}-shot{chunk.shots[0][0]}")
     return result
 
 

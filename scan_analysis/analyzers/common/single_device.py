@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -45,7 +46,13 @@ from scan_analysis.data.scan_paths import resolve_config_dir
 from scan_analysis.data.sfile import SHOT_COLUMN
 from scan_analysis.data.shot_files import map_shots_to_files
 from scan_analysis.errors import ConfigError
-from scan_analysis.executors import SerialExecutor, ShotExecutor, is_picklable, make_executor
+from scan_analysis.executors import (
+    ProcessPoolShotExecutor,
+    SerialExecutor,
+    ShotExecutor,
+    is_picklable,
+    make_executor,
+)
 from scan_analysis.image.base import ImageAnalyzer
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, SATURATION_SCALAR
 from scan_analysis.progress_display import ProgressDisplay
@@ -61,6 +68,7 @@ from scan_analysis.render.style import (
     with_unit,
 )
 from scan_analysis.scalar_table import KeyScalar, ScalarTable
+from scan_analysis.shared_sums import scan_sums_folder
 
 logger = logging.getLogger(__name__)
 
@@ -449,6 +457,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.averaged_shape: Shape | None = None
         #: shots analysed but left out of the bin averages (not of the scan's majority shape)
         self.left_out: list[int] = []
+        #: shots analysed whose share of the bin average a worker sent but that never arrived
+        self.sums_lost: list[int] = []
         self.bin_results: dict[int, Any] = {}
         self._x_by_shape: dict[Shape, np.ndarray] = {}
         self._offset_by_shape: dict[Shape, tuple[int, int]] = {}
@@ -539,7 +549,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             shots_total=shots_total,
             shots_analysed=analysed,
             shots_failed=len(self.shot_failures),
-            shots_left_out=len(self.left_out),
+            shots_left_out=len(self.left_out) + len(self.sums_lost),
             warnings=self.analyzer_warnings(),
             shot_metadata=dict(self.shot_metadata),
         )
@@ -581,6 +591,11 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             parts.append(
                 f"{len(self.left_out)} left out of the bin averages (shape differs from "
                 f"{self.averaged_shape})"
+            )
+        if self.sums_lost:
+            parts.append(
+                f"{len(self.sums_lost)} left out of the bin averages (their sum was lost in "
+                "shared memory: analyse again)"
             )
         if restarted:
             parts.append("worker processes restarted once after a crash")
@@ -735,10 +750,24 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self._shots_counted = len(files)
         done = 0
         self._show_progress(done, len(files))
-        for result in self.executor.map_unordered(analyze_chunk, chunks):
-            self._collect(result)
-            done += result.finished
-            self._show_progress(done, len(files))
+        with self._sums_folder() as folder:
+            for chunk in chunks:
+                chunk.sums_folder = folder
+            for result in self.executor.map_unordered(analyze_chunk, chunks):
+                self._collect(result)
+                done += result.finished
+                self._show_progress(done, len(files))
+
+    def _sums_folder(self) -> AbstractContextManager[Path | None]:
+        """Where worker processes leave their partial sums (None: sent with the results).
+
+        Worker processes on this machine write them to shared memory, which
+        spares a megapixel scan's pipe a 4 MB pickle per chunk; threads and
+        the serial executor share the parent's memory anyway.
+        """
+        if isinstance(self.executor, ProcessPoolShotExecutor) and not self.executor.on_threads:
+            return scan_sums_folder()
+        return nullcontext(None)
 
     def _show_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
         """The scan's progress to the display (bar or log) and to :attr:`progress_callback`.
@@ -760,6 +789,20 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.report_progress(done, total, stage=stage)
 
     def _collect(self, result: ChunkResult) -> None:
+        try:
+            result.take_sums()
+        except OSError as error:
+            lost = sorted(shot for shot, shape in result.shapes.items() if shape not in result.sums)
+            self.sums_lost.extend(lost)
+            logger.warning(
+                "%s %s: shots %s are analysed, their scalars kept, but they are left out of the "
+                "bin averages: the sum of their images was lost on its way back from the worker "
+                "process (%s). Analyse the scan again for complete averages.",
+                self.analyzer_id,
+                self.tag,
+                _shot_list(lost),
+                error,
+            )
         accumulator = self.accumulator.bin(result.bin)
         for shot, scalars in result.scalars.items():
             self.shot_scalars[shot] = scalars

@@ -13,6 +13,7 @@ from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnaly
 from scan_analysis.analyzers.common.single_device import CHUNK_SIZE
 from scan_analysis.data.sfile import read_sfile
 from scan_analysis.executors import ProcessPoolShotExecutor
+from scan_analysis.image import ImageAnalyzer, ImageAnalyzerResult
 
 
 def test_a_worker_killed_mid_scan_costs_one_retry_not_the_scan(fresh_demo_day, tmp_path, caplog):
@@ -246,3 +247,31 @@ def test_analysis_mode_is_the_originals_keyword_for_mode(cls):
         cls("UC_TopView", mode="per_shot", analysis_mode="per_bin")
     with pytest.raises(ValueError, match="per_frame"):
         cls("UC_TopView", analysis_mode="per_frame")
+
+
+class _SubtractsItsPedestalInPlace(ImageAnalyzer):
+    """As many of the original's analyzers do: ``image -= pedestal`` on the array it is given."""
+
+    def analyze_image(self, image, auxiliary=None):
+        image -= np.float32(100.0)
+        return ImageAnalyzerResult(image, {"peak": float(image.max())})
+
+
+def test_per_bin_mode_hands_the_analyzer_an_average_it_may_change_like_any_shot(fresh_demo_day):
+    """The bin average is cached read-only for the figures and the .npz; an analyzer given it in
+    per_bin mode gets its own array to write into, as it does for a shot read from its file."""
+    day = fresh_demo_day
+    analyzer = Array2DScanAnalyzer(
+        "UC_TopView",
+        image_analyzer=_SubtractsItsPedestalInPlace(),
+        analyzer_id="Pedestal",
+        mode="per_bin",
+        executor="serial",
+        progress=False,
+    )
+    analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+    peaks = read_sfile(day.day_dir / "analysis" / "s2.txt").groupby("Bin #")["Pedestal_peak"]
+    assert (peaks.nunique() == 1).all() and (peaks.first() > 0).all()
+    assert peaks.first().notna().all() and len(peaks.first()) == len(day.scans[2].truth["x_CoM"])

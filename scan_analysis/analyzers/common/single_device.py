@@ -876,8 +876,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             average = accumulator.image.average
             if average is None:
                 continue
+            # the cached average is read-only; the analyzer gets its own array, as for a
+            # shot, which it may change in place (``image -= pedestal``)
             data = (
-                np.vstack([self.line_x, average]) if self.image_analyzer.kind == "1d" else average
+                np.vstack([self.line_x, average])
+                if self.image_analyzer.kind == "1d"
+                else average.copy()
             )
             result = self.image_analyzer.analyze_shot(data)
             self.bin_results[number] = result

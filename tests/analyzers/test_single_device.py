@@ -1,12 +1,19 @@
 """SingleDeviceScanAnalyzer on real worker processes: a worker killed mid-scan (issue 10 item 8)."""
 
+import contextlib
 import logging
 import os
+import subprocess
+import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from crashing_analyzers import AlwaysDies, DiesOnce
+from waiting import wait_until
 
 from scan_analysis import shared_sums
 from scan_analysis.analyzers.common import Array1DScanAnalyzer, Array2DScanAnalyzer
@@ -196,6 +203,25 @@ def test_figures_and_bin_arrays_written_alongside_equal_those_of_a_serial_run(
     assert not list(shared_sums.SHARED_MEMORY_ROOT.glob(f"*sums-{os.getpid()}-*"))
 
 
+def test_without_shared_memory_the_sums_come_through_the_pipe_and_the_scan_is_the_same(
+    fresh_demo_day, tmp_path, monkeypatch
+):
+    """macOS, Windows, a container without /dev/shm: nothing changes but the way back."""
+    day = fresh_demo_day
+    taken = []
+    take = shared_sums.take
+    monkeypatch.setattr(shared_sums, "take", lambda stored: taken.append(stored) or take(stored))
+    monkeypatch.setattr(shared_sums, "SHARED_MEMORY_ROOT", tmp_path / "no-shm")
+    written = {}
+    for executor in ("serial", "processes"):
+        with Array1DScanAnalyzer("UC_Spectrometer", executor=executor, progress=False) as analyzer:
+            shown = analyzer.run_analysis(day.tag(3), data_root=day.data_root)
+        assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+        written[executor] = {p.name: p.read_bytes() for p in shown[0].parent.iterdir()}
+    assert written["processes"] == written["serial"] and len(written["serial"]) >= 3
+    assert taken == [] and not (tmp_path / "no-shm").exists()
+
+
 class _SharedMemoryCleanedMidScan(ProcessPoolShotExecutor):
     """What logind's RemoveIPC or an admin's cleanup does: one chunk's sum file vanishes."""
 
@@ -275,3 +301,126 @@ def test_per_bin_mode_hands_the_analyzer_an_average_it_may_change_like_any_shot(
     peaks = read_sfile(day.day_dir / "analysis" / "s2.txt").groupby("Bin #")["Pedestal_peak"]
     assert (peaks.nunique() == 1).all() and (peaks.first() > 0).all()
     assert peaks.first().notna().all() and len(peaks.first()) == len(day.scans[2].truth["x_CoM"])
+
+
+SCAN_IN_A_PROCESS = """
+import sys
+from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.data.demo import DemoDay
+from scan_analysis.data.scan_tag import ScanTag
+from stalling_analyzer import StallsUntilReleased
+
+data_root, date, number, release, stalled = sys.argv[1:]
+tag = ScanTag.from_date(date, number=int(number), experiment="Undulator")
+with Array2DScanAnalyzer(
+    "UC_TopView",
+    image_analyzer=StallsUntilReleased(release, stalled, free_shots=2),
+    analyzer_id="UC_TopView",
+    executor="processes",
+    progress=False,
+) as analyzer:
+    analyzer.run_analysis(tag, data_root=data_root)
+print(analyzer.last_outcome.status, analyzer.last_outcome.message)
+"""
+
+
+def _shared_memory_folders(pid):
+    return list(shared_sums.SHARED_MEMORY_ROOT.glob(f"{shared_sums.FOLDER_PREFIX}{pid}-*"))
+
+
+@pytest.mark.slow
+def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere_removes(
+    fresh_demo_day, tmp_path, subprocess_env
+):
+    """kill -9 of a control-room script mid-scan: its sum folder stays until the next scan that
+    starts on the machine, in another process, removes it."""
+    day = fresh_demo_day
+    support = str(Path(__file__).parents[1] / "support")
+    env = {**subprocess_env, "PYTHONPATH": support}
+    release, stalled = tmp_path / "release", tmp_path / "stalled"
+
+    def scan(number):
+        arguments = [str(day.data_root), str(day.date), str(number), str(release), str(stalled)]
+        return subprocess.Popen(
+            [sys.executable, "-c", SCAN_IN_A_PROCESS, *arguments],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    killed = scan(2)
+    workers = []
+    try:
+        wait_until(
+            lambda: stalled.exists() or killed.poll() is not None, "the first scan under way"
+        )
+        assert stalled.exists(), killed.communicate()[0]  # a worker waits mid-scan
+        left = _shared_memory_folders(killed.pid)
+        assert len(left) == 1  # the scan is under way, its folder in use
+        workers = psutil.Process(killed.pid).children(recursive=True)
+        killed.kill()
+        killed.wait(timeout=60)  # (its workers hold its output open: not communicate)
+        release.write_text("")  # its workers finish their chunk: a sum into the orphan folder
+        wait_until(lambda: list(left[0].glob("*.sum")), "a sum left by the killed scan")
+        second = scan(5)
+        output, _ = second.communicate(timeout=300)
+        assert second.returncode == 0 and output.splitlines()[-1].startswith("done"), output
+        assert not left[0].exists() and not _shared_memory_folders(second.pid)
+    finally:
+        for process in [killed, *workers]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                process.kill()
+
+
+@pytest.mark.slow
+def test_analyses_in_threads_sharing_workers_write_what_serial_runs_write(
+    fresh_demo_day, monkeypatch
+):
+    """The widgets and the live runner run analyses in threads on one worker pool, scan after
+    scan: their sums meet in shared memory at once, in folders of one process; each scan's
+    figures, .npz and s-file columns are byte for byte a serial run's, and nothing stays."""
+    day = fresh_demo_day
+    taken = []
+    take = shared_sums.take
+    monkeypatch.setattr(shared_sums, "take", lambda stored: taken.append(stored) or take(stored))
+    plans = {  # analyzer: the scans it analyses one after the other
+        ("2d", "UC_TopView"): [1, 2],
+        ("1d", "UC_Spectrometer"): [3],
+    }
+
+    def make(kind, device, executor):
+        cls = Array2DScanAnalyzer if kind == "2d" else Array1DScanAnalyzer
+        return cls(device, executor=executor, progress=False)
+
+    def written(analyzer, number, shown):
+        assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+        frame = read_sfile(day.day_dir / "analysis" / f"s{number}.txt")
+        columns = [c for c in frame.columns if c.startswith(f"{analyzer.analyzer_id}_")]
+        return {
+            **{p.name: p.read_bytes() for p in shown[0].parent.iterdir() if p.suffix != ".gif"},
+            "s-file": frame[columns].to_csv().encode(),
+        }
+
+    def analyse(key, executor):
+        out = {}
+        with make(*key, executor) as analyzer:
+            for number in plans[key]:
+                shown = analyzer.run_analysis(day.tag(number), data_root=day.data_root)
+                out[number] = written(analyzer, number, shown)
+        return out
+
+    with ProcessPoolShotExecutor(2) as shared, ThreadPoolExecutor(2) as threads:
+        shared.start()
+        side_by_side = {key: threads.submit(analyse, key, shared) for key in plans}
+        side_by_side = {key: future.result() for key, future in side_by_side.items()}
+    through_files = len(taken)
+    serial = {key: analyse(key, "serial") for key in plans}
+    assert through_files > 4 and len(taken) == through_files  # serial runs need no files
+    assert {len(stored.shape) for stored in taken} == {1, 2}  # traces and images
+    for key, scans in serial.items():
+        for number, files in scans.items():
+            assert side_by_side[key][number].keys() == files.keys()
+            for name, content in files.items():
+                assert side_by_side[key][number][name] == content, (key, number, name)
+    assert not _shared_memory_folders(os.getpid())

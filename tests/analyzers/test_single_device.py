@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -44,6 +45,8 @@ def test_a_worker_killed_mid_scan_costs_one_retry_not_the_scan(fresh_demo_day, t
     assert [f.name for f in shown] == ["UC_TopView_average.png", "UC_TopView_scalars.png"]
     mean = read_sfile(day.day_dir / "analysis" / "s1.txt")["UC_TopView_mean"]
     assert mean.notna().all() and outcome.shots_analysed == 20
+    # the first attempt's shared-memory folder went with it (the retry had its own)
+    assert not list(shared_sums.SHARED_MEMORY_ROOT.glob(f"*-sums-{os.getpid()}-*"))
 
 
 def test_a_crash_that_repeats_fails_that_scan_and_the_next_gets_new_workers(fresh_demo_day):
@@ -328,6 +331,27 @@ def _shared_memory_folders(pid):
     return list(shared_sums.SHARED_MEMORY_ROOT.glob(f"{shared_sums.FOLDER_PREFIX}{pid}-*"))
 
 
+def _scan_in_a_process(day, number, release, stalled, env):
+    arguments = [str(day.data_root), str(day.date), str(number), str(release), str(stalled)]
+    support = str(Path(__file__).parents[1] / "support")
+    return subprocess.Popen(
+        [sys.executable, "-c", SCAN_IN_A_PROCESS, *arguments],
+        env={**env, "PYTHONPATH": support},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _under_way(scan, stalled):
+    """Wait until a worker of ``scan`` stalls mid-scan; its sum folder (it must have one)."""
+    wait_until(lambda: stalled.exists() or scan.poll() is not None, "the scan under way")
+    assert stalled.exists(), scan.communicate()[0]
+    folders = _shared_memory_folders(scan.pid)
+    assert len(folders) == 1
+    return folders[0]
+
+
 @pytest.mark.slow
 def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere_removes(
     fresh_demo_day, tmp_path, subprocess_env
@@ -335,42 +359,46 @@ def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere
     """kill -9 of a control-room script mid-scan: its sum folder stays until the next scan that
     starts on the machine, in another process, removes it."""
     day = fresh_demo_day
-    support = str(Path(__file__).parents[1] / "support")
-    env = {**subprocess_env, "PYTHONPATH": support}
     release, stalled = tmp_path / "release", tmp_path / "stalled"
-
-    def scan(number):
-        arguments = [str(day.data_root), str(day.date), str(number), str(release), str(stalled)]
-        return subprocess.Popen(
-            [sys.executable, "-c", SCAN_IN_A_PROCESS, *arguments],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-
-    killed = scan(2)
+    killed = _scan_in_a_process(day, 2, release, stalled, subprocess_env)
     workers = []
     try:
-        wait_until(
-            lambda: stalled.exists() or killed.poll() is not None, "the first scan under way"
-        )
-        assert stalled.exists(), killed.communicate()[0]  # a worker waits mid-scan
-        left = _shared_memory_folders(killed.pid)
-        assert len(left) == 1  # the scan is under way, its folder in use
+        left = _under_way(killed, stalled)
         workers = psutil.Process(killed.pid).children(recursive=True)
         killed.kill()
         killed.wait(timeout=60)  # (its workers hold its output open: not communicate)
         release.write_text("")  # its workers finish their chunk: a sum into the orphan folder
-        wait_until(lambda: list(left[0].glob("*.sum")), "a sum left by the killed scan")
-        second = scan(5)
+        wait_until(lambda: list(left.glob("*.sum")), "a sum left by the killed scan")
+        second = _scan_in_a_process(day, 5, release, stalled, subprocess_env)
         output, _ = second.communicate(timeout=300)
         assert second.returncode == 0 and output.splitlines()[-1].startswith("done"), output
-        assert not left[0].exists() and not _shared_memory_folders(second.pid)
+        assert not left.exists() and not _shared_memory_folders(second.pid)
     finally:
         for process in [killed, *workers]:
             with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
                 process.kill()
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_scan_in_a_script_leaves_no_shared_memory(
+    fresh_demo_day, tmp_path, subprocess_env
+):
+    """The script's own exit removes its folder, and workers finishing their chunks after the
+    interrupt write nothing there any more."""
+    day = fresh_demo_day
+    release, stalled = tmp_path / "release", tmp_path / "stalled"
+    interrupted = _scan_in_a_process(day, 2, release, stalled, subprocess_env)
+    try:
+        folder = _under_way(interrupted, stalled)
+        interrupted.send_signal(signal.SIGINT)
+        wait_until(lambda: not _shared_memory_folders(interrupted.pid), "the folder removed")
+        release.write_text("")  # the workers finish the chunks they were analysing
+        output, _ = interrupted.communicate(timeout=300)
+    finally:
+        interrupted.kill()
+    assert "KeyboardInterrupt" in output and interrupted.returncode != 0
+    assert not folder.exists() and not _shared_memory_folders(interrupted.pid)
+    assert not folder.with_name(folder.name + "-ended").exists()
 
 
 @pytest.mark.slow

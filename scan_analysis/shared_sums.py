@@ -124,12 +124,12 @@ def _remove_own_folder(folder: Path, lock: int) -> None:
     then no longer create a file in it while it is removed (it sends its sum
     through the pipe instead).
     """
-    ended = folder.with_name(folder.name + _ENDED)
     try:
-        os.rename(folder, ended)
-    except OSError:
-        ended = folder
-    try:
+        ended = folder.with_name(folder.name + _ENDED)
+        try:
+            os.rename(folder, ended)
+        except OSError:
+            ended = folder
         for _ in range(3):  # a file a worker was creating at the very moment of the rename
             shutil.rmtree(ended, ignore_errors=True)
             if not ended.exists():

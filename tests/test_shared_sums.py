@@ -186,3 +186,35 @@ def test_workers_still_writing_when_a_scan_is_interrupted_leave_nothing_behind()
     output, _ = writer.communicate(timeout=120)
     assert 2000 < int(output) < 100_000
     assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_a_live_runner_analysing_scan_after_scan_leaves_nothing_in_shared_memory(
+    tmp_path, monkeypatch
+):
+    """The control room's long-running process: every scan's sums came through shared memory,
+    and none of its folders outlives its scan."""
+    from live_configs import make_config_dir
+
+    from scan_analysis.data.demo import build_demo_day
+    from scan_analysis.live_task_runner import LiveTaskRunner
+
+    day = build_demo_day(tmp_path / "data", image_shape=(64, 64), n_bins=3, shots_per_bin=3)
+    config_dir, _ = make_config_dir(tmp_path)
+    taken = []
+    take = shared_sums.take
+    monkeypatch.setattr(shared_sums, "take", lambda stored: taken.append(stored) or take(stored))
+    runner = LiveTaskRunner(
+        "live", day.tag(1), data_root=day.data_root, config_dir=config_dir, executor="processes"
+    )
+    try:
+        assert runner.process_new() == 18
+    finally:
+        runner.close()
+    done = {
+        (t["scan"], t["analyzer"]) for t in runner.status_snapshot().tasks if t["state"] == "done"
+    }
+    assert len({scan for scan, _ in done}) >= 3
+    assert len({stored.path.parent for stored in taken}) >= 3  # one folder per scan analysed
+    mine = f"{shared_sums.FOLDER_PREFIX}{os.getpid()}-"
+    assert not [p for p in shared_sums.SHARED_MEMORY_ROOT.iterdir() if p.name.startswith(mine)]

@@ -60,8 +60,9 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
 
     # run the demo group on this scan: progress, outcome, then the gallery refreshes
     browser.run_panel.choice.value = "group:demo"
-    seen = []
+    seen, said = [], []
     browser.run_panel.progress.observe(lambda change: seen.append(change.new), "value")
+    browser.run_panel.job.observe(lambda change: said.append(change.new), "message")
     browser.run_panel.run_button.click()
     assert browser.run_panel.job.wait(DEADLINE)
     assert browser.run_panel.job.state == "done", browser.run_panel.status.text
@@ -69,6 +70,13 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert seen == sorted(seen)  # never back, not when each analyzer's figures are counted
     status = browser.run_panel.status.text
     assert "UC_TopView: done" in status and "BeamChargeCorrelation: done" in status
+    # while drawing, the shots are said done (the corrupt one too), not all analysed: the
+    # outcome then says "15 of 19 shots analysed, 1 unreadable"
+    files = len(list((day.day_dir / "scans" / "Scan002" / "UC_TopView").iterdir()))
+    drawing = [text for text in said if text.startswith("UC_TopView: ") and "figures" in text]
+    assert drawing, said
+    assert all(text.startswith(f"UC_TopView: {files} shots done, drawing") for text in drawing)
+    assert "1 unreadable" in status
     figures_on_disk = sorted((day.day_dir / "analysis" / "Scan002").rglob("*.png"))
     assert figures_on_disk and browser.gallery.paths == figures_on_disk
     images = [w for w in with_class(browser, "sa-figures")[0].children]

@@ -70,6 +70,8 @@ def _reporter(
 
     The analyzer's steps are its shots, then its figures (counted once the
     shots are in): the fraction reported never goes back when they are added.
+    Shots are "done" (read and analysed, or failed): the outcome then says how
+    many of them were analysed.
     """
     bar = ForwardProgress()
     shots = 0
@@ -78,7 +80,7 @@ def _reporter(
         nonlocal shots
         if analyzer.progress_stage == "figures":
             drawn = f"{done - shots} / {total - shots}"
-            text = f"{name}: {shots} shots analysed, drawing figures {drawn}"
+            text = f"{name}: {shots} shots done, drawing figures {drawn}"
         else:
             shots = total
             text = f"{name}: {done} / {total} shots"

@@ -54,6 +54,7 @@ from scan_analysis.data.scan_paths import (
 from scan_analysis.data.scan_tag import ScanTag, parse_date
 from scan_analysis.errors import DataRootError
 from scan_analysis.progress_display import ProgressDisplay
+from scan_analysis.state_words import state_words
 from scan_analysis.task_dependencies import input_analyzers, order_by_inputs
 from scan_analysis.task_execution import run_claimed_task
 from scan_analysis.task_queue import TaskQueue, TaskState, default_runner_id
@@ -316,7 +317,10 @@ class ReprocessSummary:
         return not self.failed
 
     def table(self) -> str:
-        """A plain-text summary: per analyzer counts, the failures with reasons, totals."""
+        """A plain-text summary: per analyzer counts, the failures with reasons, totals.
+
+        Columns are headed in words (``no data``, via `state_words`); `counts` keeps the names.
+        """
         columns = [*RESULT_STATES, "skipped"] + (["planned"] if self.dry_run else [])
         rows: dict[str, Counter] = {}
         for task in self.tasks:
@@ -328,7 +332,7 @@ class ReprocessSummary:
         for task in self.planned:
             rows[task.analyzer]["planned"] += 1
         width = max([len("analyzer"), len("total"), *map(len, rows)])
-        header = f"{'analyzer':<{width}}" + "".join(f" {name:>8}" for name in columns)
+        header = f"{'analyzer':<{width}}" + "".join(f" {state_words(c):>8}" for c in columns)
         lines = [header, "-" * len(header)]
         for name, counts in rows.items():
             lines.append(f"{name:<{width}}" + "".join(f" {counts[c]:>8}" for c in columns))

@@ -1,5 +1,6 @@
 """LiveTaskRunner in-process: passes, priorities, stop, waiting for a day, e-log, reruns."""
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -70,6 +71,10 @@ def test_start_scan_and_e_log_page(live_day):
     page = standalone_page(runner.elog_page)
     assert "Scan 005" in page and "Scan 006" in page and "Scan 002" not in page
     assert "data:image/png;base64," in page
+    # Scan 6 has no top-view images: the page says so in words, as every other place does.
+    scan6 = page.split('<section id="scan6">', 1)[1].split("</section>", 1)[0]
+    assert "<b>UC_TopView</b> no data: " in scan6
+    assert "no_data" not in re.sub(r"<[^>]+>", "", scan6)
     runner.close()
 
 

@@ -117,3 +117,12 @@ def test_run_without_a_terminal_sends_its_progress_to_the_log(fresh_demo_day):
     said = [line for line in result.stderr.splitlines() if "scan_analysis.progress" in line]
     assert said and re.search(r"progress: UC_TopView Scan002: 0/\d+ shots$", said[0]), said
     assert re.search(r"drawing figures (\d+)/\1\): (\d+)/\2 shots$", said[-1]), said  # at the end
+    # the numbers at the end are the outcome's: shots analysed of the scan's shots (failed and
+    # file-less shots are not analysed), the count over every shot of the scan
+    progress = re.search(r"\((\d+) of (\d+) shots analysed, drawing figures .*: (\d+)/", said[-1])
+    outcome = re.search(
+        r"UC_TopView: done in [\d.]+ s; (\d+) of (\d+) shots analysed, ", result.stdout
+    )
+    assert progress and outcome, (said[-1], result.stdout)
+    assert progress.groups() == (*outcome.groups(), outcome[2]), (said[-1], result.stdout)
+    assert "unreadable" in result.stdout and outcome[1] != outcome[2]  # Scan002's corrupt shot

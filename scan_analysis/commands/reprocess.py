@@ -27,7 +27,7 @@ $SCAN_ANALYSIS_DASK_SCHEDULER; start one with 'dask scheduler' and
 'dask worker tcp://HOST:8786' on each machine, all seeing the same data and
 config folders). Tasks already done are skipped unless --force, so an
 interrupted run simply resumes; tasks held by a live runner ('watch') are left
-to it. Ends with a table of done / no_data / failed (with reasons) / skipped;
+to it. Ends with a table of done / no data / failed (with reasons) / skipped;
 exits 1 when any task failed.
 """
 

@@ -9,6 +9,7 @@ from typing import Any
 from scan_analysis.data.scan_info import ScanInfo, ScanKind
 from scan_analysis.image.saturation import SATURATION_CONSEQUENCE, saturation_note
 from scan_analysis.scalar_table import ScalarTable
+from scan_analysis.state_words import state_words
 
 
 @dataclass
@@ -116,6 +117,26 @@ class ElogEntry:
             if table.rows:
                 tables[analyzer] = table
         return tables
+
+    def outcome_words(self) -> dict[str, str]:
+        """Each analyzer's outcome as the log shows it: the state in words, then the message.
+
+        :attr:`outcomes` keeps the state's name (``no_data``, as the task files
+        spell it); people read ``no data`` (:func:`~scan_analysis.state_words.state_words`).
+
+        Examples
+        --------
+        >>> entry = ElogEntry(experiment="Undulator", date="2026-05-08", scan=6)
+        >>> entry.add_outcome("UC_TopView", "no_data", message="no UC_TopView data")
+        >>> entry.add_outcome("UC_Spectrometer", "done")
+        >>> entry.outcome_words()
+        {'UC_TopView': 'no data: no UC_TopView data', 'UC_Spectrometer': 'done'}
+        """
+        words = {}
+        for analyzer, outcome in self.outcomes.items():
+            state, separator, message = outcome.partition(":")
+            words[analyzer] = state_words(state) + separator + message
+        return words
 
     def no_data(self) -> list[str]:
         """The analyzers that found no data in this scan (said once, not as empty figures)."""

@@ -80,7 +80,7 @@ def entry_text(entry: ElogEntry) -> tuple[str, str]:
     lines.append(entry.range_text())
     if entry.end_info:
         lines.append(f"end: {entry.end_info}")
-    lines += [f"{analyzer}: {outcome}" for analyzer, outcome in sorted(entry.outcomes.items())]
+    lines += [f"{analyzer}: {words}" for analyzer, words in sorted(entry.outcome_words().items())]
     lines += [SATURATION_PREFIX + line for line in entry.saturation_lines()]
     return heading, "\n".join(lines) + "\n"
 

@@ -127,11 +127,12 @@ def render_entry(
     if entry.end_info:
         parts.append(f"<br>end: {html.escape(entry.end_info)}")
     parts.append("</p><ul>")
+    words = entry.outcome_words()
     for analyzer, outcome in sorted(entry.outcomes.items()):
         state = outcome.split(":", 1)[0]
         parts.append(
             f'<li class="{html.escape(state)}"><b>{html.escape(analyzer)}</b> '
-            f"{html.escape(outcome)}</li>"
+            f"{html.escape(words[analyzer])}</li>"
         )
     parts.append("</ul>")
     parts += [

@@ -402,10 +402,50 @@ def save(figure: Figure, path: Path, *, dpi: int, **savefig_kwargs: Any) -> Path
     figure where the e-log and the apps look for it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    _png_canvas()(figure)  # matplotlib draws; the PNG is encoded by png_writer
     with atomic_output(path) as stream, _laid_out_once(figure, dpi):
         # layouts are set per figure; a "tight" bbox would draw twice
         figure.savefig(stream, format="png", dpi=dpi, **savefig_kwargs)
     return path
+
+
+_PNG_CANVAS: type | None = None
+
+
+def _png_canvas() -> type:
+    """matplotlib's Agg canvas, writing PNGs with :func:`.png_writer.write_rgba_png`.
+
+    ``savefig`` does everything as usual (dpi, colours, drawing); only the
+    pixels' encoding into a file changes, so a figure's pixels are matplotlib's.
+    """
+    global _PNG_CANVAS
+    if _PNG_CANVAS is None:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        from scan_analysis.render.png_writer import write_rgba_png
+
+        software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+
+        class PngCanvas(FigureCanvasAgg):
+            # print_figure passes dpi, facecolor... to print methods outside matplotlib; it
+            # has applied them already (and filters them out for Agg's own print_png)
+            def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):
+                if pil_kwargs or not hasattr(filename_or_obj, "write"):
+                    return super().print_png(
+                        filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs
+                    )
+                FigureCanvasAgg.draw(self)
+                text = {"Software": software, **(metadata or {})}
+                write_rgba_png(
+                    filename_or_obj,
+                    np.asarray(self.buffer_rgba()),
+                    dpi=self.figure.dpi,
+                    text={key: value for key, value in text.items() if value is not None},
+                )
+
+        _PNG_CANVAS = PngCanvas
+    return _PNG_CANVAS
 
 
 @contextmanager

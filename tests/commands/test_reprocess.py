@@ -329,6 +329,10 @@ def test_dry_run_prints_the_plan_and_a_bad_scheduler_address_is_a_clear_error(
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "would run 2026-05-08 Scan001 CampaignProbe (priority 1)" in dry.stdout
     assert "18 would run (dry run)" in dry.stdout
+    # The table's headings say the words every other terminal line says.
+    header = next(line for line in dry.stdout.splitlines() if line.startswith("analyzer"))
+    assert header.split()[1:] == ["done", "no", "data", "failed", "skipped", "planned"], header
+    assert "no_data" not in dry.stdout
     assert not (day.day_dir / "analysis" / TASKS_FOLDER).exists()
 
     # The port stays bound (never listening) until the run ends: no other test's process can

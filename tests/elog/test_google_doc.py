@@ -112,7 +112,7 @@ def test_an_entry_is_appended_with_figures_grid_scalars_and_text(tmp_path):
     assert {"TopView", "Spectrometer", "peak", "2"} <= set(texts)
     text = texts[-1]
     assert text.startswith("\nUndulator 2026-05-08: Scan 012: jet scan µ-focus\n")
-    assert "from 4 to 6 in steps of 0.5" in text and "Profile: no_data: no Profile folder" in text
+    assert "from 4 to 6 in steps of 0.5" in text and "Profile: no data: no Profile folder" in text
     heading = requests[-3]["updateParagraphStyle"]
     assert heading["paragraphStyle"]["namedStyleType"] == "HEADING_2"
     assert heading["range"] == {
@@ -184,7 +184,7 @@ def test_a_scan_written_again_replaces_its_entry_and_uploads_no_unchanged_figure
         "name": name,
         "range": {
             "startIndex": 40,
-            "endIndex": 40 + length + len("done: re-run") - len("no_data: no Profile folder"),
+            "endIndex": 40 + length + len("done: re-run") - len("no data: no Profile folder"),
         },
     }
 

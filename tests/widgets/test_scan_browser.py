@@ -58,10 +58,11 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert browser.gallery.grid.children == ()  # nothing analysed yet
     assert "run an analyzer" in browser.gallery.caption.value
 
-    # run the demo group on this scan: progress, outcome, then the gallery refreshes
-    browser.run_panel.choice.value = "group:demo"
-    seen = []
+    # run the demo group on this scan, as offered: progress, outcome, then the gallery refreshes
+    assert browser.run_panel.choice.value == "group:demo"
+    seen, said = [], []
     browser.run_panel.progress.observe(lambda change: seen.append(change.new), "value")
+    browser.run_panel.job.observe(lambda change: said.append(change.new), "message")
     browser.run_panel.run_button.click()
     assert browser.run_panel.job.wait(DEADLINE)
     assert browser.run_panel.job.state == "done", browser.run_panel.status.text
@@ -69,6 +70,13 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     assert seen == sorted(seen)  # never back, not when each analyzer's figures are counted
     status = browser.run_panel.status.text
     assert "UC_TopView: done" in status and "BeamChargeCorrelation: done" in status
+    # while drawing, the shots are said done (the corrupt one too), not all analysed: the
+    # outcome then says "15 of 19 shots analysed, 1 unreadable"
+    files = len(list((day.day_dir / "scans" / "Scan002" / "UC_TopView").iterdir()))
+    drawing = [text for text in said if text.startswith("UC_TopView: ") and "figures" in text]
+    assert drawing, said
+    assert all(text.startswith(f"UC_TopView: {files} shots done, drawing") for text in drawing)
+    assert "1 unreadable" in status and "no data" not in status
     figures_on_disk = sorted((day.day_dir / "analysis" / "Scan002").rglob("*.png"))
     assert figures_on_disk and browser.gallery.paths == figures_on_disk
     images = [w for w in with_class(browser, "sa-figures")[0].children]
@@ -77,6 +85,26 @@ def test_choosing_a_scan_shows_its_info_table_and_figures(fresh_demo_day):
     # the table now shows the scalars the run merged into the s-file
     assert "UC_TopView_x_CoM" in browser.table.tabulator.value.columns
     assert browser.scan == 2
+
+
+def test_run_offers_a_group_with_data_in_the_scan_and_keeps_the_users_choice(fresh_demo_day):
+    day = fresh_demo_day
+    browser = browser_for(day, experiment="Undulator", date="2026-05-08", scan="6")
+    values = [value for _, value in browser.run_panel.choice.options]
+    assert values[0] == "group:HTU/baseline"  # first, but none of its devices saved that day
+    assert browser.run_panel.choice.value == "group:demo"  # the spectrometer's folder is there
+    browser.run_panel.choice.value = "analyzer:UC_Spectrometer"  # a choice of the user's
+    browser.show_scan(2)
+    assert browser.run_panel.choice.value == "analyzer:UC_Spectrometer"  # kept
+
+    # a scan whose devices saved nothing: no group has data, the first is offered
+    for folder in (day.day_dir / "scans" / "Scan001").iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    browser = browser_for(day, experiment="Undulator", date="2026-05-08", scan="1")
+    assert browser.run_panel.choice.value == "group:HTU/baseline"
+    browser.show_scan(3)  # offered again for the next scan: not the user's choice
+    assert browser.run_panel.choice.value == "group:demo"
 
 
 def test_the_plots_parameter_unit_comes_from_the_experiments_unit_table(demo_day, tmp_path):

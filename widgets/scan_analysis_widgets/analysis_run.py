@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
@@ -18,7 +19,9 @@ import ipywidgets
 from scan_analysis.analyzers import create_diagnostic_analyzer
 from scan_analysis.base import ScanOutcome
 from scan_analysis.config import ConfigTree, ResolvedDiagnosticConfig
+from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.data.scan_tag import ScanTag
+from scan_analysis.errors import ScanAnalysisError
 from scan_analysis.executors import ShotExecutor, make_executor
 from scan_analysis.progress_display import ForwardProgress
 from scan_analysis.state_words import state_words
@@ -70,6 +73,8 @@ def _reporter(
 
     The analyzer's steps are its shots, then its figures (counted once the
     shots are in): the fraction reported never goes back when they are added.
+    Shots are "done" (read and analysed, or failed): the outcome then says how
+    many of them were analysed.
     """
     bar = ForwardProgress()
     shots = 0
@@ -78,13 +83,37 @@ def _reporter(
         nonlocal shots
         if analyzer.progress_stage == "figures":
             drawn = f"{done - shots} / {total - shots}"
-            text = f"{name}: {shots} shots analysed, drawing figures {drawn}"
+            text = f"{name}: {shots} shots done, drawing figures {drawn}"
         else:
             shots = total
             text = f"{name}: {done} / {total} shots"
         report(index + bar.fraction(done, total), count, text)
 
     return on_progress
+
+
+def group_with_data(tree: ConfigTree, scan_dir: os.PathLike | str) -> str | None:
+    """The first group (by key) with an analyzer whose device folder is in the scan, or None.
+
+    A group whose files do not load is passed over (the run says why, if chosen).
+    On the demo day, ``demo`` (``UC_TopView``, ...) rather than ``HTU/baseline``
+    (``UC_GaiaMode``, ...), which sorts first but has no folder there.
+    """
+    folder = Path(scan_dir)
+    if not folder.is_dir():
+        return None
+    present = {path.name for path in folder.iterdir() if path.is_dir()}
+    if not present:
+        return None
+    for key in sorted(tree.groups):
+        try:
+            resolved = tree.resolve_group(key)
+        except ScanAnalysisError:
+            continue
+        stems = {item.config.device + item.config.scan.directory_suffix for item in resolved}
+        if stems & present:
+            return key
+    return None
 
 
 def describe_outcomes(outcomes: Sequence[tuple[str, ScanOutcome]]) -> str:
@@ -150,10 +179,15 @@ class RunAnalysisPanel(ipywidgets.VBox):
         self.tag: ScanTag | None = None
         self.data_root = None
         self.tree: ConfigTree | None = None
+        self._offered: str | None = None  # the choice set_scan made (not the user)
         self._set_idle()
 
     def set_scan(self, tag: ScanTag | None, *, data_root=None, tree: ConfigTree | None) -> None:
-        """The scan to run on and the configs to offer (None disables the panel)."""
+        """The scan to run on and the configs to offer (None disables the panel).
+
+        A choice the user made is kept; otherwise the first group with data in
+        this scan (:func:`group_with_data`) is offered, else the first entry.
+        """
         self.tag, self.data_root, self.tree = tag, data_root, tree
         options: list[tuple[str, str]] = []
         if tree is not None:
@@ -162,11 +196,22 @@ class RunAnalysisPanel(ipywidgets.VBox):
         previous = self.choice.value
         self.choice.options = options
         values = [value for _, value in options]
-        if previous in values:
+        if previous in values and previous != self._offered:
             self.choice.value = previous
         elif values:
-            self.choice.value = values[0]
+            self.choice.value = self._offered = self._default_choice(values)
         self._set_idle()
+
+    def _default_choice(self, values: list[str]) -> str:
+        """The first group with data in the scan shown, else the first of ``values``."""
+        if self.tag is None or self.tree is None:
+            return values[0]
+        try:
+            scan_dir = ScanPaths(self.tag, data_root=self.data_root).scan_dir
+        except ScanAnalysisError:
+            return values[0]
+        key = group_with_data(self.tree, scan_dir)
+        return f"group:{key}" if key is not None and f"group:{key}" in values else values[0]
 
     def run(self) -> bool:
         """Start the chosen run in the background; False (with a message) when it cannot."""

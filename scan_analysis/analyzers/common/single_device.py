@@ -532,7 +532,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self._keep_majority_shape()
         if self.mode == "per_bin":
             self._analyse_bin_averages()
-        analysed = len(self.shot_scalars) if self.mode == "per_shot" else len(self.shot_shapes)
+        analysed = self._shots_analysed
         self._log_failures(len(files))
         self._log_saturation()
         if analysed == 0:
@@ -769,22 +769,32 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             return scan_sums_folder()
         return nullcontext(None)
 
+    @property
+    def _shots_analysed(self) -> int:
+        """Shots analysed so far (the count the outcome gives): failed ones left out."""
+        return len(self.shot_scalars) if self.mode == "per_shot" else len(self.shot_shapes)
+
     def _show_progress(self, done: int, total: int, *, stage: str = "shots") -> None:
         """The scan's progress to the display (bar or log) and to :attr:`progress_callback`.
 
         The callback hears steps: one per shot, then one per figure. The bar
-        counts the shots and, once they are in, says the figures in its text
+        counts the shot files and, once they are in, says the figures in its text
         ("drawing figures 1/2"): counted as steps, the figures would pull a full
-        bar back when they are added.
+        bar back when they are added. Its text then gives the outcome's count
+        ("95 of 99 shots analysed": unreadable shots and shots without files are
+        not analysed) and its count is every shot of the scan, all dealt with.
         """
         if self._shown is not None:
             label = f"{self.analyzer_id} Scan{self.tag.number:03d}"
             shown = (done, total)
             if stage == "figures":
-                shots = self._shots_counted
+                shots, scan_shots = self._shots_counted, len(self.sfile)
                 drawn = f"{done - shots}/{total - shots}"
-                label += f" ({shots} shots analysed, drawing figures {drawn})"
-                shown = (shots, shots)
+                label += (
+                    f" ({self._shots_analysed} of {scan_shots} shots analysed, "
+                    f"drawing figures {drawn})"
+                )
+                shown = (scan_shots, scan_shots)
             self._shown.update(done=shown[0], total=shown[1], desc=label, unit="shot")
         self.report_progress(done, total, stage=stage)
 

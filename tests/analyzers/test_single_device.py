@@ -265,6 +265,38 @@ def test_a_partial_sum_lost_in_shared_memory_leaves_its_shots_out_of_the_average
     assert "UC_TopView_montage.png" in {p.name for p in shown}
 
 
+def test_a_shot_of_another_shape_whose_sum_is_lost_too_is_counted_left_out_once(
+    fresh_demo_day,
+):
+    """It is left out of the averages for its shape, whatever became of its sum."""
+    from scan_analysis.data.demo import encode_png
+    from scan_analysis.data.readers import read_shot
+    from scan_analysis.data.shot_files import map_shots_to_files
+
+    day = fresh_demo_day
+    files = map_shots_to_files(
+        read_sfile(day.day_dir / "analysis" / "s1.txt"),
+        day.day_dir / "scans" / "Scan001",
+        "UC_TopView",
+        scan_number=1,
+    )
+    reshaped = [3, 9, 17]  # one in each chunk of the no-scan's 20 shots
+    for shot in reshaped:
+        files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
+    with _SharedMemoryCleanedMidScan(2) as executor:
+        analyzer = Array2DScanAnalyzer(
+            "UC_TopView", analyzer_id="UC_TopView", executor=executor, progress=False
+        )
+        analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    outcome = analyzer.last_outcome
+    assert outcome.status == "done", outcome.message
+    lost = [shot for shot in executor.lost if shot not in reshaped]
+    assert len(lost) == len(executor.lost) - 1  # the lost chunk held one of the reshaped shots
+    assert outcome.shots_left_out == len(reshaped) + len(lost)
+    assert "3 left out of the bin averages (shape differs from " in outcome.message
+    assert f"{len(lost)} left out of the bin averages (their sum was lost" in outcome.message
+
+
 @pytest.mark.parametrize("cls", [Array2DScanAnalyzer, Array1DScanAnalyzer])
 def test_analysis_mode_is_the_originals_keyword_for_mode(cls):
     """``analysis_mode=`` as the original's subclasses take it; both given must agree."""

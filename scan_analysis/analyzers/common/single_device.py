@@ -859,6 +859,8 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
         self.line_x = self._x_by_shape.get(majority)
         self.offset = self._offset_by_shape.get(majority, (0, 0))
         self.left_out = sorted(s for s, shape in self.shot_shapes.items() if shape != majority)
+        # a shot of another shape is left out for its shape, whatever became of its sum
+        self.sums_lost = [s for s in self.sums_lost if self.shot_shapes.get(s) == majority]
         if not self.left_out:
             return
         others = Counter(self.shot_shapes[s] for s in self.left_out)
@@ -886,8 +888,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             average = accumulator.image.average
             if average is None:
                 continue
+            # the cached average is read-only; the analyzer gets its own array, as for a
+            # shot, which it may change in place (``image -= pedestal``)
             data = (
-                np.vstack([self.line_x, average]) if self.image_analyzer.kind == "1d" else average
+                np.vstack([self.line_x, average])
+                if self.image_analyzer.kind == "1d"
+                else average.copy()
             )
             result = self.image_analyzer.analyze_shot(data)
             self.bin_results[number] = result

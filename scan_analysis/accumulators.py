@@ -77,10 +77,10 @@ class ArraySum:
     total: np.ndarray | None = None
     count: int = 0
     dtype: type = np.float64
-    _average: tuple[int, int, np.ndarray] | None = field(
+    _average: tuple[np.ndarray, int, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    """The last average and the (sum, count) it was computed from."""
+    """The sum array and count the last average was computed from, and the average."""
 
     def add(self, array: np.ndarray, count: int = 1) -> None:
         """Add an array (or a partial sum of ``count`` arrays)."""
@@ -107,13 +107,13 @@ class ArraySum:
         """
         if self.total is None or self.count == 0:
             return None
-        key = (id(self.total), self.count)
-        if self._average is None or self._average[:2] != key:
+        cached = self._average
+        if cached is None or cached[0] is not self.total or cached[1] != self.count:
             average = np.empty(self.total.shape, dtype=np.float32)
             np.divide(self.total, self.count, out=average)  # float64 quotient, rounded once
             average.flags.writeable = False
-            self._average = (*key, average)
-        return self._average[2]
+            self._average = cached = (self.total, self.count, average)
+        return cached[2]
 
 
 Shape = tuple[int, ...]

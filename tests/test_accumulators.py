@@ -39,6 +39,23 @@ def test_array_sum_average_and_shape_check():
         total.add(np.ones((3, 3)))
 
 
+def test_a_bins_average_is_computed_once_read_only_and_anew_after_more_is_added():
+    """The figures and the saved .npz share one float32 average per bin (issue 18)."""
+    rng = np.random.default_rng(7)
+    shots = rng.normal(1000, 50, (3, 16, 16))
+    total = ArraySum()
+    total.add(shots[0])
+    total.add(shots[1])
+    first = total.average
+    assert first is total.average  # not computed again
+    assert first.dtype == np.float32 and not first.flags.writeable
+    assert np.array_equal(first, (shots[:2].sum(axis=0) / 2).astype(np.float32))
+    total.add(shots[2])
+    assert np.array_equal(total.average, (shots.sum(axis=0) / 3).astype(np.float32))
+    total.total = np.zeros((16, 16))  # a new sum of as many arrays: a new average too
+    assert not total.average.any()
+
+
 def test_scan_accumulator_merges_partials():
     scan = ScanAccumulator()
     for chunk in ([1.0, 2.0], [3.0]):

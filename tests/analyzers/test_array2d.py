@@ -4,6 +4,7 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
+from reshaped_shots import crop_camera_shots
 
 from scan_analysis.analyzers.common import Array2DScanAnalyzer
 from scan_analysis.data.sfile import read_sfile
@@ -242,19 +243,8 @@ def test_images_that_change_shape_mid_scan_are_left_out_of_the_averages_only(
     fresh_demo_day, caplog
 ):
     """Issue 10 item 6: a camera whose ROI changed for a few shots does not fail the scan."""
-    from scan_analysis.data.demo import encode_png
-    from scan_analysis.data.readers import read_shot
-    from scan_analysis.data.shot_files import map_shots_to_files
-
     day = fresh_demo_day
-    files = map_shots_to_files(
-        read_sfile(day.day_dir / "analysis" / "s1.txt"),
-        day.day_dir / "scans" / "Scan001",
-        "UC_TopView",
-        scan_number=1,
-    )
-    for shot in (3, 9, 10):  # 9 opens the second chunk of 8 shots
-        files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
+    crop_camera_shots(day, 1, [3, 9, 10])  # 9 opens the second chunk of 8 shots
     analyzer = Array2DScanAnalyzer(
         "UC_TopView",
         image_analyzer=BeamAnalyzer(),

@@ -14,6 +14,7 @@ import numpy as np
 import psutil
 import pytest
 from crashing_analyzers import AlwaysDies, DiesOnce
+from reshaped_shots import crop_camera_shots
 from waiting import wait_until
 
 from scan_analysis import shared_sums
@@ -269,20 +270,9 @@ def test_a_shot_of_another_shape_whose_sum_is_lost_too_is_counted_left_out_once(
     fresh_demo_day,
 ):
     """It is left out of the averages for its shape, whatever became of its sum."""
-    from scan_analysis.data.demo import encode_png
-    from scan_analysis.data.readers import read_shot
-    from scan_analysis.data.shot_files import map_shots_to_files
-
     day = fresh_demo_day
-    files = map_shots_to_files(
-        read_sfile(day.day_dir / "analysis" / "s1.txt"),
-        day.day_dir / "scans" / "Scan001",
-        "UC_TopView",
-        scan_number=1,
-    )
     reshaped = [3, 9, 17]  # one in each chunk of the no-scan's 20 shots
-    for shot in reshaped:
-        files[shot].write_bytes(encode_png(read_shot(files[shot])[:80, :90]))
+    crop_camera_shots(day, 1, reshaped)
     with _SharedMemoryCleanedMidScan(2) as executor:
         analyzer = Array2DScanAnalyzer(
             "UC_TopView", analyzer_id="UC_TopView", executor=executor, progress=False

@@ -1,6 +1,7 @@
 """ScatterPlotterAnalysis and user-written ScanAnalyzer subclasses (the documented pattern)."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,18 @@ def test_undulator_correlation_analyzer(fresh_demo_day):
     assert re.fullmatch(label, axes.get_ylabel()), axes.get_ylabel()
     assert not axes.yaxis.get_offset_text().get_text()
     assert colour_bar.get_ylabel() == "bin number"
+
+
+def test_undulator_correlation_of_a_no_scan_has_one_colour_and_no_warning(fresh_demo_day):
+    """One bin: no colour bar, and no matplotlib warning about an unused colour map on the
+    physicist's terminal (``make demo`` printed one)."""
+    day = fresh_demo_day
+    analyzer = CorrelationKeepingItsFigure()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analyzer.run_analysis(day.tag(1), data_root=day.data_root)
+    assert analyzer.last_outcome.status == "done", analyzer.last_outcome.message
+    assert len(analyzer.figure.axes) == 1  # no colour bar
 
 
 class ChargeHistogram(ScanAnalyzer):

@@ -84,13 +84,8 @@ class BeamChargeCorrelation(ScanAnalyzer):
         y_label, y_power = power_of_ten_label(
             f"{self.camera} total above pedestal (counts)", counts[valid]
         )
-        points = axes.scatter(
-            charge[valid],
-            counts[valid] * y_power,
-            s=14,
-            c=bins if several_bins else None,
-            cmap="viridis",
-        )
+        colours = {"c": bins, "cmap": "viridis"} if several_bins else {}  # one bin: one colour
+        points = axes.scatter(charge[valid], counts[valid] * y_power, s=14, **colours)
         if several_bins:
             colour_bar = figure.colorbar(points, ax=axes, label="bin number")
             colour_bar.locator = MaxNLocator(integer=True)

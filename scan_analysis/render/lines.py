@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from scan_analysis.render.style import (
     RenderOptions,
     colour_limits,
+    format_parameter_values,
     grid_shape,
     save,
     set_figure_title,
@@ -144,12 +145,13 @@ def save_line_grid(
     )
     grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
     short = row_label.split(" (")[0]
+    shown_values = format_parameter_values(list(row_values)[: len(lines)])
     for index, axes in enumerate(grid.ravel()):
         if index >= len(lines):
             axes.set_visible(False)
             continue
         axes.plot(x, lines[index], lw=1, color=colormaps[options.cmap](0.3))
-        axes.set_title(f"{short} = {row_values[index]:.4g}", fontsize=8)
+        axes.set_title(f"{short} = {shown_values[index]}", fontsize=8)
         axes.grid(alpha=0.3)
         if index % columns == 0:
             axes.set_ylabel(options.ylabel or "intensity", fontsize=8)

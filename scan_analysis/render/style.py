@@ -242,16 +242,32 @@ def parameter_title(column: str, unit: str | None = None) -> str:
     return with_unit(column, unit)
 
 
-def format_parameter_value(value: float, unit: str | None = None) -> str:
-    """A bin's parameter value for a panel title: ``4.222 mm``.
+def format_parameter_values(values: Sequence[float], unit: str | None = None) -> list[str]:
+    """Bins' parameter values for the panels of one figure, to one number of decimals.
+
+    Each value to 4 significant digits (``4.222``); then all of them to the
+    most decimals any of them shows, so neighbouring panels
+    read alike (``6.000 mm`` beside ``5.778 mm``, not ``6 mm``). Values that need
+    an exponent keep it; so do infinities and NaN.
 
     Examples
     --------
-    >>> format_parameter_value(4.22222, "mm"), format_parameter_value(-0.5)
-    ('4.222 mm', '-0.5')
+    >>> format_parameter_values([3.999, 4.22222, 6.0], "mm")
+    ['3.999 mm', '4.222 mm', '6.000 mm']
+    >>> format_parameter_values([0.5, 1.0, 1.5]), format_parameter_values([100, 250])
+    (['0.5', '1.0', '1.5'], ['100', '250'])
+    >>> format_parameter_values([1e-6, 2.5e-6])
+    ['1e-06', '2.5e-06']
     """
-    text = f"{value:.4g}"
-    return f"{text} {unit}" if unit else text
+    texts = [f"{value:.4g}" for value in values]
+    finite = [text for value, text in zip(values, texts, strict=True) if math.isfinite(value)]
+    if not any("e" in text for text in finite):
+        decimals = max((len(text.partition(".")[2]) for text in finite), default=0)
+        texts = [
+            f"{value:.{decimals}f}" if math.isfinite(value) else text
+            for value, text in zip(values, texts, strict=True)
+        ]
+    return [f"{text} {unit}" if unit else text for text in texts]
 
 
 def wrap_title(text: str, width_inches: float, *, fontsize: float = TITLE_FONT_SIZE) -> str:

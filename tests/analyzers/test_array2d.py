@@ -493,3 +493,19 @@ def test_a_saturated_spot_is_counted_marked_on_the_figures_logged_and_in_the_elo
     html = standalone_page(page.write_entry(entry))
     assert f'<p class="saturated">&#9888; UC_TopView: {clause}' in html
     assert f"SATURATED UC_TopView: {clause}" in entry_text(entry)[1]
+
+
+class _MontageTitlesKept(Array2DScanAnalyzer):
+    def _draw(self, jobs, meanwhile=None):
+        self.titles = next(job.kwargs["titles"] for job in jobs if "titles" in job.kwargs)
+        return super()._draw(jobs, meanwhile=meanwhile)
+
+
+def test_montage_panels_give_their_bin_values_to_one_number_of_decimals(fresh_demo_day):
+    """ "6 mm" beside "5.778 mm" read as different precisions: every panel shows 6.000 mm."""
+    day = fresh_demo_day
+    analyzer = _MontageTitlesKept("UC_TopView", executor="serial", progress=False)
+    analyzer.run_analysis(day.tag(2), data_root=day.data_root)
+    values = [title.split(" mm (")[0] for title in analyzer.titles.values()]
+    assert values[-1] == "6.000", values  # it was "6"
+    assert {len(value.partition(".")[2]) for value in values} == {3}

@@ -11,7 +11,11 @@ from scan_analysis.data.scan_info import ScanKind
 from scan_analysis.image.basic_analyzers import BasicImageAnalyzer
 from scan_analysis.render import deferred
 from scan_analysis.render.jobs import FigureJob
-from scan_analysis.render.style import colour_limits, downsample_for_display, format_parameter_value
+from scan_analysis.render.style import (
+    colour_limits,
+    downsample_for_display,
+    format_parameter_values,
+)
 
 
 class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
@@ -104,7 +108,7 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
                             out / f"{self.analyzer_id}_montage.png",
                         ),
                         {
-                            "titles": {n: self._panel_title(n, label) for n in shown},
+                            "titles": self._panel_titles(list(shown)),
                             "suptitle": self._figure_title(f"bin averages vs {label}"),
                             "options": options,
                             "offset": self.offset,
@@ -176,14 +180,21 @@ class Array2DScanAnalyzer(SingleDeviceScanAnalyzer):
             labels=[f"shot {s}" for s in shots],
         )
 
-    def _panel_title(self, number: int, label: str) -> str:
-        """Short: the bin's value and unit, its shots (the parameter is named in the title)."""
-        shots = self.accumulator.bins[number].shots
-        counted = f"{shots} shot" + ("" if shots == 1 else "s")
+    def _panel_titles(self, numbers: list[int]) -> dict[int, str]:
+        """Short: each bin's value and unit, its shots (the parameter is named in the title).
+
+        The values share one number of decimals (``format_parameter_values``).
+        """
+        counted = {}
+        for number in numbers:
+            shots = self.accumulator.bins[number].shots
+            counted[number] = f"{shots} shot" + ("" if shots == 1 else "s")
         if self.bins.kind is ScanKind.ONE_D and self.bins.parameter_column:
-            value = format_parameter_value(self.bins.values[number], self.scan_parameter_unit())
-            return f"{value} ({counted})"
-        return f"bin {number} ({counted})"
+            values = format_parameter_values(
+                [self.bins.values[n] for n in numbers], self.scan_parameter_unit()
+            )
+            return {n: f"{value} ({counted[n]})" for n, value in zip(numbers, values, strict=True)}
+        return {n: f"bin {n} ({counted[n]})" for n in numbers}
 
     def _bin_mean(self, number: int, name: str) -> float:
         stats = self.accumulator.bins.get(number)

@@ -23,9 +23,18 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_an_array_comes_back_exactly_and_its_file_is_gone(tmp_path):
+@pytest.fixture
+def shm_folder():
+    """A scan's folder in the machine's shared memory, where workers write (not tmp_path: the
+    space check is about /dev/shm, and a test disk may be fuller than a quarter)."""
+    with shared_sums.scan_sums_folder() as folder:
+        assert folder is not None, "no writable /dev/shm on this machine"
+        yield folder
+
+
+def test_an_array_comes_back_exactly_and_its_file_is_gone(shm_folder):
     array = np.random.default_rng(1).random((64, 48), dtype=np.float32)
-    stored = shared_sums.put(array, tmp_path / "a.sum")
+    stored = shared_sums.put(array, shm_folder / "a.sum")
     assert stored is not None and stored.path.exists()
     back = shared_sums.take(stored)
     assert back.dtype == np.float32 and back.shape == (64, 48)
@@ -48,8 +57,8 @@ def test_nothing_is_written_when_shared_memory_would_be_nearly_full(tmp_path, mo
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_file_cut_short_is_an_error_naming_it_and_is_deleted(tmp_path):
-    stored = shared_sums.put(np.arange(100, dtype=np.float32), tmp_path / "cut.sum")
+def test_a_file_cut_short_is_an_error_naming_it_and_is_deleted(shm_folder):
+    stored = shared_sums.put(np.arange(100, dtype=np.float32), shm_folder / "cut.sum")
     with open(stored.path, "r+b") as file:
         file.truncate(120)
     with pytest.raises(OSError, match=r"cut\.sum: 120 bytes where a partial sum of 400"):
@@ -57,19 +66,19 @@ def test_a_file_cut_short_is_an_error_naming_it_and_is_deleted(tmp_path):
     assert not stored.path.exists()
 
 
-def test_sums_handed_over_in_files_are_taken_back_into_the_result(tmp_path):
+def test_sums_handed_over_in_files_are_taken_back_into_the_result(shm_folder):
     result = ChunkResult(bin=2)
     for shape in [(4, 4), (2, 3)]:
         result.sums[shape] = ArraySum(dtype=np.float32)
         result.sums[shape].add(np.full(shape, 2.5, dtype=np.float32), count=3)
-    result.hand_over_sums(tmp_path, "bin2-shot7")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    result.hand_over_sums(shm_folder, "bin2-shot7")
+    assert sorted(p.name for p in shm_folder.iterdir()) == [
         "bin2-shot7-2x3.sum",
         "bin2-shot7-4x4.sum",
     ]
     assert all(partial.total is None for partial in result.sums.values())
     result.take_sums()
-    assert list(tmp_path.iterdir()) == [] and result.sum_files == {}
+    assert list(shm_folder.iterdir()) == [] and result.sum_files == {}
     assert {shape: (p.total.tolist(), p.count) for shape, p in result.sums.items()} == {
         (4, 4): (np.full((4, 4), 2.5).tolist(), 3),
         (2, 3): (np.full((2, 3), 2.5).tolist(), 3),

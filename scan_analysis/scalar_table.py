@@ -6,6 +6,11 @@ each scalar's label and unit, calibrated when a calibration exists, its scan
 mean and, for a scan over a parameter, its mean in each bin. The table travels
 with the outcome into the task status and from there into the e-log, which
 shows it without knowing any scalar's name.
+
+Numbers are shown as the figures show them (:func:`power_of_ten_label`, per
+row): a row whose largest magnitude is 10^5 or more, or under 10^-3, names a
+power of ten in its heading and shows plain numbers, never e-notation.
+The table's values themselves stay at full precision.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
+
+from scan_analysis.render.style import power_of_ten_label
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 
@@ -36,13 +45,26 @@ class KeyScalar:
         """``centroid x (mm)``, or the label alone without a unit."""
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
+    def shown_heading(self) -> tuple[str, float]:
+        """The heading as the e-log shows it, and the factor its values are shown with.
+
+        The figures' rule (:func:`~scan_analysis.render.style.power_of_ten_label`)
+        over the row's scan mean and bin means: ``image total (10⁵ counts)``, 1e-5.
+        """
+        return power_of_ten_label(self.heading, [self.mean, *self.bin_means])
+
     def per_bin_text(self) -> str:
-        """The per-bin means as first value, sparkline, last value: ``1.43 ▁▂▄▆█ 1.96``."""
+        """The per-bin means as first value, sparkline, last value: ``1.43 ▁▂▄▆█ 1.96``.
+
+        In the units of :meth:`shown_heading`.
+        """
         finite = [v for v in self.bin_means if math.isfinite(v)]
         if not finite:
             return "no values"
+        _, factor = self.shown_heading()
         first, last = _first_finite(self.bin_means), _first_finite(self.bin_means[::-1])
-        return f"{first:.4g} {sparkline(self.bin_means)} {last:.4g}"
+        spark = sparkline(self.bin_means)
+        return f"{plain_number(first * factor)} {spark} {plain_number(last * factor)}"
 
 
 @dataclass
@@ -66,13 +88,32 @@ class ScalarTable:
         """What the value column holds: ``per bin, JetX (mm) 4 → 6`` or ``scan mean``."""
         if not self.per_bin:
             return "scan mean"
+        parameter, factor = self._shown_parameter()
         low, high = _first_finite(self.bin_values), _first_finite(self.bin_values[::-1])
-        return f"per bin, {self.parameter} {low:.4g} → {high:.4g} ({len(self.bin_values)} bins)"
+        span = f"{plain_number(low * factor)} → {plain_number(high * factor)}"
+        return f"per bin, {parameter} {span} ({len(self.bin_values)} bins)"
 
     def cells(self, row: KeyScalar) -> tuple[str, str]:
-        """The (scalar, value) cells of a row as text."""
-        value = row.per_bin_text() if self.per_bin else f"{row.mean:.5g}"
-        return row.heading, value
+        """The (scalar, value) cells of a row as text: ``("image total (10⁵ counts)", "5.507")``."""
+        heading, factor = row.shown_heading()
+        value = row.per_bin_text() if self.per_bin else plain_number(row.mean * factor, 5)
+        return heading, value
+
+    def every_bin_text(self, row: KeyScalar) -> str:
+        """Each bin's parameter value and the row's mean there: ``4: 1.43, 4.5: 1.6, ...``.
+
+        In the units of :meth:`value_heading` and of the row's cells (the local
+        e-log's hover title).
+        """
+        _, x_factor = self._shown_parameter()
+        _, factor = row.shown_heading()
+        return ", ".join(
+            f"{plain_number(x * x_factor)}: {plain_number(v * factor)}"
+            for x, v in zip(self.bin_values, row.bin_means, strict=False)
+        )
+
+    def _shown_parameter(self) -> tuple[str, float]:
+        return power_of_ten_label(self.parameter or "bin", self.bin_values)
 
     @classmethod
     def from_means(cls, means: dict[str, float]) -> ScalarTable:
@@ -126,6 +167,28 @@ def sparkline(values: Sequence[float]) -> str:
         if not math.isfinite(v)
         else SPARK_LEVELS[round((v - low) / span * top) if span else top // 2]
         for v in values
+    )
+
+
+def plain_number(value: float, digits: int = 4) -> str:
+    """A value to ``digits`` significant digits (all of its whole part), without e-notation.
+
+    The e-log's tables show values already scaled by a power of ten
+    (:meth:`KeyScalar.shown_heading`), so ``1e+05`` or ``3.009e+04`` would
+    only hide the digits a physicist reads.
+
+    Examples
+    --------
+    >>> plain_number(5.50712), plain_number(30094.3), plain_number(0.0001464), plain_number(2.0)
+    ('5.507', '30094', '0.0001464', '2')
+    >>> plain_number(12345.678, 5), plain_number(float("nan"))
+    ('12346', 'nan')
+    """
+    if not math.isfinite(value):
+        return str(value)
+    whole_digits = math.floor(math.log10(abs(value))) + 1 if value else 1
+    return np.format_float_positional(
+        value, precision=max(digits, whole_digits), unique=False, fractional=False, trim="-"
     )
 
 

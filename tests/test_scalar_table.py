@@ -28,6 +28,22 @@ def test_a_no_scan_table_shows_scan_means():
     assert table.cells(table.rows[0]) == ("total counts (counts)", "12346")
 
 
+def test_values_outside_10_to_the_minus_3_to_10_to_the_5_name_a_power_of_ten_like_the_figures():
+    sizes = ScalarTable([KeyScalar("x_rms", "x rms", "m", 1.464e-4)])
+    assert sizes.cells(sizes.rows[0]) == ("x rms (10⁻⁶ m)", "146.4")
+    unitless = ScalarTable([KeyScalar("charge", "charge", "", 3.2e-9)])
+    assert unitless.cells(unitless.rows[0]) == ("charge (×10⁻⁹)", "3.2")
+    delays = ScalarTable(
+        [KeyScalar("total", "total", "counts", 4e4, [3.0e4, 5.0e4])],
+        parameter="delay (s)",
+        bin_values=[1e-12, 2e-12],
+    )
+    # a row's largest value decides: 50000 is under 10^5, so shown whole, never 5e+04
+    assert delays.cells(delays.rows[0]) == ("total (counts)", "30000 ▁█ 50000")
+    assert delays.value_heading() == "per bin, delay (10⁻¹² s) 1 → 2 (2 bins)"
+    assert delays.every_bin_text(delays.rows[0]) == "1: 30000, 2: 50000"
+
+
 def test_the_table_survives_the_status_file_nan_included():
     table = ScalarTable(
         [KeyScalar("x", "x", "px", math.nan, [1.0, math.nan])], parameter="bin", bin_values=[1, 2]

@@ -167,9 +167,7 @@ def _scalar_table_html(analyzer: str, table: ScalarTable, *, limit: int | None) 
     for row in rows:
         heading, value = table.cells(row)
         if table.per_bin:
-            every = ", ".join(
-                f"{x:.4g}: {v:.4g}" for x, v in zip(table.bin_values, row.bin_means, strict=False)
-            )
+            every = table.every_bin_text(row)
             cell = f'<td class="spark" title="{html.escape(every)}">{html.escape(value)}</td>'
         else:
             cell = f"<td>{html.escape(value)}</td>"

@@ -329,11 +329,30 @@ def test_many_failing_shots_give_one_warning_with_a_traceback(fresh_demo_day, ca
     ]
     assert len(warnings) == 1
     text = warnings[0].getMessage()
-    assert f"{failed} of 20 shots recorded as NaN" in text
+    assert f"{failed} of the 20 shots with files recorded as NaN" in text
     assert "ZeroDivisionError: no beam in this shot" in text
     assert "Traceback" in text and "in analyze_image" in text
     # every shot's reason stays available, below WARNING
     assert sum("no beam in this shot" in r.getMessage() for r in caplog.records) == failed + 1
+
+
+def test_the_failure_warning_counts_among_the_shots_with_files_and_says_so(fresh_demo_day, caplog):
+    """Scan 2 has 19 shots: 3 without files, one of the 16 others truncated.
+
+    The outcome counts every shot of the s-file; the warning counts among the
+    shots with files and must say so, or "1 of 16" reads as a different scan.
+    """
+    analyzer = Array2DScanAnalyzer("UC_TopView", executor="serial", progress=False, save=False)
+    with caplog.at_level(logging.WARNING, logger="scan_analysis"):
+        analyzer.run_analysis(fresh_demo_day.tag(2), data_root=fresh_demo_day.data_root)
+    outcome = analyzer.last_outcome
+    assert "15 of 19 shots analysed, 1 unreadable, 3 without files" in outcome.message
+    (warning,) = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "recorded as NaN" in r.getMessage()
+    ]
+    assert "1 of the 16 shots with files recorded as NaN: shot 4: cannot read" in warning
 
 
 INTERRUPTED_SAVE = """

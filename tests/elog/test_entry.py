@@ -11,6 +11,7 @@ import re
 import pytest
 
 from scan_analysis.analyzers.common import Array2DScanAnalyzer
+from scan_analysis.data.demo import build_demo_day
 from scan_analysis.data.scan_info import ScanInfo
 from scan_analysis.data.scan_paths import ScanPaths
 from scan_analysis.elog.entry import ElogEntry
@@ -95,6 +96,62 @@ def test_the_config_chooses_the_key_scalars(fresh_demo_day):
     rows = scalar_rows(entry)
     assert rows[0][2] == "scan mean"
     assert [r[1] for r in rows[1:]] == ["image total (counts)", "y CoM (mm)"]
+
+
+E_NOTATION = re.compile(r"\d[eE][+-]?\d")
+
+
+@pytest.fixture
+def brighter_demo_day(tmp_path):
+    """A small demo day whose camera frames are large enough for image totals over 10^5."""
+    return build_demo_day(tmp_path / "data", image_shape=(128, 128), n_bins=5, shots_per_bin=4)
+
+
+def test_a_scan_mean_of_10_to_the_5_is_shown_in_units_named_in_the_heading(brighter_demo_day):
+    entry, outcome = _analysed(
+        brighter_demo_day, 1, save=False, elog_scalars=["image_total", "x_CoM"]
+    )
+    total = outcome.scalar_table.rows[0].mean
+    assert total > 1e5
+    rows = scalar_rows(entry)
+    assert rows[0][2] == "scan mean"
+    (_, heading, value), centroid = rows[1], rows[2]
+    assert heading == "image total (10³ counts)"
+    assert float(value) * 1e3 == pytest.approx(total, rel=1e-4)
+    assert centroid[1] == "x CoM (mm)"  # a value between 10^-3 and 10^5 is shown as it is
+    page = render_entry(entry)
+    table = page.split('<table class="scalars">', 1)[1].split("</table>", 1)[0]
+    assert f"<td>image total (10³ counts)</td><td>{value}</td>" in table
+    assert not E_NOTATION.search(table) and not E_NOTATION.search(str(rows))
+    # the entry keeps the value itself, for whatever reads the e-log's JSON
+    assert entry.scalar_tables["UC_TopView"]["rows"][0]["mean"] == total
+
+
+def test_per_bin_means_and_their_hover_title_share_the_headings_power_of_ten(
+    brighter_demo_day,
+):
+    entry, outcome = _analysed(
+        brighter_demo_day, 2, save=False, elog_scalars=["image_total", "x_CoM"]
+    )
+    means = outcome.scalar_table.rows[0].bin_means
+    assert max(means) > 1e5
+    page = render_entry(entry)
+    table = page.split('<table class="scalars">', 1)[1].split("</table>", 1)[0]
+    assert not E_NOTATION.search(table)
+    row = re.search(
+        r"<td>image total \(10³ counts\)</td><td class=\"spark\" title=\"([^\"]+)\">([^<]+)</td>",
+        table,
+    )
+    assert row, table
+    every, shown = row.groups()
+    first, _, last = shown.split(" ")
+    assert float(first) * 1e3 == pytest.approx(means[0], rel=1e-3)
+    assert float(last) * 1e3 == pytest.approx(means[-1], rel=1e-3)
+    hovered = [float(pair.split(": ")[1]) * 1e3 for pair in every.split(", ")]
+    assert hovered == pytest.approx(means, rel=1e-3)
+    rows = scalar_rows(entry)
+    assert ("UC_TopView", "image total (10³ counts)", shown) in rows
+    assert not E_NOTATION.search(str(rows))
 
 
 def test_elog_scalars_is_a_config_key(tmp_path):

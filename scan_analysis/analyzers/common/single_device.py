@@ -654,7 +654,12 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             logger.info("%s %s: no saturated pixels", self.analyzer_id, self.tag)
 
     def _log_failures(self, with_files: int) -> None:
-        """One WARNING for all the scan's failed shots (the first traceback included)."""
+        """One WARNING for all the scan's failed shots (the first traceback included).
+
+        Counted among the ``with_files`` shots read, and said so: the outcome
+        counts every shot of the s-file ("15 of 19 shots analysed, 1 unreadable,
+        3 without files"), this warning "1 of the 16 shots with files".
+        """
         if not self.shot_failures:
             return
         listed = sorted(self.shot_failures.items())
@@ -674,7 +679,7 @@ class SingleDeviceScanAnalyzer(ScanAnalyzer):
             else ""
         )
         logger.warning(
-            "%s %s: %d of %d shots recorded as NaN: %s%s%s",
+            "%s %s: %d of the %d shots with files recorded as NaN: %s%s%s",
             self.analyzer_id,
             self.tag,
             len(listed),

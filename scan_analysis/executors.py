@@ -24,6 +24,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -202,10 +204,38 @@ def _prepare_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _end_with_parent()
     keep_freed_memory()
     os.environ.update({k: v for k, v in ONE_THREAD_PER_WORKER.items() if k not in os.environ})
     for module in WORKER_PRELOAD:
         importlib.import_module(module)
+
+
+PARENT_CHECK_INTERVAL = 1.0
+"""Seconds between a worker's checks that the process that started it still runs."""
+
+
+def _end_with_parent() -> None:
+    """End this worker soon after the process that started the pool is gone.
+
+    A pool's process killed with SIGKILL (``kill -9``, the kernel's out-of-memory
+    killer) cannot shut its workers down, and loky's workers do not notice: they
+    stayed alive, holding their memory, until someone killed them by hand. A
+    daemon thread watches the parent's process number; when the worker has been
+    handed to another parent, the worker exits. (``prctl(PR_SET_PDEATHSIG)`` is
+    not used: it fires when the parent *thread* that started the worker ends,
+    and pools are started from threads: the widgets', the live runner's.)
+    """
+    if os.name != "posix":  # Windows: loky watches the parent itself
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 ONE_THREAD_PER_WORKER = {"OPENCV_FOR_THREADS_NUM": "1"}

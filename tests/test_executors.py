@@ -4,6 +4,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -403,3 +404,69 @@ def test_a_pool_started_but_never_used_ends_on_close_or_when_dropped():
     gc.collect()
     gone, alive = psutil.wait_procs(workers, timeout=120)
     assert not alive, f"workers still running: {alive}"
+
+
+POOL_THEN_KILLED = """
+import time
+import psutil
+from scan_analysis.executors import ProcessPoolShotExecutor
+
+pool = ProcessPoolShotExecutor(max_workers=2)
+assert list(pool.map_unordered(abs, [-1])) == [1]
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    workers = [c.pid for c in psutil.Process().children()
+               if "popen_loky_posix" in " ".join(c.cmdline())]
+    if len(workers) == 2:
+        break
+    time.sleep(0.05)
+print(*workers, flush=True)
+time.sleep(600)  # until the test kills this process
+"""
+
+
+def _running(pids: list[int]) -> list[int]:
+    import psutil
+
+    running = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                running.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
+def test_workers_end_when_their_process_is_killed_with_sigkill(tmp_path):
+    """kill -9 or the out-of-memory killer ends a live runner: its workers must not stay behind
+    holding their memory (they did, until killed by hand)."""
+    env = dict(os.environ, SCAN_ANALYSIS_LAB_CONFIG=os.devnull)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", POOL_THEN_KILLED], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and _running(workers) == workers
+    finally:
+        parent.kill()
+        parent.wait(timeout=60)
+    wait_until(lambda: not _running(workers), "the killed process's workers to end")
+
+
+def test_workers_of_a_pool_started_in_a_thread_outlive_that_thread():
+    """Widgets and the live runner start pools from threads: a worker watches its parent process,
+    not the thread that started it."""
+    pool = ProcessPoolShotExecutor(max_workers=1)
+    first = []
+    try:
+        starter = threading.Thread(target=lambda: first.extend(pool.map_unordered(_pid, [0])))
+        starter.start()
+        starter.join()
+        assert first and list(pool.map_unordered(_pid, [0])) == first  # the same worker
+    finally:
+        pool.close()
+
+
+def _pid(_: object) -> int:
+    return os.getpid()

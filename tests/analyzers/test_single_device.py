@@ -365,6 +365,13 @@ def _scan_in_a_process(day, number, release, stalled, env):
     )
 
 
+def _runs(process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _under_way(scan, stalled):
     """Wait until a worker of ``scan`` stalls mid-scan; its sum folder (it must have one)."""
     wait_until(lambda: stalled.exists() or scan.poll() is not None, "the scan under way")
@@ -378,8 +385,8 @@ def _under_way(scan, stalled):
 def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere_removes(
     fresh_demo_day, tmp_path, subprocess_env
 ):
-    """kill -9 of a control-room script mid-scan: its sum folder stays until the next scan that
-    starts on the machine, in another process, removes it."""
+    """kill -9 of a control-room script mid-scan: its workers end with it, and its sum folder
+    stays until the next scan that starts on the machine, in another process, removes it."""
     day = fresh_demo_day
     release, stalled = tmp_path / "release", tmp_path / "stalled"
     killed = _scan_in_a_process(day, 2, release, stalled, subprocess_env)
@@ -389,13 +396,9 @@ def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere
         workers = psutil.Process(killed.pid).children(recursive=True)
         killed.kill()
         killed.wait(timeout=60)  # (its workers hold its output open: not communicate)
-        release.write_text("")  # its workers finish their chunk: a sum into the orphan folder
-        # (unless a scan of a test running alongside starts first and removes the orphan, as
-        # any next scan on the machine does)
-        wait_until(
-            lambda: list(left.glob("*.sum")) or not left.exists(),
-            "a sum left by the killed scan, or its folder removed by a scan alongside",
-        )
+        # its workers end with it (they watch their parent); its folder stays, unlocked
+        wait_until(lambda: not [w for w in workers if _runs(w)], "the killed scan's workers")
+        release.write_text("")  # the next scan's workers must not stall
         second = _scan_in_a_process(day, 5, release, stalled, subprocess_env)
         output, _ = second.communicate(timeout=300)
         assert second.returncode == 0 and output.splitlines()[-1].startswith("done"), output

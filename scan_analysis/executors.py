@@ -193,8 +193,8 @@ class ThreadPoolShotExecutor(_PoolExecutor):
         return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="shot")
 
 
-def _prepare_worker() -> None:
-    """Set a new worker up: leave Ctrl-C to the parent, import what shot work needs.
+def _prepare_worker(parent: int) -> None:
+    """Set a new worker up: leave Ctrl-C to the parent, end with it, import what shot work needs.
 
     The terminal sends Ctrl-C to the whole process group; the parent decides
     what it means (the live runner finishes its task first), so workers ignore
@@ -204,7 +204,7 @@ def _prepare_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _end_with_parent()
+    _end_with_parent(parent)
     keep_freed_memory()
     os.environ.update({k: v for k, v in ONE_THREAD_PER_WORKER.items() if k not in os.environ})
     for module in WORKER_PRELOAD:
@@ -215,8 +215,8 @@ PARENT_CHECK_INTERVAL = 1.0
 """Seconds between a worker's checks that the process that started it still runs."""
 
 
-def _end_with_parent() -> None:
-    """End this worker soon after the process that started the pool is gone.
+def _end_with_parent(parent: int) -> None:
+    """End this worker soon after ``parent``, the process that started the pool, is gone.
 
     A pool's process killed with SIGKILL (``kill -9``, the kernel's out-of-memory
     killer) cannot shut its workers down, and loky's workers do not notice: they
@@ -224,11 +224,12 @@ def _end_with_parent() -> None:
     daemon thread watches the parent's process number; when the worker has been
     handed to another parent, the worker exits. (``prctl(PR_SET_PDEATHSIG)`` is
     not used: it fires when the parent *thread* that started the worker ends,
-    and pools are started from threads: the widgets', the live runner's.)
+    and pools are started from threads: the widgets', the live runner's.) The
+    parent's number comes from the parent: a worker still starting when its parent
+    was killed would read its new parent's (init's) and never notice.
     """
     if os.name != "posix":  # Windows: loky watches the parent itself
         return
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -359,7 +360,9 @@ class ProcessPoolShotExecutor(_PoolExecutor):
         multiprocessing_resource_tracker.ensure_running()
         loky_resource_tracker.ensure_running()
         with _sigint_blocked():  # the workers start during these calls
-            pool = loky.ProcessPoolExecutor(max_workers=self.workers, initializer=_prepare_worker)
+            pool = loky.ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_prepare_worker, initargs=(os.getpid(),)
+            )
             try:
                 probe = pool.submit(_worker_pid)
             except BaseException:

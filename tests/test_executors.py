@@ -407,12 +407,15 @@ def test_a_pool_started_but_never_used_ends_on_close_or_when_dropped():
 
 
 POOL_THEN_KILLED = """
-import time
+import sys, time
 import psutil
 from scan_analysis.executors import ProcessPoolShotExecutor
 
 pool = ProcessPoolShotExecutor(max_workers=2)
-assert list(pool.map_unordered(abs, [-1])) == [1]
+if sys.argv[1] == "working":
+    assert list(pool.map_unordered(abs, [-1])) == [1]
+else:  # killed while its workers are still starting (importing)
+    pool.start()
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
     workers = [c.pid for c in psutil.Process().children()
@@ -438,12 +441,13 @@ def _running(pids: list[int]) -> list[int]:
     return running
 
 
-def test_workers_end_when_their_process_is_killed_with_sigkill(tmp_path):
+@pytest.mark.parametrize("when", ["working", "starting"])
+def test_workers_end_when_their_process_is_killed_with_sigkill(when):
     """kill -9 or the out-of-memory killer ends a live runner: its workers must not stay behind
-    holding their memory (they did, until killed by hand)."""
+    holding their memory (they did, until killed by hand), even those still starting."""
     env = dict(os.environ, SCAN_ANALYSIS_LAB_CONFIG=os.devnull)
     parent = subprocess.Popen(
-        [sys.executable, "-c", POOL_THEN_KILLED], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", POOL_THEN_KILLED, when], stdout=subprocess.PIPE, text=True, env=env
     )
     try:
         workers = [int(pid) for pid in parent.stdout.readline().split()]

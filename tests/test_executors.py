@@ -9,6 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
+from process_state import still_running
 from waiting import wait_until
 
 from scan_analysis.data.demo import build_demo_day
@@ -428,19 +429,6 @@ time.sleep(600)  # until the test kills this process
 """
 
 
-def _running(pids: list[int]) -> list[int]:
-    import psutil
-
-    running = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                running.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return running
-
-
 @pytest.mark.parametrize("when", ["working", "starting"])
 def test_workers_end_when_their_process_is_killed_with_sigkill(when):
     """kill -9 or the out-of-memory killer ends a live runner: its workers must not stay behind
@@ -451,11 +439,11 @@ def test_workers_end_when_their_process_is_killed_with_sigkill(when):
     )
     try:
         workers = [int(pid) for pid in parent.stdout.readline().split()]
-        assert len(workers) == 2 and _running(workers) == workers
+        assert len(workers) == 2 and still_running(workers) == workers
     finally:
         parent.kill()
         parent.wait(timeout=60)
-    wait_until(lambda: not _running(workers), "the killed process's workers to end")
+    wait_until(lambda: not still_running(workers), "the killed process's workers to end")
 
 
 def test_workers_of_a_pool_started_in_a_thread_outlive_that_thread():

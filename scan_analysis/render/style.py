@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 import zipfile
@@ -425,43 +426,36 @@ def save(figure: Figure, path: Path, *, dpi: int, **savefig_kwargs: Any) -> Path
     return path
 
 
-_PNG_CANVAS: type | None = None
-
-
+@functools.cache
 def _png_canvas() -> type:
     """matplotlib's Agg canvas, writing PNGs with :func:`.png_writer.write_rgba_png`.
 
     ``savefig`` does everything as usual (dpi, colours, drawing); only the
     pixels' encoding into a file changes, so a figure's pixels are matplotlib's.
     """
-    global _PNG_CANVAS
-    if _PNG_CANVAS is None:
-        import matplotlib
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        from scan_analysis.render.png_writer import write_rgba_png
+    from scan_analysis.render.png_writer import write_rgba_png
 
-        software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
 
-        class PngCanvas(FigureCanvasAgg):
-            # print_figure passes dpi, facecolor... to print methods outside matplotlib; it
-            # has applied them already (and filters them out for Agg's own print_png)
-            def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):
-                if pil_kwargs or not hasattr(filename_or_obj, "write"):
-                    return super().print_png(
-                        filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs
-                    )
-                FigureCanvasAgg.draw(self)
-                text = {"Software": software, **(metadata or {})}
-                write_rgba_png(
-                    filename_or_obj,
-                    np.asarray(self.buffer_rgba()),
-                    dpi=self.figure.dpi,
-                    text={key: value for key, value in text.items() if value is not None},
-                )
+    class PngCanvas(FigureCanvasAgg):
+        # print_figure passes dpi, facecolor... to print methods outside matplotlib; it
+        # has applied them already (and filters them out for Agg's own print_png)
+        def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):
+            if pil_kwargs or not hasattr(filename_or_obj, "write"):
+                return super().print_png(filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs)
+            FigureCanvasAgg.draw(self)
+            text = {"Software": software, **(metadata or {})}
+            write_rgba_png(
+                filename_or_obj,
+                np.asarray(self.buffer_rgba()),
+                dpi=self.figure.dpi,
+                text={key: value for key, value in text.items() if value is not None},
+            )
 
-        _PNG_CANVAS = PngCanvas
-    return _PNG_CANVAS
+    return PngCanvas
 
 
 @contextmanager

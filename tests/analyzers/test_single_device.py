@@ -14,6 +14,7 @@ import numpy as np
 import psutil
 import pytest
 from crashing_analyzers import AlwaysDies, DiesOnce
+from process_state import still_running
 from reshaped_shots import crop_camera_shots
 from waiting import wait_until
 
@@ -365,13 +366,6 @@ def _scan_in_a_process(day, number, release, stalled, env):
     )
 
 
-def _runs(process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _under_way(scan, stalled):
     """Wait until a worker of ``scan`` stalls mid-scan; its sum folder (it must have one)."""
     wait_until(lambda: stalled.exists() or scan.poll() is not None, "the scan under way")
@@ -397,7 +391,7 @@ def test_a_scan_killed_mid_way_leaves_shared_memory_that_the_next_scan_elsewhere
         killed.kill()
         killed.wait(timeout=60)  # (its workers hold its output open: not communicate)
         # its workers end with it (they watch their parent); its folder stays, unlocked
-        wait_until(lambda: not [w for w in workers if _runs(w)], "the killed scan's workers")
+        wait_until(lambda: not still_running(workers), "the killed scan's workers")
         release.write_text("")  # the next scan's workers must not stall
         second = _scan_in_a_process(day, 5, release, stalled, subprocess_env)
         output, _ = second.communicate(timeout=300)
